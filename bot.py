@@ -1,0 +1,88 @@
+"""Entry point: `python bot.py` starts the bot with long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from config import ConfigError, Settings, load_settings
+from runtime.logs import setup_logging
+
+if TYPE_CHECKING:
+    from runtime.polling import DurablePolling
+
+log = logging.getLogger("bot")
+
+
+async def run(settings: Settings) -> None:
+    # aiogram takes seconds to import; settings are checked before paying for it.
+    from database.connection import Database
+    from database.inbox import InboxRepo
+    from runtime.app import build_bot, build_dispatcher, build_services
+    from runtime.commands import set_default_commands
+    from runtime.polling import DurablePolling
+
+    db = await Database.open(settings.database_path)
+    bot = build_bot(settings)
+    try:
+        services = build_services(settings, db, bot)
+        dp = build_dispatcher(services)
+        polling = DurablePolling(dp, bot, InboxRepo(db))
+        _stop_on_signals(polling)
+        me = await bot.get_me()
+        await set_default_commands(bot)
+        log.info("Bot @%s started; orders folder: %s", me.username, settings.branch_photo.resolve())
+        jobs = [asyncio.create_task(job) for job in services.background_jobs()]
+        try:
+            await polling.run()
+        finally:
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
+    finally:
+        await bot.session.close()
+        await db.close()
+        log.info("Bot stopped")
+
+
+def _stop_on_signals(polling: DurablePolling) -> None:
+    """SIGINT/SIGTERM stop polling gracefully; before polling starts they cancel start-up."""
+    loop = asyncio.get_running_loop()
+    main_task = asyncio.current_task()
+
+    def on_signal() -> None:
+        if polling.running:
+            polling.stop()
+        elif main_task is not None:
+            main_task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
+            loop.add_signal_handler(sig, on_signal)
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Ошибка настройки: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_dir, settings.log_level)
+    from database.connection import DatabaseError
+
+    try:
+        asyncio.run(run(settings))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        log.info("Stopped")
+    except DatabaseError as exc:
+        log.critical("База данных недоступна: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Настройки бота. Этот файл дилер правит обычным текстовым редактором.
+
+Каждую настройку можно переопределить переменной окружения с тем же именем
+(TYPE_ORDER и ADMIN_PHONES: JSON, например TYPE_ORDER='{"Прием": "Inspection"}').
+Токен бота (BOT_TOKEN) здесь НЕ хранится: он берётся из окружения или из файла .env.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# --- Настройки дилера -------------------------------------------------------
+
+# Папка с папками заказ-нарядов (имя папки = номер заказ-наряда).
+BRANCH_PHOTO = "Photo"
+
+# Типы действий: подпись кнопки -> подпапка в папке заказ-наряда.
+TYPE_ORDER = {
+    "Прием автомобилей": "Inspection",
+    "Текущие рекомендации": "Recommendation",
+    "Кузовные повреждения": "BodyDamage",
+    "Прочее": "Other",
+    "Для сервисных нужд": "Service",
+}
+
+# Подпапка, материалы которой клиенту не отправляются.
+HIDDEN_TYPE_FOLDER = "Service"
+
+# Слово в конце имени папки, по которому заказ-наряд считается закрытым.
+CLOSED_ORDER = "closed"
+
+# От имени этой организации бот пишет клиентам.
+ORGANIZATION_NAME = "Сервисный центр"
+
+# Путь к tesseract.exe; пусто — искать tesseract в PATH.
+# Пример для Windows: r"C:\Program Files\Tesseract-OCR\tesseract.exe"
+BRANCH_TESSERACT = ""
+
+# Файл базы данных бота (SQLite).
+DATABASE_PATH = "bot.db"
+
+# Телефоны, которые при подключении становятся администраторами.
+ADMIN_PHONES: list[str] = []
+
+# Свой сервер Bot API (например, локальный telegram-bot-api); пусто — официальный.
+TELEGRAM_API_URL = ""
+# True, если сервер выше запущен с ключом --local (файлы до 2000 МБ).
+TELEGRAM_API_LOCAL = False
+
+# Папка для журналов (вращаемый файл bot.log).
+LOG_DIR = "logs"
+LOG_LEVEL = "INFO"
+
+# Ограничение частоты отправки: всего сообщений в секунду и в один чат.
+# 0 — без ограничения (только для измерений на эмуляторе).
+SEND_RATE_GLOBAL = 30.0
+SEND_RATE_PER_CHAT = 1.0
+
+# Как часто пересканировать папки заказ-нарядов в фоне, секунд.
+ORDER_RESCAN_SECONDS = 60.0
+
+# --- Дальше дилеру править не нужно -----------------------------------------
+
+_SETTING_NAMES = (
+    "BRANCH_PHOTO",
+    "TYPE_ORDER",
+    "HIDDEN_TYPE_FOLDER",
+    "CLOSED_ORDER",
+    "ORGANIZATION_NAME",
+    "BRANCH_TESSERACT",
+    "DATABASE_PATH",
+    "ADMIN_PHONES",
+    "TELEGRAM_API_URL",
+    "TELEGRAM_API_LOCAL",
+    "LOG_DIR",
+    "LOG_LEVEL",
+    "SEND_RATE_GLOBAL",
+    "SEND_RATE_PER_CHAT",
+    "ORDER_RESCAN_SECONDS",
+)
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names it, in Russian, for the dealer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bot_token: str
+    branch_photo: Path
+    type_order: dict[str, str]
+    hidden_type_folder: str
+    closed_order: str
+    organization_name: str
+    branch_tesseract: str
+    database_path: Path
+    admin_phones: tuple[str, ...]
+    telegram_api_url: str
+    telegram_api_local: bool
+    log_dir: Path
+    log_level: str
+    send_rate_global: float
+    send_rate_per_chat: float
+    order_rescan_seconds: float
+
+    def is_hidden_folder(self, folder: str) -> bool:
+        return folder.casefold() == self.hidden_type_folder.casefold()
+
+
+def load_settings(env: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Build Settings from this module's values, `.env` and the environment; raise ConfigError."""
+    environ = dict(os.environ if env is None else env)
+    file_values = _read_env_file(env_file if env_file is not None else Path(".env"))
+    merged = {**file_values, **environ}
+    raw = {name: _raw_value(name, merged) for name in _SETTING_NAMES}
+    return Settings(
+        bot_token=_token(merged.get("BOT_TOKEN", "")),
+        branch_photo=Path(_text("BRANCH_PHOTO", raw["BRANCH_PHOTO"])),
+        type_order=_type_order(raw["TYPE_ORDER"]),
+        hidden_type_folder=_folder_name("HIDDEN_TYPE_FOLDER", raw["HIDDEN_TYPE_FOLDER"]),
+        closed_order=_text("CLOSED_ORDER", raw["CLOSED_ORDER"]),
+        organization_name=_text("ORGANIZATION_NAME", raw["ORGANIZATION_NAME"]),
+        branch_tesseract=str(raw["BRANCH_TESSERACT"] or "").strip(),
+        database_path=Path(_text("DATABASE_PATH", raw["DATABASE_PATH"])),
+        admin_phones=_admin_phones(raw["ADMIN_PHONES"]),
+        telegram_api_url=_api_url(raw["TELEGRAM_API_URL"]),
+        telegram_api_local=_flag("TELEGRAM_API_LOCAL", raw["TELEGRAM_API_LOCAL"]),
+        log_dir=Path(_text("LOG_DIR", raw["LOG_DIR"])),
+        log_level=_log_level(raw["LOG_LEVEL"]),
+        send_rate_global=_non_negative("SEND_RATE_GLOBAL", raw["SEND_RATE_GLOBAL"]),
+        send_rate_per_chat=_non_negative("SEND_RATE_PER_CHAT", raw["SEND_RATE_PER_CHAT"]),
+        order_rescan_seconds=_positive("ORDER_RESCAN_SECONDS", raw["ORDER_RESCAN_SECONDS"]),
+    )
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _raw_value(name: str, environ: dict[str, str]) -> Any:
+    default = globals()[name]
+    if name not in environ:
+        return default
+    value = environ[name]
+    if isinstance(default, (dict, list)):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{name}: переменная окружения должна быть JSON ({exc.msg})") from exc
+    return value
+
+
+def _token(value: str) -> str:
+    token = value.strip()
+    if not token:
+        raise ConfigError("BOT_TOKEN не задан: укажите его в переменной окружения или в файле .env")
+    head, _, tail = token.partition(":")
+    if not head.isdigit() or len(tail) < 5:
+        raise ConfigError("BOT_TOKEN имеет неверный вид: ожидается 123456789:ABC... от @BotFather")
+    return token
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{name}: должна быть непустая строка")
+    return value.strip()
+
+
+def _folder_name(name: str, value: Any) -> str:
+    folder = _text(name, value)
+    if any(ch in folder for ch in '\\/:*?"<>|') or folder in (".", ".."):
+        raise ConfigError(f"{name}: «{folder}» не годится как имя подпапки")
+    return folder
+
+
+def _type_order(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not value:
+        raise ConfigError("TYPE_ORDER: должен быть непустой словарь «подпись: подпапка»")
+    result: dict[str, str] = {}
+    for label, folder in value.items():
+        if not isinstance(label, str) or not label.strip():
+            raise ConfigError("TYPE_ORDER: подпись типа действия не может быть пустой")
+        result[label.strip()] = _folder_name(f"TYPE_ORDER[{label!r}]", folder)
+    if len(set(f.casefold() for f in result.values())) != len(result):
+        raise ConfigError("TYPE_ORDER: две подписи ведут в одну подпапку")
+    return result
+
+
+def _admin_phones(value: Any) -> tuple[str, ...]:
+    from services.phones import normalize_phone  # the one phone rule; no aiogram inside
+
+    if isinstance(value, str):
+        value = [part for part in value.replace(";", ",").split(",") if part.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError("ADMIN_PHONES: должен быть список телефонов")
+    phones = []
+    for raw in value:
+        phone = normalize_phone(str(raw))
+        if phone is None:
+            raise ConfigError(f"ADMIN_PHONES: «{raw}» не похож на номер телефона")
+        phones.append(phone)
+    return tuple(phones)
+
+
+def _api_url(value: Any) -> str:
+    url = str(value or "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError("TELEGRAM_API_URL: адрес должен начинаться с http:// или https://")
+    return url
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "да", "on"):
+        return True
+    if text in ("0", "false", "no", "нет", "off", ""):
+        return False
+    raise ConfigError(f"{name}: ожидается true или false, получено «{value}»")
+
+
+def _number(name: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name}: ожидается число, получено «{value}»") from exc
+
+
+def _non_negative(name: str, value: Any) -> float:
+    number = _number(name, value)
+    if number < 0:
+        raise ConfigError(f"{name}: число не может быть отрицательным")
+    return number
+
+
+def _positive(name: str, value: Any) -> float:
+    number = _number(name, value)
+    if number <= 0:
+        raise ConfigError(f"{name}: число должно быть больше нуля")
+    return number
+
+
+def _log_level(value: Any) -> str:
+    level = str(value).strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL: одно из {', '.join(_LOG_LEVELS)}")
+    return level

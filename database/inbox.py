@@ -1,0 +1,67 @@
+"""The inbox: updates written down before Telegram is told they arrived, deleted once handled."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from database.connection import Database
+
+HANDLED_KEEP_SECONDS = 3 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    update_id: int
+    chat_id: int | None
+    payload: str
+
+
+class InboxRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def store(self, entries: Sequence[InboxEntry]) -> list[InboxEntry]:
+        """Save new updates in one transaction; return those not already stored or handled."""
+        if not entries:
+            return []
+        ids = [entry.update_id for entry in entries]
+        marks = ",".join("?" * len(ids))
+        known = {
+            row[0]
+            for row in await self._db.fetchall(
+                f"SELECT update_id FROM inbox WHERE update_id IN ({marks})"
+                f" UNION SELECT update_id FROM handled_updates WHERE update_id IN ({marks})",
+                (*ids, *ids),
+            )
+        }
+        fresh = [entry for entry in entries if entry.update_id not in known]
+        now = time.time()
+        await self._db.write_many(
+            "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)",
+            [(e.update_id, e.chat_id, e.payload, now) for e in fresh],
+        )
+        return fresh
+
+    async def pending(self) -> list[InboxEntry]:
+        rows = await self._db.fetchall("SELECT update_id, chat_id, payload FROM inbox ORDER BY update_id")
+        return [InboxEntry(row[0], row[1], row[2]) for row in rows]
+
+    async def mark_handled(self, update_ids: Sequence[int]) -> None:
+        now = time.time()
+        async with self._db.transaction() as conn:
+            await conn.executemany("DELETE FROM inbox WHERE update_id = ?", [(i,) for i in update_ids])
+            await conn.executemany(
+                "INSERT OR REPLACE INTO handled_updates (update_id, handled_at) VALUES (?, ?)",
+                [(i, now) for i in update_ids],
+            )
+
+    async def was_handled(self, update_id: int) -> bool:
+        row = await self._db.fetchone("SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,))
+        return row is not None
+
+    async def prune(self) -> None:
+        await self._db.write(
+            "DELETE FROM handled_updates WHERE handled_at < ?", (time.time() - HANDLED_KEEP_SECONDS,)
+        )

@@ -1,0 +1,200 @@
+"""SQL of the delivery outbox (see runtime/outbox.py for the worker that drains it)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import aiosqlite
+
+from database.connection import Database
+
+
+class Method(StrEnum):
+    MESSAGE = "message"
+    PHOTO = "photo"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    MEDIA_GROUP = "media_group"
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    BLOCKED = "blocked"  # the recipient blocked the bot or never started it
+    FAILED = "failed"  # Telegram refused it for good
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One Bot API call to make: `payload` holds its JSON arguments except chat_id."""
+
+    chat_id: int
+    method: Method
+    payload: dict[str, Any]
+    dedup_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSpec:
+    """Tell `report_to` how a group of deliveries went, once all of them are done."""
+
+    kind: str
+    report_to: int | None
+    params: dict[str, Any] = field(default_factory=dict)
+    dedup_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    chat_id: int
+    method: Method
+    payload: dict[str, Any]
+    batch_id: int | None
+    attempts: int
+    next_attempt_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    chat_id: int
+    method: Method
+    status: Status
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    id: int
+    kind: str
+    report_to: int | None
+    params: dict[str, Any]
+    outcomes: list[Outcome]
+
+
+def _item(row: aiosqlite.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        method=Method(row["method"]),
+        payload=json.loads(row["payload"]),
+        batch_id=row["batch_id"],
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+    )
+
+
+class OutboxRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> int | None:
+        """Store deliveries (and their batch) in one transaction; keys already stored are skipped.
+
+        Returns the batch id, or None without a batch.
+        """
+        now = time.time()
+        async with self._db.transaction() as conn:
+            batch_id = await _add_batch(conn, batch, now) if batch else None
+            await conn.executemany(
+                "INSERT OR IGNORE INTO outbox"
+                " (dedup_key, chat_id, method, payload, batch_id, next_attempt_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        d.dedup_key,
+                        d.chat_id,
+                        str(d.method),
+                        json.dumps(d.payload, ensure_ascii=False),
+                        batch_id,
+                        now,
+                        now,
+                    )
+                    for d in deliveries
+                ],
+            )
+        return batch_id
+
+    async def pending(self, exclude: set[int], limit: int = 500) -> list[OutboxItem]:
+        rows = await self._db.fetchall(
+            "SELECT id, chat_id, method, payload, batch_id, attempts, next_attempt_at FROM outbox"
+            " WHERE status = 'pending' ORDER BY id LIMIT ?",
+            (limit + len(exclude),),
+        )
+        return [_item(row) for row in rows if row["id"] not in exclude][:limit]
+
+    async def finish(self, item_id: int, status: Status, message_ids: list[int], error: str | None) -> None:
+        await self._db.write(
+            "UPDATE outbox SET status = ?, sent_at = ?, message_ids = ?, last_error = ?,"
+            " attempts = attempts + 1 WHERE id = ?",
+            (str(status), time.time(), json.dumps(message_ids), error, item_id),
+        )
+
+    async def postpone(self, item_id: int, delay: float, error: str) -> None:
+        await self._db.write(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (time.time() + delay, error, item_id),
+        )
+
+    async def take_finished_batch(self, batch_id: int) -> Batch | None:
+        """If every item of the batch is done and it was not reported yet, mark it and return it."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT kind, report_to, params FROM outbox_batches WHERE id = ? AND status = 'open'"
+                " AND NOT EXISTS (SELECT 1 FROM outbox WHERE batch_id = ? AND status = 'pending')",
+                (batch_id, batch_id),
+            ) as cursor:
+                head = await cursor.fetchone()
+            if head is None:
+                return None
+            async with conn.execute(
+                "SELECT chat_id, method, status, last_error FROM outbox WHERE batch_id = ? ORDER BY id",
+                (batch_id,),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            await conn.execute("UPDATE outbox_batches SET status = 'reported' WHERE id = ?", (batch_id,))
+        outcomes = [Outcome(r[0], Method(r[1]), Status(r[2]), r[3]) for r in rows]
+        return Batch(batch_id, head[0], head[1], json.loads(head[2]), outcomes)
+
+    async def open_batches(self) -> list[int]:
+        rows = await self._db.fetchall("SELECT id FROM outbox_batches WHERE status = 'open'")
+        return [row[0] for row in rows]
+
+    async def count(self, status: Status) -> int:
+        return int(await self._db.fetchval("SELECT COUNT(*) FROM outbox WHERE status = ?", (str(status),)))
+
+    async def sent_to(self, chat_id: int, dedup_prefix: str) -> bool:
+        """Whether something with a key starting `dedup_prefix` was already queued for this chat."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM outbox WHERE chat_id = ? AND dedup_key LIKE ? ESCAPE '\\' LIMIT 1",
+            (chat_id, _like_prefix(dedup_prefix)),
+        )
+        return row is not None
+
+
+async def _add_batch(conn: aiosqlite.Connection, batch: BatchSpec, now: float) -> int:
+    await conn.execute(
+        "INSERT OR IGNORE INTO outbox_batches (dedup_key, report_to, kind, params, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (batch.dedup_key, batch.report_to, batch.kind, json.dumps(batch.params, ensure_ascii=False), now),
+    )
+    if batch.dedup_key is not None:
+        async with conn.execute(
+            "SELECT id FROM outbox_batches WHERE dedup_key = ?", (batch.dedup_key,)
+        ) as cursor:
+            row = await cursor.fetchone()
+            assert row is not None
+            return int(row[0])
+    async with conn.execute("SELECT last_insert_rowid()") as cursor:
+        row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

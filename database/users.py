@@ -1,0 +1,174 @@
+"""Users: who is connected, their role and whether they may use the bot."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+
+import aiosqlite
+
+from database.connection import Database
+
+
+class Level(IntEnum):
+    ADMIN = 1
+    EMPLOYEE = 2
+    CLIENT = 3
+    CARE = 4
+
+
+class Activity(IntEnum):
+    ACTIVE = 1
+    INACTIVE = 2
+
+
+STAFF_LEVELS = frozenset({Level.ADMIN, Level.EMPLOYEE, Level.CARE})
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    telegram_id: int
+    phone: str
+    name: str | None
+    tg_name: str
+    level: Level
+    activity: Activity
+    reachable: bool
+    start_payload: str | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.activity is Activity.ACTIVE
+
+    @property
+    def display_name(self) -> str:
+        """The admin-given name, else Telegram's name, else the phone."""
+        return self.name or self.tg_name or self.phone
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _user(row: aiosqlite.Row) -> User:
+    return User(
+        telegram_id=row["telegram_id"],
+        phone=row["phone"],
+        name=row["name"],
+        tg_name=row["tg_name"],
+        level=Level(row["level"]),
+        activity=Activity(row["activity"]),
+        reachable=bool(row["reachable"]),
+        start_payload=row["start_payload"],
+    )
+
+
+_COLUMNS = "telegram_id, phone, name, tg_name, level, activity, reachable, start_payload"
+
+
+class UserRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, telegram_id: int) -> User | None:
+        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM users WHERE telegram_id = ?", (telegram_id,))
+        return _user(row) if row else None
+
+    async def register(self, telegram_id: int, phone: str, tg_name: str, level: Level) -> User:
+        """Create the user or refresh phone and Telegram name; level is only set on creation."""
+        now = _now()
+        await self._db.write(
+            "INSERT INTO users (telegram_id, phone, tg_name, level, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (telegram_id) DO UPDATE SET phone = excluded.phone,"
+            " tg_name = excluded.tg_name, reachable = 1, updated_at = excluded.updated_at",
+            (telegram_id, phone, tg_name, int(level), now, now),
+        )
+        user = await self.get(telegram_id)
+        assert user is not None
+        return user
+
+    async def set_level(self, telegram_id: int, level: Level) -> None:
+        await self._set(telegram_id, "level", int(level))
+
+    async def set_activity(self, telegram_id: int, activity: Activity) -> None:
+        await self._set(telegram_id, "activity", int(activity))
+
+    async def set_name(self, telegram_id: int, name: str) -> None:
+        await self._set(telegram_id, "name", name)
+
+    async def set_start_payload(self, telegram_id: int, payload: str | None) -> None:
+        await self._set(telegram_id, "start_payload", payload)
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> None:
+        await self._set(telegram_id, "reachable", int(reachable))
+
+    async def _set(self, telegram_id: int, column: str, value: object) -> None:
+        await self._db.write(
+            f"UPDATE users SET {column} = ?, updated_at = ? WHERE telegram_id = ?",
+            (value, _now(), telegram_id),
+        )
+
+    async def by_phone(self, phone: str) -> list[User]:
+        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM users WHERE phone = ?", (phone,))
+        return [_user(row) for row in rows]
+
+    async def active_clients_with_phone(self, phone: str) -> list[User]:
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM users WHERE phone = ? AND level = ? AND activity = ?",
+            (phone, int(Level.CLIENT), int(Activity.ACTIVE)),
+        )
+        return [_user(row) for row in rows]
+
+    async def active_with_level(self, level: Level) -> list[User]:
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM users WHERE level = ? AND activity = ? ORDER BY telegram_id",
+            (int(level), int(Activity.ACTIVE)),
+        )
+        return [_user(row) for row in rows]
+
+    async def count_active_admins(self) -> int:
+        return int(
+            await self._db.fetchval(
+                "SELECT COUNT(*) FROM users WHERE level = ? AND activity = ?",
+                (int(Level.ADMIN), int(Activity.ACTIVE)),
+            )
+        )
+
+    async def all(self) -> list[User]:
+        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM users ORDER BY level, telegram_id")
+        return [_user(row) for row in rows]
+
+    # --- admin menu ---------------------------------------------------------------------------
+
+    async def count(self) -> int:
+        return int(await self._db.fetchval("SELECT COUNT(*) FROM users"))
+
+    async def page(self, offset: int, limit: int) -> list[User]:
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM users ORDER BY level, telegram_id LIMIT ? OFFSET ?", (limit, offset)
+        )
+        return [_user(row) for row in rows]
+
+    async def counts_by_level_activity(self) -> dict[tuple[int, int], int]:
+        rows = await self._db.fetchall("SELECT level, activity, COUNT(*) FROM users GROUP BY level, activity")
+        return {(int(row[0]), int(row[1])): int(row[2]) for row in rows}
+
+    async def demote_admin(self, telegram_id: int, level: Level | None, activity: Activity | None) -> bool:
+        """Set level and/or activity unless that leaves no active admin; False when refused (atomic)."""
+        sets, params = [], []
+        if level is not None:
+            sets.append("level = ?")
+            params.append(int(level))
+        if activity is not None:
+            sets.append("activity = ?")
+            params.append(int(activity))
+        if not sets:
+            return True
+        cursor = await self._db.write(
+            f"UPDATE users SET {', '.join(sets)}, updated_at = ? WHERE telegram_id = ?"
+            " AND (SELECT COUNT(*) FROM users WHERE level = ? AND activity = ? AND telegram_id != ?) > 0",
+            (*params, _now(), telegram_id, int(Level.ADMIN), int(Activity.ACTIVE), telegram_id),
+        )
+        return cursor.rowcount > 0

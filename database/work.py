@@ -1,0 +1,75 @@
+"""Staff work context (current order and stage) and the client → staff routing memory."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from database.connection import Database
+
+
+@dataclass(frozen=True, slots=True)
+class WorkContext:
+    telegram_id: int
+    order_id: int | None
+    type_label: str | None
+    pin_message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientContact:
+    client_id: int
+    staff_id: int
+    order_id: int | None
+    via_care: bool
+
+
+class WorkRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, telegram_id: int) -> WorkContext | None:
+        row = await self._db.fetchone(
+            "SELECT telegram_id, order_id, type_label, pin_message_id FROM work_context"
+            " WHERE telegram_id = ?",
+            (telegram_id,),
+        )
+        return WorkContext(row[0], row[1], row[2], row[3]) if row else None
+
+    async def set_order(self, telegram_id: int, order_id: int) -> None:
+        """Choosing an order resets the stage: the employee picks it again for the new order."""
+        await self._db.write(
+            "INSERT INTO work_context (telegram_id, order_id, type_label, updated_at) VALUES (?, ?, NULL, ?)"
+            " ON CONFLICT (telegram_id) DO UPDATE SET order_id = excluded.order_id, type_label = NULL,"
+            " updated_at = excluded.updated_at",
+            (telegram_id, order_id, time.time()),
+        )
+
+    async def set_type(self, telegram_id: int, type_label: str) -> None:
+        await self._db.write(
+            "UPDATE work_context SET type_label = ?, updated_at = ? WHERE telegram_id = ?",
+            (type_label, time.time(), telegram_id),
+        )
+
+    async def set_pin(self, telegram_id: int, message_id: int | None) -> None:
+        await self._db.write(
+            "UPDATE work_context SET pin_message_id = ?, updated_at = ? WHERE telegram_id = ?",
+            (message_id, time.time(), telegram_id),
+        )
+
+    async def remember_contact(
+        self, client_id: int, staff_id: int, order_id: int | None, via_care: bool = False
+    ) -> None:
+        await self._db.write(
+            "INSERT INTO client_contacts (client_id, staff_id, order_id, via_care, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET staff_id = excluded.staff_id,"
+            " order_id = excluded.order_id, via_care = excluded.via_care, updated_at = excluded.updated_at",
+            (client_id, staff_id, order_id, int(via_care), time.time()),
+        )
+
+    async def last_contact(self, client_id: int) -> ClientContact | None:
+        row = await self._db.fetchone(
+            "SELECT client_id, staff_id, order_id, via_care FROM client_contacts WHERE client_id = ?",
+            (client_id,),
+        )
+        return ClientContact(row[0], row[1], row[2], bool(row[3])) if row else None

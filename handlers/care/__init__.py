@@ -1,0 +1,18 @@
+"""Customer care: answering clients who wrote to care (admins stand in when there is no care user)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from database.users import Level
+from handlers.care import replies
+from handlers.filters import RoleFilter
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    role = RoleFilter(Level.CARE, Level.ADMIN)
+    router.message.filter(role)
+    router.callback_query.filter(role)
+    router.include_router(replies.router)
+    return router

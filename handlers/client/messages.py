@@ -1,0 +1,107 @@
+"""Clients: replies to the staff member who last wrote, and requests to customer care."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+import texts
+from database.users import User
+from keyboards import conversations as kb
+from keyboards.callbacks import ClientAction, ClientCb
+from services.conversations import Conversations, Incoming, RouteKind
+
+router = Router(name=__name__)
+
+NOT_COMMAND = ~F.text.startswith("/")
+CONTENT = (F.text & NOT_COMMAND) | F.photo | F.video | F.document
+
+
+class CareRequest(StatesGroup):
+    text = State()
+
+
+def incoming(message: Message) -> Incoming:
+    chat, mid = message.chat.id, message.message_id
+    if message.photo:
+        return Incoming(chat, mid, "photo", message.caption or "", message.photo[-1].file_id)
+    if message.video:
+        return Incoming(chat, mid, "video", message.caption or "", message.video.file_id)
+    if message.document:
+        return Incoming(chat, mid, "document", message.caption or "", message.document.file_id)
+    return Incoming(chat, mid, "text", message.text or "")
+
+
+@router.message(Command("support"))
+@router.message(F.text == texts.CARE_BUTTON)
+async def ask_care(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await state.set_state(CareRequest.text)
+    await message.answer(texts.CARE_ASK, reply_markup=kb.client_cancel())
+
+
+@router.callback_query(ClientCb.filter(F.action == ClientAction.CANCEL))
+async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(texts.CANCELLED)
+
+
+@router.message(CareRequest.text, CONTENT)
+async def care_request(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
+    await state.clear()
+    await _send_to_care(message, user, incoming(message), conversations)
+
+
+@router.message(CareRequest.text, NOT_COMMAND)
+async def care_request_again(message: Message) -> None:
+    await message.answer(texts.CARE_ASK_AGAIN, reply_markup=kb.client_cancel())
+
+
+@router.callback_query(ClientCb.filter(F.action == ClientAction.TO_CARE))
+async def pending_to_care(
+    callback: CallbackQuery, user: User, state: FSMContext, conversations: Conversations
+) -> None:
+    pending = (await state.get_data()).get("pending")
+    await state.clear()
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    if not pending:
+        await state.set_state(CareRequest.text)
+        await callback.message.answer(texts.CARE_ASK, reply_markup=kb.client_cancel())
+        return
+    await callback.message.edit_reply_markup(reply_markup=None)
+    await _send_to_care(callback.message, user, Incoming(**pending), conversations)
+
+
+async def _send_to_care(
+    answer_to: Message, user: User, message: Incoming, conversations: Conversations
+) -> None:
+    await conversations.check_attention(user, message, None)
+    markup = kb.as_payload(kb.reply_to_client(user.telegram_id))
+    sent = await conversations.send_care_request(user, message, markup)
+    await answer_to.answer(texts.CARE_SENT if sent else texts.CARE_NOBODY)
+
+
+@router.message(StateFilter(None), CONTENT)
+async def from_client(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
+    msg = incoming(message)
+    route = await conversations.client_route(user)
+    await conversations.check_attention(user, msg, route.order)
+    if route.kind is RouteKind.NOBODY:
+        await state.update_data(pending=asdict(msg))
+        await message.answer(texts.CLIENT_NOBODY, reply_markup=kb.offer_care())
+        return
+    if route.kind is RouteKind.STAFF:
+        assert route.order is not None
+        markup = kb.switch_order(route.order.id, route.order.number)
+    else:
+        markup = kb.reply_to_client(user.telegram_id)
+    await conversations.forward_from_client(user, route, msg, kb.as_payload(markup))

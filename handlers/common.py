@@ -1,0 +1,92 @@
+"""Registration (/start + own contact), /help and /cancel: open to everyone."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+import texts
+from config import Settings
+from database.users import User, UserRepo
+from keyboards import common as common_kb
+from keyboards.menus import main_menu
+from runtime.commands import set_user_commands
+from services.phones import normalize_phone
+from services.registration import clean_start_payload, level_on_connect
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    command: CommandObject,
+    user: User | None,
+    users: UserRepo,
+    settings: Settings,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    payload = clean_start_payload(command.args)
+    if user is None:
+        await state.update_data(start_payload=payload)
+        await message.answer(texts.greeting(settings.organization_name), reply_markup=common_kb.share_phone())
+        return
+    if payload:
+        await users.set_start_payload(user.telegram_id, payload)
+    await set_user_commands(bot, message.chat.id, user.level)
+    await message.answer(texts.already_registered(user.level), reply_markup=main_menu(user.level))
+
+
+@router.message(F.contact)
+async def contact(
+    message: Message,
+    user: User | None,
+    users: UserRepo,
+    settings: Settings,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    assert message.contact is not None and message.from_user is not None
+    if message.contact.user_id != message.from_user.id:
+        log.warning("User %s shared someone else's contact; refused", message.from_user.id)
+        await message.answer(texts.FOREIGN_CONTACT, reply_markup=common_kb.share_phone())
+        return
+    phone = normalize_phone(message.contact.phone_number)
+    if phone is None:
+        log.warning("User %s shared an unreadable phone %r", message.chat.id, message.contact.phone_number)
+        await message.answer(texts.BAD_CONTACT_PHONE, reply_markup=common_kb.share_phone())
+        return
+    level = level_on_connect(user, phone, settings.admin_phones)
+    registered = await users.register(message.from_user.id, phone, message.from_user.full_name, level)
+    if registered.level != level:
+        await users.set_level(registered.telegram_id, level)
+    payload = (await state.get_data()).get("start_payload")
+    if payload:
+        await users.set_start_payload(registered.telegram_id, payload)
+    await state.clear()
+    log.info("User %s connected with phone %s as level %s", registered.telegram_id, phone, int(level))
+    await set_user_commands(bot, message.chat.id, level)
+    await message.answer(texts.registered(settings.organization_name, level), reply_markup=main_menu(level))
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, user: User | None) -> None:
+    if user is None:
+        await message.answer(texts.NOT_REGISTERED)
+        return
+    await message.answer(texts.help_text(user.level))
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext) -> None:
+    if await state.get_state() is None:
+        await message.answer(texts.NOTHING_TO_CANCEL)
+        return
+    await state.clear()
+    await message.answer(texts.CANCELLED)

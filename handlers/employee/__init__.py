@@ -1,0 +1,20 @@
+"""Staff working in a work order: choosing it, filing media, writing to its client."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from database.users import Level
+from handlers.employee import chat, media, orders
+from handlers.filters import RoleFilter
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    role = RoleFilter(Level.ADMIN, Level.EMPLOYEE, Level.CARE)
+    router.message.filter(role)
+    router.callback_query.filter(role)
+    router.include_router(orders.router)
+    router.include_router(media.router)
+    router.include_router(chat.router)
+    return router

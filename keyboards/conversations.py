@@ -1,0 +1,40 @@
+"""Inline keyboards of conversations and customer care."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+import texts
+from keyboards.callbacks import CareAction, CareCb, ClientAction, ClientCb, ConvAction, ConvCb
+
+
+def _one(text: str, data: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=data)]])
+
+
+def as_payload(markup: InlineKeyboardMarkup) -> dict[str, Any]:
+    """The JSON form the outbox stores."""
+    return markup.model_dump(exclude_none=True)
+
+
+def switch_order(order_id: int, number: str) -> InlineKeyboardMarkup:
+    data = ConvCb(action=ConvAction.OPEN_ORDER, order_id=order_id).pack()
+    return _one(texts.switch_order_button(number), data)
+
+
+def reply_to_client(client_id: int) -> InlineKeyboardMarkup:
+    return _one(texts.REPLY_TO_CLIENT_BUTTON, CareCb(action=CareAction.REPLY, client_id=client_id).pack())
+
+
+def care_cancel() -> InlineKeyboardMarkup:
+    return _one(texts.CANCEL_BUTTON, CareCb(action=CareAction.CANCEL).pack())
+
+
+def offer_care() -> InlineKeyboardMarkup:
+    return _one(texts.TO_CARE_BUTTON, ClientCb(action=ClientAction.TO_CARE).pack())
+
+
+def client_cancel() -> InlineKeyboardMarkup:
+    return _one(texts.CANCEL_BUTTON, ClientCb(action=ClientAction.CANCEL).pack())

@@ -1,0 +1,44 @@
+"""Loads the sender once per update and stops inactive users before any handler runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.types import User as TgUser
+
+import texts
+from database.users import UserRepo
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class UserMiddleware(BaseMiddleware):
+    """Outer update middleware: injects `user` (database.users.User or None)."""
+
+    def __init__(self, users: UserRepo) -> None:
+        self._users = users
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        sender: TgUser | None = data.get("event_from_user")
+        user = await self._users.get(sender.id) if sender else None
+        data["user"] = user
+        if user is not None and not user.is_active:
+            log.info("Blocked user %s tried to use the bot", user.telegram_id)
+            await _answer_blocked(event)
+            return None
+        return await handler(event, data)
+
+
+async def _answer_blocked(update: TelegramObject) -> None:
+    if not isinstance(update, Update):
+        return
+    if isinstance(update.message, Message):
+        await update.message.answer(texts.ACCESS_BLOCKED)
+    elif isinstance(update.callback_query, CallbackQuery):
+        await update.callback_query.answer(texts.ACCESS_BLOCKED, show_alert=True)

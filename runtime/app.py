@@ -1,0 +1,103 @@
+"""Builds the bot, the services the handlers receive by name, and the dispatcher."""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.enums import ParseMode
+
+import database
+from config import Settings
+from database.connection import Database
+from database.fsm_storage import SQLiteStorage
+from database.orders import OrderRepo
+from database.outbox import OutboxRepo
+from database.protocol import ProtocolRepo
+from database.users import UserRepo
+from database.work import WorkRepo
+from handlers import build_root_router
+from middlewares.user import UserMiddleware
+from runtime.outbox import Outbox
+from runtime.session import OutgoingCalls, RateLimiter
+from services.admin import AdminTools
+from services.attention import AttentionWords
+from services.conversations import RELAY_KIND, Conversations, relay_report
+from services.order_index import OrderIndex
+from services.protocol import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything handlers may declare by parameter name (`users: UserRepo`, `outbox: Outbox`...)."""
+
+    settings: Settings
+    db: Database
+    users: UserRepo
+    outbox: Outbox
+    orders: OrderRepo
+    order_index: OrderIndex
+    work: WorkRepo
+    protocol: Protocol
+    conversations: Conversations
+    admin_tools: AdminTools
+
+    def workflow_data(self) -> dict[str, object]:
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+    def background_jobs(self) -> list[Coroutine[Any, Any, None]]:
+        """Long-running loops started with the bot and cancelled at shutdown."""
+        return [
+            self.outbox.run(),
+            self.order_index.run_periodically(self.settings.order_rescan_seconds),
+            self.protocol.archive_pending(),
+        ]
+
+
+def build_bot(settings: Settings) -> Bot:
+    api = (
+        TelegramAPIServer.from_base(settings.telegram_api_url, is_local=settings.telegram_api_local)
+        if settings.telegram_api_url
+        else PRODUCTION
+    )
+    session = AiohttpSession(api=api)
+    session.middleware(OutgoingCalls(RateLimiter(settings.send_rate_global, settings.send_rate_per_chat)))
+    return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
+    users = UserRepo(db)
+    outbox = Outbox(OutboxRepo(db), bot)
+    outbox.on_blocked(lambda chat_id: users.set_reachable(chat_id, False))
+    outbox.add_reporter(RELAY_KIND, relay_report)
+    orders = OrderRepo(db)
+    work = WorkRepo(db)
+    protocol = Protocol(ProtocolRepo(db), settings.branch_photo)
+    attention = AttentionWords(Path(database.__file__).with_name("attention_words.py"))
+    return Services(
+        settings=settings,
+        db=db,
+        users=users,
+        outbox=outbox,
+        orders=orders,
+        order_index=OrderIndex(orders, settings.branch_photo, settings.closed_order),
+        work=work,
+        protocol=protocol,
+        conversations=Conversations(
+            users, orders, work, protocol, outbox, attention, settings.organization_name
+        ),
+        admin_tools=AdminTools(users, orders, protocol),
+    )
+
+
+def build_dispatcher(services: Services) -> Dispatcher:
+    dp = Dispatcher(storage=SQLiteStorage(services.db), **services.workflow_data())
+    dp.update.outer_middleware(UserMiddleware(services.users))
+    dp.include_router(build_root_router())
+    return dp

@@ -1,0 +1,221 @@
+"""The delivery outbox: everything the bot sends on someone's behalf goes through SQLite first.
+
+A handler stores its deliveries (one transaction, idempotent by key) and returns; this worker
+sends them, one chat in order, many chats at once, through the rate-limited session. A restart
+finds unsent rows and sends them; a 429, a 5xx or a network error postpones a row with backoff;
+a user who blocked the bot is marked unreachable. When every delivery of a batch is done, its
+reporter builds one message for the person who caused it ("saved 12 files, sent to the client").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    ReplyParameters,
+)
+
+from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, Status
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 60
+MAX_RETRY_DELAY = 300.0
+IDLE_RECHECK_SECONDS = 30.0
+
+Reporter = Callable[[Batch], Delivery | None]
+BlockedHook = Callable[[int], Awaitable[None]]
+
+_MEDIA_TYPES = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument}
+
+
+class Outbox:
+    def __init__(self, repo: OutboxRepo, bot: Bot) -> None:
+        self._repo = repo
+        self._bot = bot
+        self._reporters: dict[str, Reporter] = {}
+        self._on_blocked: list[BlockedHook] = []
+        self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._finished_during_read: set[int] | None = None
+        self._busy_chats: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+
+    def add_reporter(self, kind: str, reporter: Reporter) -> None:
+        self._reporters[kind] = reporter
+
+    def on_blocked(self, hook: BlockedHook) -> None:
+        self._on_blocked.append(hook)
+
+    async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None:
+        batch_id = await self._repo.add(deliveries, batch)
+        if batch_id is not None and not deliveries:
+            await self._report(batch_id)
+        self._wake.set()
+
+    async def run(self) -> None:
+        for batch_id in await self._repo.open_batches():  # reports a crash interrupted
+            await self._report(batch_id)
+        while True:
+            self._wake.clear()
+            next_due = await self._start_due_chats()
+            timeout = IDLE_RECHECK_SECONDS if next_due is None else max(0.0, next_due - time.time())
+            if next_due is None and not self._tasks:
+                self._idle.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+
+    async def _start_due_chats(self) -> float | None:
+        """Start a sender for every idle chat with due items; return when the next postponed one is due."""
+        # A sender may finish while this read is under way; the rows it read are then stale, so
+        # whatever finished meanwhile is excluded too.
+        self._finished_during_read = set()
+        items = await self._repo.pending(exclude=set(self._in_flight))
+        finished, self._finished_during_read = self._finished_during_read, None
+        items = [item for item in items if item.id not in finished]
+        held = set(self._busy_chats)  # a chat already sending, or whose earliest item must wait
+        by_chat: dict[int, list[OutboxItem]] = {}
+        next_due: float | None = None
+        now = time.time()
+        for item in items:
+            if item.chat_id in held:
+                continue
+            if item.next_attempt_at > now:
+                next_due = item.next_attempt_at if next_due is None else min(next_due, item.next_attempt_at)
+                held.add(item.chat_id)  # later items of that chat keep their place behind it
+                continue
+            by_chat.setdefault(item.chat_id, []).append(item)
+        for chat_id, queue in by_chat.items():
+            self._start_chat(chat_id, queue)
+        return next_due
+
+    def _start_chat(self, chat_id: int, queue: list[OutboxItem]) -> None:
+        self._idle.clear()
+        self._busy_chats.add(chat_id)
+        self._in_flight.update(item.id for item in queue)
+        task = asyncio.create_task(self._send_chat(chat_id, queue), name=f"out-{chat_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._chat_done)
+
+    def _chat_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._busy_chats.discard(int(task.get_name()[4:]))
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Outbox sender crashed", exc_info=task.exception())
+        self._wake.set()
+
+    async def _send_chat(self, chat_id: int, queue: list[OutboxItem]) -> None:
+        try:
+            for item in queue:
+                if not await self._send_one(item):
+                    return  # postponed: later items of this chat wait, to keep their order
+        finally:
+            ids = {item.id for item in queue}
+            self._in_flight.difference_update(ids)
+            if self._finished_during_read is not None:
+                self._finished_during_read.update(ids)
+
+    async def _send_one(self, item: OutboxItem) -> bool:
+        """Send one item; False when it was postponed."""
+        try:
+            sent = await self._call(item)
+        except TelegramForbiddenError as exc:
+            await self._finish(item, Status.BLOCKED, [], exc.message)
+            for hook in self._on_blocked:
+                await hook(item.chat_id)
+            return True
+        except TelegramBadRequest as exc:
+            status = Status.BLOCKED if "chat not found" in exc.message else Status.FAILED
+            log.error("Outbox item %s to %s refused: %s", item.id, item.chat_id, exc.message)
+            await self._finish(item, status, [], exc.message)
+            return True
+        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+            return await self._postpone(item, exc)
+        await self._finish(item, Status.SENT, [message.message_id for message in sent], None)
+        return True
+
+    async def _postpone(self, item: OutboxItem, exc: Exception) -> bool:
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            log.error(
+                "Outbox item %s to %s given up after %d attempts: %s",
+                item.id,
+                item.chat_id,
+                item.attempts + 1,
+                exc,
+            )
+            await self._finish(item, Status.FAILED, [], str(exc))
+            return True
+        delay = (
+            exc.retry_after
+            if isinstance(exc, TelegramRetryAfter)
+            else min(MAX_RETRY_DELAY, 2.0**item.attempts)
+        )
+        log.warning("Outbox item %s to %s postponed %.0f s: %s", item.id, item.chat_id, delay, exc)
+        await self._repo.postpone(item.id, delay, str(exc))
+        return False
+
+    async def _finish(self, item: OutboxItem, status: Status, ids: list[int], error: str | None) -> None:
+        await self._repo.finish(item.id, status, ids, error)
+        if item.batch_id is not None:
+            await self._report(item.batch_id)
+
+    async def _report(self, batch_id: int) -> None:
+        batch = await self._repo.take_finished_batch(batch_id)
+        if batch is None:
+            return
+        reporter = self._reporters.get(batch.kind)
+        if reporter is None:
+            log.error("No reporter for outbox batch kind %r", batch.kind)
+            return
+        delivery = reporter(batch)
+        if delivery is not None:
+            await self._repo.add([delivery])
+            self._wake.set()
+
+    async def _call(self, item: OutboxItem) -> list[Message]:
+        args = dict(item.payload)
+        markup = args.pop("reply_markup", None)
+        reply_to = args.pop("reply_to", None)
+        common: dict[str, Any] = {"chat_id": item.chat_id}
+        if markup is not None:
+            common["reply_markup"] = InlineKeyboardMarkup.model_validate(markup)
+        if reply_to is not None:
+            common["reply_parameters"] = ReplyParameters(
+                message_id=reply_to, allow_sending_without_reply=True
+            )
+        match item.method:
+            case Method.MESSAGE:
+                return [await self._bot.send_message(**common, **args)]
+            case Method.PHOTO:
+                return [await self._bot.send_photo(**common, **args)]
+            case Method.VIDEO:
+                return [await self._bot.send_video(**common, **args)]
+            case Method.DOCUMENT:
+                return [await self._bot.send_document(**common, **args)]
+            case Method.MEDIA_GROUP:
+                common.pop("reply_markup", None)
+                media = [_MEDIA_TYPES[part.pop("type")](**part) for part in args.pop("media")]
+                return list(await self._bot.send_media_group(**common, media=media, **args))
+
+    async def wait_idle(self, timeout: float = 30.0) -> None:
+        """For tests and shutdown: wait until nothing is being sent."""
+        await asyncio.wait_for(self._idle.wait(), timeout)

@@ -1,0 +1,217 @@
+"""Long polling that loses nothing: an update is confirmed to Telegram only once it is in the inbox.
+
+aiogram's own polling moves the offset on as soon as a batch is read, so a crash while handlers
+run (or while an album is being collected) loses those updates. Here every batch is written to
+the SQLite inbox first; the next getUpdates then confirms it. An update leaves the inbox only
+when its handler has finished, and whatever is left at start-up is replayed. See docs/inbox.md.
+
+Updates of one chat are handled one after another, in order; different chats run concurrently.
+The parts of an album (same media_group_id) are collected and handed to one handler call as
+`album=[Message, ...]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import GetUpdates
+from aiogram.types import Message, Update
+
+from database.inbox import InboxEntry, InboxRepo
+
+log = logging.getLogger(__name__)
+
+ALBUM_IDLE_SECONDS = 0.6
+POLL_TIMEOUT_SECONDS = 25
+MAX_CONCURRENT_UPDATES = 64
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def chat_key(update: Update) -> int:
+    """Updates with the same key are handled strictly in order."""
+    if update.message is not None:
+        return update.message.chat.id
+    if update.callback_query is not None:
+        return update.callback_query.from_user.id
+    if update.my_chat_member is not None:
+        return update.my_chat_member.chat.id
+    return -update.update_id
+
+
+@dataclass(slots=True)
+class _Album:
+    group_id: str
+    updates: list[Update] = field(default_factory=list)
+    complete: asyncio.Event = field(default_factory=asyncio.Event)
+    timer: asyncio.TimerHandle | None = None
+
+
+_Item = Update | _Album
+
+
+class ChatScheduler:
+    """Per-chat queues: order within a chat, concurrency across chats, albums collected."""
+
+    def __init__(self, handle: Callable[[list[Update]], asyncio.Future[None] | object]) -> None:
+        self._handle = handle
+        self._queues: dict[int, deque[_Item]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._open_albums: dict[tuple[int, str], _Album] = {}
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT_UPDATES)
+
+    def submit(self, update: Update) -> None:
+        key = chat_key(update)
+        queue = self._queues.setdefault(key, deque())
+        group_id = update.message.media_group_id if update.message is not None else None
+        if group_id is None:
+            queue.append(update)
+        else:
+            album = self._open_albums.get((key, group_id))
+            if album is None:
+                album = self._open_albums[(key, group_id)] = _Album(group_id)
+                queue.append(album)
+            album.updates.append(update)
+            self._restart_timer(key, album)
+        if key not in self._workers:
+            self._workers[key] = asyncio.create_task(self._run_chat(key), name=f"chat-{key}")
+
+    def _restart_timer(self, key: int, album: _Album) -> None:
+        if album.timer is not None:
+            album.timer.cancel()
+        album.timer = asyncio.get_running_loop().call_later(ALBUM_IDLE_SECONDS, self._close_album, key, album)
+
+    def _close_album(self, key: int, album: _Album) -> None:
+        self._open_albums.pop((key, album.group_id), None)
+        album.complete.set()
+
+    def flush_albums(self) -> None:
+        """Stop waiting for more album parts (shutdown)."""
+        for (key, _), album in list(self._open_albums.items()):
+            if album.timer is not None:
+                album.timer.cancel()
+            self._close_album(key, album)
+
+    async def _run_chat(self, key: int) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                item = queue[0]
+                if isinstance(item, _Album):
+                    await item.complete.wait()
+                    batch = sorted(item.updates, key=lambda u: u.update_id)
+                else:
+                    batch = [item]
+                async with self._slots:
+                    await self._handle(batch)  # type: ignore[misc]
+                queue.popleft()
+        finally:
+            del self._workers[key]
+            if not queue:
+                self._queues.pop(key, None)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for queued work to finish, then cancel what is left (it stays in the inbox)."""
+        self.flush_albums()
+        workers = list(self._workers.values())
+        if not workers:
+            return
+        _, pending = await asyncio.wait(workers, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+class DurablePolling:
+    def __init__(self, dp: Dispatcher, bot: Bot, inbox: InboxRepo, **workflow_data: object) -> None:
+        self._dp = dp
+        self._bot = bot
+        self._inbox = inbox
+        self._data = workflow_data
+        self._scheduler = ChatScheduler(self._dispatch)
+        self._stop = asyncio.Event()
+        self.running = False
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        self.running = True
+        await self._replay()
+        poller = asyncio.create_task(self._poll(), name="polling")
+        stopper = asyncio.create_task(self._stop.wait(), name="stop-signal")
+        await asyncio.wait({poller, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        poller.cancel()
+        stopper.cancel()
+        await asyncio.gather(poller, stopper, return_exceptions=True)
+        await self._scheduler.drain(timeout=10)
+
+    async def _replay(self) -> None:
+        pending = await self._inbox.pending()
+        if pending:
+            log.info("Replaying %d update(s) left unhandled by the previous run", len(pending))
+        for entry in pending:
+            self._scheduler.submit(Update.model_validate_json(entry.payload, context={"bot": self._bot}))
+
+    async def _poll(self) -> None:
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                updates = await self._bot(
+                    GetUpdates(offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES),
+                    request_timeout=POLL_TIMEOUT_SECONDS + 10,
+                )
+                failures = 0
+            except TelegramUnauthorizedError:
+                log.critical("Telegram rejected BOT_TOKEN (401 Unauthorized): check the token")
+                raise
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(exc.retry_after)
+                continue
+            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+                failures += 1
+                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                log.warning("getUpdates failed (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            if not updates:
+                continue
+            fresh = await self._inbox.store([_entry(update) for update in updates])
+            offset = updates[-1].update_id + 1
+            for entry in fresh:
+                self._scheduler.submit(_by_id(updates, entry.update_id))
+
+    async def _dispatch(self, batch: list[Update]) -> None:
+        first = batch[0]
+        extra: dict[str, object] = {}
+        if first.message is not None and first.message.media_group_id is not None:
+            extra["album"] = [update.message for update in batch if isinstance(update.message, Message)]
+        try:
+            await self._dp.feed_update(self._bot, first, **self._data, **extra)
+        except Exception:  # the errors router already answered; never let one update stop the chat
+            log.exception("Update %s was not handled", first.update_id)
+        try:
+            await self._inbox.mark_handled([update.update_id for update in batch])
+        except Exception:  # it stays in the inbox; handlers are idempotent, so a replay is harmless
+            log.exception("Could not mark update %s handled", first.update_id)
+
+
+def _entry(update: Update) -> InboxEntry:
+    payload = update.model_dump_json(exclude_none=True, by_alias=True)
+    return InboxEntry(update.update_id, chat_key(update), payload)
+
+
+def _by_id(updates: list[Update], update_id: int) -> Update:
+    return next(update for update in updates if update.update_id == update_id)

@@ -1,0 +1,81 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "123456:TEST-token-abcdef"
+
+
+def settings(tmp_path: Path, **env: str):
+    return load_settings(env={"BOT_TOKEN": TOKEN, **env}, env_file=tmp_path / "missing.env")
+
+
+def test_defaults_follow_the_spec(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    assert s.branch_photo == Path("Photo")
+    assert s.type_order["Для сервисных нужд"] == "Service"
+    assert s.type_order["Прием автомобилей"] == "Inspection"
+    assert s.hidden_type_folder == "Service"
+    assert s.closed_order == "closed"
+    assert s.telegram_api_url == ""
+    assert s.telegram_api_local is False
+
+
+def test_environment_overrides_every_kind_of_value(tmp_path: Path) -> None:
+    s = settings(
+        tmp_path,
+        BRANCH_PHOTO="/srv/orders",
+        TYPE_ORDER='{"Приемка": "In", "Сервис": "Service"}',
+        ADMIN_PHONES='["+375 29 611-22-33", "8 (029) 700-00-01"]',
+        TELEGRAM_API_URL="http://127.0.0.1:8081/",
+        TELEGRAM_API_LOCAL="true",
+        SEND_RATE_PER_CHAT="0",
+    )
+    assert s.branch_photo == Path("/srv/orders")
+    assert s.type_order == {"Приемка": "In", "Сервис": "Service"}
+    assert s.admin_phones == ("+375296112233", "+375297000001")
+    assert s.telegram_api_url == "http://127.0.0.1:8081"
+    assert s.telegram_api_local is True
+    assert s.send_rate_per_chat == 0
+
+
+def test_token_comes_from_dotenv_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"# comment\nBOT_TOKEN='{TOKEN}'\n", encoding="utf-8")
+    assert load_settings(env={}, env_file=env_file).bot_token == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"BOT_TOKEN": ""}, "BOT_TOKEN"),
+        ({"BOT_TOKEN": "not-a-token"}, "BOT_TOKEN"),
+        ({"TYPE_ORDER": "{broken"}, "TYPE_ORDER"),
+        ({"TYPE_ORDER": '{"A": "../up"}'}, "TYPE_ORDER"),
+        ({"TYPE_ORDER": "{}"}, "TYPE_ORDER"),
+        ({"ADMIN_PHONES": '["12"]'}, "ADMIN_PHONES"),
+        ({"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
+        ({"TELEGRAM_API_LOCAL": "maybe"}, "TELEGRAM_API_LOCAL"),
+        ({"SEND_RATE_GLOBAL": "fast"}, "SEND_RATE_GLOBAL"),
+        ({"BRANCH_PHOTO": " "}, "BRANCH_PHOTO"),
+    ],
+)
+def test_bad_setting_is_named(tmp_path: Path, env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named.replace("[", r"\[")):
+        settings(tmp_path, **env)
+
+
+def test_bad_setting_stops_the_bot_with_status_2_and_one_message(tmp_path: Path) -> None:
+    env = {"PATH": "", "BOT_TOKEN": TOKEN, "TYPE_ORDER": "[1, 2]", "SYSTEMROOT": ""}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py")], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "TYPE_ORDER" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

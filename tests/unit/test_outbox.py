@@ -1,0 +1,125 @@
+"""The outbox worker against a fake bot: order, retries, blocked users, batch reports, restart."""
+
+import asyncio
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
+from aiogram.methods import SendMessage
+
+from database.connection import Database
+from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxRepo, Status
+from runtime import outbox as outbox_module
+from runtime.outbox import Outbox
+
+
+class FakeBot:
+    def __init__(self, failures: dict[int, list[Exception]] | None = None) -> None:
+        self.sent: list[tuple[int, str]] = []
+        self.failures = failures or {}
+        self._next_id = 1
+
+    async def send_message(self, chat_id: int, text: str, **_: object) -> SimpleNamespace:
+        queue = self.failures.get(chat_id)
+        if queue:
+            raise queue.pop(0)
+        self.sent.append((chat_id, text))
+        self._next_id += 1
+        return SimpleNamespace(message_id=self._next_id)
+
+
+def _text(chat_id: int, text: str, key: str | None = None) -> Delivery:
+    return Delivery(chat_id, Method.MESSAGE, {"text": text}, dedup_key=key)
+
+
+async def _drain(box: Outbox, repo: OutboxRepo) -> None:
+    for _ in range(200):
+        if await repo.count(Status.PENDING) == 0:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("outbox did not drain")
+
+
+@pytest.fixture
+async def db(tmp_path: Path):
+    database = await Database.open(tmp_path / "bot.db")
+    yield database
+    await database.close()
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outbox_module, "MAX_RETRY_DELAY", 0.05)
+
+
+async def test_sends_in_order_per_chat_and_deduplicates(db: Database) -> None:
+    repo, bot = OutboxRepo(db), FakeBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await box.enqueue([_text(1, "a", "k1"), _text(2, "x"), _text(1, "b", "k2")])
+    await box.enqueue([_text(1, "a", "k1")])  # the same key again: ignored
+    await _drain(box, repo)
+    worker.cancel()
+    assert [t for c, t in bot.sent if c == 1] == ["a", "b"]
+    assert (2, "x") in bot.sent and len(bot.sent) == 3
+
+
+async def test_server_error_postpones_and_keeps_order(db: Database) -> None:
+    error = TelegramServerError(method=SendMessage(chat_id=1, text="a"), message="Bad Gateway")
+    repo, bot = OutboxRepo(db), FakeBot({1: [error, error]})
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await box.enqueue([_text(1, "first"), _text(1, "second")])
+    await _drain(box, repo)
+    worker.cancel()
+    assert bot.sent == [(1, "first"), (1, "second")]
+
+
+async def test_blocked_user_is_reported_once_the_batch_is_done(db: Database) -> None:
+    blocked = TelegramForbiddenError(method=SendMessage(chat_id=7, text="a"), message="bot was blocked")
+    repo, bot = OutboxRepo(db), FakeBot({7: [blocked]})
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    marked: list[int] = []
+    reports: list[Batch] = []
+
+    async def on_blocked(chat_id: int) -> None:
+        marked.append(chat_id)
+
+    def reporter(batch: Batch) -> Delivery:
+        reports.append(batch)
+        return _text(batch.report_to or 0, "report")
+
+    box.on_blocked(on_blocked)
+    box.add_reporter("media", reporter)
+    worker = asyncio.create_task(box.run())
+    await box.enqueue([_text(7, "to blocked"), _text(8, "to fine")], BatchSpec("media", report_to=99))
+    await _drain(box, repo)
+    worker.cancel()
+    assert marked == [7]
+    assert len(reports) == 1
+    assert sorted(o.status for o in reports[0].outcomes) == [Status.BLOCKED, Status.SENT]
+    assert (99, "report") in bot.sent
+
+
+async def test_empty_batch_reports_at_once(db: Database) -> None:
+    repo, bot = OutboxRepo(db), FakeBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    box.add_reporter("media", lambda batch: _text(5, f"{len(batch.outcomes)} sent"))
+    worker = asyncio.create_task(box.run())
+    await box.enqueue([], BatchSpec("media", report_to=5, dedup_key="b1"))
+    await _drain(box, repo)
+    await asyncio.sleep(0.05)
+    worker.cancel()
+    assert bot.sent == [(5, "0 sent")]
+
+
+async def test_pending_rows_survive_a_restart(db: Database) -> None:
+    repo = OutboxRepo(db)
+    await repo.add([_text(3, "left behind")])  # stored, then the process died
+    bot = FakeBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await _drain(box, repo)
+    worker.cancel()
+    assert bot.sent == [(3, "left behind")]

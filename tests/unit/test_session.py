@@ -1,0 +1,81 @@
+"""Flood control and retries of the one outgoing path, against a fake transport."""
+
+import time
+
+import pytest
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+
+from runtime import session as session_module
+from runtime.session import OutgoingCalls, RateLimiter, TokenBucket
+
+
+def test_bucket_allows_a_burst_then_spaces_calls() -> None:
+    bucket = TokenBucket(rate=1.0, capacity=3)
+    delays = [bucket.reserve(1) for _ in range(5)]
+    assert delays[:3] == [0.0, 0.0, 0.0]
+    assert delays[3] == pytest.approx(1.0, abs=0.05)
+    assert delays[4] == pytest.approx(2.0, abs=0.05)
+
+
+async def test_global_limit_spaces_calls_across_chats() -> None:
+    limiter = RateLimiter(global_rate=20, chat_rate=0)
+    started = time.monotonic()
+    for chat in range(40):
+        await limiter.acquire(chat, 1)
+    assert time.monotonic() - started == pytest.approx(1.0, abs=0.25)
+
+
+async def test_zero_rates_turn_limits_off() -> None:
+    limiter = RateLimiter(global_rate=0, chat_rate=0)
+    started = time.monotonic()
+    for _ in range(1000):
+        await limiter.acquire(1, 1)
+    assert time.monotonic() - started < 0.2
+
+
+class Transport:
+    def __init__(self, errors: list[Exception]) -> None:
+        self.errors = errors
+        self.calls = 0
+
+    async def __call__(self, bot: object, method: object) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "ok"
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session_module, "backoff_delay", lambda attempt: 0.0)
+
+
+async def test_429_is_retried_after_the_requested_pause() -> None:
+    method = SendMessage(chat_id=1, text="x")
+    transport = Transport([TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=1)])
+    middleware = OutgoingCalls(RateLimiter(0, 1.0))
+    started = time.monotonic()
+    assert await middleware(transport, None, method) == "ok"  # type: ignore[arg-type]
+    assert transport.calls == 2
+    assert time.monotonic() - started >= 0.9
+
+
+async def test_network_errors_are_retried_then_given_up() -> None:
+    method = SendMessage(chat_id=1, text="x")
+    errors = [TelegramNetworkError(method=method, message="reset") for _ in range(10)]
+    transport = Transport(errors)
+    with pytest.raises(TelegramNetworkError):
+        await OutgoingCalls(RateLimiter(0, 0), max_attempts=4)(transport, None, method)  # type: ignore[arg-type]
+    assert transport.calls == 4
+
+
+async def test_bad_request_is_not_retried_but_expired_callback_answer_is_harmless() -> None:
+    send = SendMessage(chat_id=1, text="<b")
+    transport = Transport([TelegramBadRequest(method=send, message="can't parse entities")])
+    with pytest.raises(TelegramBadRequest):
+        await OutgoingCalls(RateLimiter(0, 0))(transport, None, send)  # type: ignore[arg-type]
+    assert transport.calls == 1
+    answer = AnswerCallbackQuery(callback_query_id="1")
+    transport = Transport([TelegramBadRequest(method=answer, message="query is too old")])
+    assert await OutgoingCalls(RateLimiter(0, 0))(transport, None, answer) is True  # type: ignore[arg-type]

@@ -1,0 +1,529 @@
+"""Every user-facing string of the bot, in Russian.
+
+Messages are sent with parse_mode HTML, so every value that comes from a user, a file or a
+folder name goes through `esc()` here, never in handlers.
+"""
+
+from __future__ import annotations
+
+import html
+
+from database.users import Level
+
+
+def esc(value: object) -> str:
+    """HTML-escape anything shown to a user (names, texts, order numbers, file names)."""
+    return html.escape(str(value), quote=False)
+
+
+# --- common: registration, roles, help ----------------------------------------------
+
+LEVEL_NAMES = {
+    Level.ADMIN: "администратор",
+    Level.EMPLOYEE: "сотрудник",
+    Level.CLIENT: "клиент",
+    Level.CARE: "служба заботы",
+}
+
+SHARE_PHONE_BUTTON = "📱 Отправить мой номер телефона"
+ACCESS_BLOCKED = "⛔ Доступ к боту заблокирован. Обратитесь в сервисный центр."
+NOT_REGISTERED = "Чтобы пользоваться ботом, нажмите /start и отправьте свой номер телефона."
+FOREIGN_CONTACT = (
+    "Это чужой контакт. Для подключения нужен <b>ваш</b> номер телефона: "
+    "нажмите кнопку «📱 Отправить мой номер телефона» внизу экрана."
+)
+BAD_CONTACT_PHONE = "Не удалось распознать номер телефона. Нажмите кнопку «📱 Отправить мой номер телефона»."
+NO_RIGHTS = "У вас нет доступа к этой функции."
+BUTTON_NO_RIGHTS = "Эта кнопка вам недоступна."
+BUTTON_STALE = "Кнопка устарела. Начните заново."
+UNKNOWN_INPUT = "Не понял сообщение. Список команд: /help"
+UNSUPPORTED_CONTENT = "Такие сообщения бот не обрабатывает: отправьте текст, фото, видео или документ."
+INTERNAL_ERROR = "⚠️ Не удалось обработать сообщение из-за внутренней ошибки. Попробуйте ещё раз чуть позже."
+CANCELLED = "Действие отменено."
+NOTHING_TO_CANCEL = "Отменять нечего."
+
+
+def greeting(organization: str) -> str:
+    return (
+        f"Здравствуйте! Это бот <b>{esc(organization)}</b>.\n"
+        "Здесь вы будете получать фото и видео о работах с вашим автомобилем "
+        "и сможете переписываться с сервисом.\n\n"
+        "Чтобы подключиться, нажмите кнопку «📱 Отправить мой номер телефона» внизу экрана."
+    )
+
+
+def registered(organization: str, level: Level) -> str:
+    text = f"✅ Вы подключены к боту <b>{esc(organization)}</b>."
+    if level is Level.CLIENT:
+        return text + "\nФото, видео и сообщения по вашему автомобилю будут приходить сюда."
+    return text + f"\nВаша роль: {LEVEL_NAMES[level]}. Список команд: /help"
+
+
+def already_registered(level: Level) -> str:
+    return f"Вы уже подключены. Ваша роль: {LEVEL_NAMES[level]}. Список команд: /help"
+
+
+COMMAND_DESCRIPTIONS = {
+    "start": "Подключение к боту",
+    "help": "Что умеет бот",
+    "order": "Выбрать заказ-наряд",
+    "type": "Выбрать тип действия",
+    "admin": "Меню администратора",
+    "support": "Написать в службу заботы",
+    "cancel": "Отменить текущее действие",
+}
+
+_HELP_ADMIN = (
+    "<b>Администратор</b>\n"
+    "/admin — меню администратора: уровень доступа, имя и активность пользователей, "
+    "протоколы бесед, список пользователей.\n"
+)
+_HELP_EMPLOYEE = (
+    "<b>Сотрудник</b>\n"
+    "/order — выбрать заказ-наряд: по календарю, по части номера, по штрих-коду или по фото госномера.\n"
+    "/type — выбрать тип действия (приемка, повреждения и т.д.).\n"
+    "Выбранный заказ-наряд и тип закреплены сверху чата. После выбора отправляйте фото, видео "
+    "и документы — они сохраняются в папку заказ-наряда и уходят клиенту "
+    "(кроме типа «Для сервисных нужд»).\n"
+    "Текст, написанный в заказ-наряде, уходит клиенту. Ответ клиента придёт с номером заказ-наряда "
+    "и кнопкой, чтобы вернуться в него.\n"
+)
+_HELP_CARE = (
+    "<b>Служба заботы</b>\n"
+    "Сюда приходят обращения клиентов с их телефоном. Нажмите «Ответить» под обращением, "
+    "чтобы написать клиенту.\n"
+    "/order — открыть заказ-наряд, как сотрудник.\n"
+)
+_HELP_CLIENT = (
+    "Сюда приходят фото, видео и сообщения сервиса по вашему автомобилю.\n"
+    "Чтобы ответить сотруднику, просто напишите сообщение.\n"
+    "/support или кнопка «Написать в службу заботы» — обращение в службу заботы, например жалоба.\n"
+)
+_HELP_CANCEL = "/cancel — отменить текущее действие."
+
+
+def help_text(level: Level) -> str:
+    parts = {
+        Level.ADMIN: [_HELP_ADMIN, _HELP_EMPLOYEE],
+        Level.EMPLOYEE: [_HELP_EMPLOYEE],
+        Level.CARE: [_HELP_CARE],
+        Level.CLIENT: [_HELP_CLIENT],
+    }[level]
+    return "\n".join([*parts, _HELP_CANCEL])
+
+
+CARE_BUTTON = "💬 Написать в службу заботы"
+
+
+# --- conversations, care, admin --------------------------------------------------------
+
+CANCEL_BUTTON = "✖️ Отмена"
+NO_OPEN_ORDER = "нет открытого заказ-наряда"
+
+
+def user_name(name: str | None, phone: str | None = None) -> str:
+    """How a person is named in a message to staff: name and phone, escaped."""
+    parts = [esc(part) for part in (name, phone) if part]
+    return ", ".join(parts) or "без имени"
+
+
+# employee -> client
+def staff_message_header(name: str, organization: str) -> str:
+    return f"✉️ <b>Сообщение от {esc(name)}, {esc(organization)}</b>"
+
+
+RELAY_NO_ORDER = (
+    "Сообщение не отправлено: не выбран заказ-наряд.\n"
+    "Выберите заказ-наряд командой /order и напишите клиенту снова."
+)
+
+
+def relay_order_closed(number: str) -> str:
+    return (
+        f"Сообщение не отправлено: заказ-наряд <b>{esc(number)}</b> закрыт.\n"
+        "Выберите открытый заказ-наряд командой /order."
+    )
+
+
+def relay_no_client(number: str) -> str:
+    return (
+        f"Сообщение не отправлено: клиент по заказ-наряду <b>{esc(number)}</b> не подключен к боту.\n"
+        "Попросите клиента открыть ссылку на бота, нажать «Старт» и отправить свой номер телефона "
+        "(номер должен совпадать с номером в заказ-наряде)."
+    )
+
+
+def relay_no_name(tg_name: str) -> str:
+    return (
+        f"ℹ️ Клиенты видят ваше имя из Telegram: «{esc(tg_name)}». Попросите администратора указать "
+        "ваше имя в боте (/admin → «Имя пользователя»)."
+    )
+
+
+def relay_failed(number: str | None, blocked: int, failed: int) -> str:
+    about = f" по заказ-наряду <b>{esc(number)}</b>" if number else ""
+    lines = [f"⚠️ Сообщение клиенту{about} не доставлено."]
+    if blocked:
+        lines.append("Клиент заблокировал бота или удалил чат с ним.")
+    if failed:
+        lines.append("Telegram отказался доставить сообщение. Попробуйте отправить его ещё раз.")
+    return "\n".join(lines)
+
+
+# client -> staff
+def client_reply_header(name: str | None, phone: str, number: str) -> str:
+    return f"💬 <b>Ответ клиента</b> {user_name(name, phone)}\nЗаказ-наряд: <b>{esc(number)}</b>"
+
+
+def switch_order_button(number: str) -> str:
+    return f"➡️ Перейти в заказ-наряд {number}"  # button text: plain, not HTML
+
+
+def outside_order_header(name: str | None, phone: str, number: str | None) -> str:
+    order = f"заказ-наряд <b>{esc(number)}</b> закрыт" if number else "без заказ-наряда"
+    return (
+        f"💬 <b>Сообщение клиента вне открытых заказ-нарядов</b> ({order})\n"
+        f"Клиент: {user_name(name, phone)}"
+    )
+
+
+REPLY_TO_CLIENT_BUTTON = "✍️ Ответить клиенту"
+SWITCH_ORDER_GONE = "Этот заказ-наряд уже закрыт или не найден."
+CLIENT_NOBODY = (
+    "Сейчас нет сотрудника, который ведёт с вами переписку. "
+    "Вы можете отправить сообщение в службу заботы."
+)
+TO_CARE_BUTTON = "💬 Отправить в службу заботы"
+CLIENT_FILE_NOBODY = "Чтобы написать в службу заботы, отправьте текст сообщения."
+
+# customer care
+CARE_ASK = "Напишите ваше сообщение для службы заботы одним сообщением.\nОтменить — /cancel."
+CARE_ASK_AGAIN = "Отправьте текст сообщения для службы заботы или нажмите /cancel."
+CARE_SENT = "✅ Сообщение передано в службу заботы. Ответ придёт сюда."
+CARE_NOBODY = "Сейчас некому принять обращение. Пожалуйста, попробуйте позже."
+
+
+def care_request_header(name: str | None, phone: str) -> str:
+    return f"📩 <b>Обращение в службу заботы</b>\nКлиент: {user_name(name, phone)}"
+
+
+def care_message_header(name: str | None, phone: str) -> str:
+    return f"💬 <b>Сообщение клиента для службы заботы</b>\nКлиент: {user_name(name, phone)}"
+
+
+def care_reply_header(organization: str) -> str:
+    return f"💬 <b>Служба заботы {esc(organization)}</b>"
+
+
+def care_reply_ask(name: str | None, phone: str) -> str:
+    return f"Напишите ответ клиенту {user_name(name, phone)} одним сообщением.\nОтменить — /cancel."
+
+
+CARE_REPLY_ASK_AGAIN = "Отправьте текст ответа клиенту или нажмите /cancel."
+CARE_REPLY_SENT = "✅ Ответ отправлен клиенту."
+CLIENT_GONE = "Клиент не найден или отключён от бота."
+
+
+# attention words
+def attention_alert(word: str, orders: str | None, name: str | None, phone: str) -> str:
+    """The header; the client's text follows it on the next line."""
+    return (
+        f"❗️ <b>Внимание: сообщение клиента</b> (слово «{esc(word)}»)\n"
+        f"Заказ-наряд: <b>{esc(orders or NO_OPEN_ORDER)}</b>\n"
+        f"Клиент: {user_name(name, phone)}\nТекст:"
+    )
+
+
+# admin menu
+ACTIVITY_NAMES = {1: "активен", 2: "не активен"}
+ADMIN_MENU = "🛠 <b>Меню администратора</b>\nВыберите действие:"
+ADMIN_BUTTONS = {
+    "level": "Уровень доступа",
+    "name": "Имя пользователя",
+    "activity": "Активность пользователя",
+    "order_protocol": "Протокол по заказ-наряду",
+    "general_protocol": "Протокол вне открытых заказ-нарядов",
+    "users": "Список пользователей",
+}
+ADMIN_ASK_USER = "Отправьте номер телефона пользователя или выберите его из списка.\nОтменить — /cancel."
+ADMIN_BAD_PHONE = (
+    "Это не похоже на номер телефона. Отправьте номер, например +375291234567, или выберите из списка."
+)
+ADMIN_USER_GONE = "Пользователь не найден. Выберите другого."
+ADMIN_NO_USERS = "В базе пока нет пользователей."
+ADMIN_PREV = "◀️ Назад"
+ADMIN_NEXT = "Вперёд ▶️"
+
+
+def admin_user_not_found(phone: str) -> str:
+    return f"Пользователь с телефоном {esc(phone)} не найден. Отправьте другой номер или выберите из списка."
+
+
+def admin_users_page(page: int, pages: int) -> str:
+    return f"Выберите пользователя (страница {page + 1} из {pages}):"
+
+
+def user_line(name: str | None, tg_name: str, phone: str, level: int, activity: int) -> str:
+    """Plain text (buttons and .txt lists): never HTML."""
+    shown = name or tg_name or "без имени"
+    return f"{shown} · {phone} · {LEVEL_NAMES[Level(level)]} · {ACTIVITY_NAMES[activity]}"
+
+
+def admin_user_card(name: str | None, tg_name: str, phone: str, level: int, activity: int) -> str:
+    return (
+        f"Пользователь: <b>{esc(name or '—')}</b> (в Telegram: {esc(tg_name or '—')})\n"
+        f"Телефон: {esc(phone)}\nУровень: {LEVEL_NAMES[Level(level)]}\nАктивность: {ACTIVITY_NAMES[activity]}"
+    )
+
+
+ADMIN_CHOOSE_LEVEL = "Выберите новый уровень доступа:"
+ADMIN_CHOOSE_ACTIVITY = "Выберите активность:"
+ADMIN_ASK_NAME = (
+    "Отправьте новое имя пользователя (до 64 символов). Его будут видеть клиенты.\nОтменить — /cancel."
+)
+ADMIN_BAD_NAME = "Имя должно быть текстом от 1 до 64 символов. Отправьте имя ещё раз."
+ADMIN_LAST_ADMIN = (
+    "Нельзя: вы единственный активный администратор. Сначала назначьте другого администратора."
+)
+ADMIN_PRESS_BUTTON = "Выберите вариант кнопкой ниже или нажмите /cancel."
+
+
+def level_button(level: Level) -> str:
+    return f"{int(level)} — {LEVEL_NAMES[level]}"
+
+
+def activity_button(activity: int) -> str:
+    return f"{activity} — {ACTIVITY_NAMES[activity]}"
+
+
+def admin_level_set(name: str, level: Level) -> str:
+    return f"✅ Уровень пользователя {esc(name)}: {LEVEL_NAMES[level]}."
+
+
+def admin_name_set(phone: str, name: str) -> str:
+    return f"✅ Имя пользователя {esc(phone)}: <b>{esc(name)}</b>."
+
+
+def admin_activity_set(name: str, activity: int) -> str:
+    return f"✅ Пользователь {esc(name)}: {ACTIVITY_NAMES[activity]}."
+
+
+def role_changed_notice(level: Level) -> str:
+    return f"Администратор изменил вашу роль: {LEVEL_NAMES[level]}. Список команд: /help"
+
+
+ADMIN_ASK_ORDER = "Отправьте номер заказ-наряда.\nОтменить — /cancel."
+
+
+def admin_order_not_found(number: str) -> str:
+    return f"Заказ-наряд «{esc(number)}» не найден. Отправьте номер ещё раз."
+
+
+def order_protocol_title(number: str, is_open: bool) -> str:
+    state = "открыт" if is_open else "закрыт"
+    return f"Протокол беседы по заказ-наряду {number} ({state})"  # plain: file header / caption
+
+
+GENERAL_PROTOCOL_TITLE = "Протокол бесед вне открытых заказ-нарядов"
+
+
+def protocol_message(title: str, body: str) -> str:
+    return f"<b>{esc(title)}</b>\n\n{esc(body)}"
+
+
+def protocol_empty(title: str) -> str:
+    return f"<b>{esc(title)}</b>\n\nЗаписей пока нет."
+
+
+def users_summary(counts: dict[tuple[int, int], int], total: int) -> str:
+    lines = [f"👥 <b>Пользователи: {total}</b>"]
+    for level in Level:
+        active = counts.get((int(level), 1), 0)
+        inactive = counts.get((int(level), 2), 0)
+        if active or inactive:
+            lines.append(f"{LEVEL_NAMES[level]}: активных {active}, не активных {inactive}")
+    lines.append("Полный список — в файле.")
+    return "\n".join(lines)
+
+
+USERS_FILE_TITLE = "Пользователи бота"
+
+
+# --- orders and media ---------------------------------------------------------------
+
+CALENDAR_DAYS = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+CALENDAR_MONTHS = ["Янв", "Фев", "Мар", "Апр", "Май", "Июн", "Июл", "Авг", "Сен", "Окт", "Ноя", "Дек"]
+CALENDAR_CANCEL = "Закрыть"
+CALENDAR_TODAY = "Сегодня"
+ORDER_SEARCH_BUTTON = "🔎 Поиск по части номера"
+ORDER_BARCODE_BUTTON = "📷 Сканировать штрих-код"
+ORDER_PLATE_BUTTON = "🚗 Фото госномера"
+ORDER_CALENDAR_PROMPT = (
+    "Выберите заказ-наряд.\n"
+    "В календаре точкой (•) отмечены дни, когда открывались заказ-наряды. "
+    "Или найдите заказ-наряд по части номера."
+)
+ORDER_INDEX_UNAVAILABLE = (
+    "⚠️ Папка с заказ-нарядами сейчас недоступна, список может быть неполным. Сообщите администратору."
+)
+ORDER_SEARCH_PROMPT = "Введите часть номера заказ-наряда (например, <code>1773</code>). Отмена: /cancel"
+ORDER_SEARCH_TEXT_ONLY = "Отправьте часть номера заказ-наряда текстом. Отмена: /cancel"
+ORDER_BARCODE_SOON = (
+    "Поиск по штрих-коду скоро появится. Пока выберите заказ-наряд в календаре или по номеру."
+)
+ORDER_PLATE_SOON = (
+    "Поиск по фото госномера скоро появится. Пока выберите заказ-наряд в календаре или по номеру."
+)
+ORDER_STALE = "Этот заказ-наряд закрыт или не найден. Откройте список заново: /order"
+ORDER_NOT_CURRENT = "Вы уже работаете с другим заказ-нарядом. Выберите тип действия заново: /type"
+TYPE_STALE = "Такого типа действия больше нет. Выберите заново: /type"
+TYPE_NEED_ORDER = "Сначала выберите заказ-наряд: /order"
+CALENDAR_CLOSED = "Календарь закрыт. Открыть снова: /order"
+TELEGRAM_REFUSED = "⚠️ Telegram не принял сообщение. Попробуйте ещё раз чуть позже."
+PIN_FAILED = "⚠️ Не удалось закрепить сообщение с заказ-нарядом, но выбор сохранён."
+MEDIA_NO_ORDER = "Файл не сохранён: сначала выберите заказ-наряд командой /order, затем тип действия."
+MEDIA_NO_TYPE = "Файл не сохранён: выберите тип действия командой /type и отправьте файл ещё раз."
+MEDIA_ORDER_CLOSED = (
+    "⛔ Файл не сохранён: заказ-наряд закрыт или его папка удалена. Выберите другой заказ-наряд: /order"
+)
+PROTOCOL_TO_SERVER_HIDDEN = "сервер (для сервисных нужд)"
+PROTOCOL_TO_SERVER_NO_CLIENT = "сервер (клиент не подключен)"
+HIDDEN_TYPE_MARK = "🔒 "
+
+
+def protocol_to_client(phone: str) -> str:
+    return f"клиент {phone}"
+
+
+def _order_line(number: str) -> str:
+    return f"Заказ-наряд <b>{esc(number)}</b>"
+
+
+def order_day_list(day: str, count: int) -> str:
+    if count == 0:
+        return f"На {esc(day)} открытых заказ-нарядов нет. Выберите другой день: /order"
+    return f"Заказ-наряды за {esc(day)} ({count}). Выберите нужный:"
+
+
+def order_search_found(part: str, count: int) -> str:
+    return f"Найдено по «{esc(part)}»: {count}. Выберите заказ-наряд:"
+
+
+def order_search_none(part: str) -> str:
+    return f"Открытых заказ-нарядов с «{esc(part)}» в номере нет. Введите другую часть номера или /cancel."
+
+
+def order_search_too_many(part: str, limit: int) -> str:
+    return f"По «{esc(part)}» найдено больше {limit} заказ-нарядов. Уточните: введите больше цифр номера."
+
+
+def order_button(number: str, data_ok: bool) -> str:
+    return number if data_ok else f"{number} ⚠️"
+
+
+def order_no_client_data(number: str) -> str:
+    return (
+        f"⚠️ {_order_line(number)}: нет данных клиента (телефон не указан или content.txt не читается). "
+        "Фото и видео сохранятся в папку, но клиенту не уйдут."
+    )
+
+
+def type_prompt(number: str) -> str:
+    return f"{_order_line(number)}\nВыберите тип действия:"
+
+
+def pin_text(number: str, type_label: str | None) -> str:
+    stage = f"<b>{esc(type_label)}</b>" if type_label else "не выбран — /type"
+    return f"📌 {_order_line(number)}\nТип действия: {stage}"
+
+
+def type_chosen(number: str, type_label: str, hidden: bool) -> str:
+    text = (
+        f"✅ {_order_line(number)}, тип действия «{esc(type_label)}».\n"
+        "Отправляйте фото, видео и документы."
+    )
+    if hidden:
+        text += "\n🔒 Этот тип — для сервисных нужд: файлы сохраняются на сервере и клиенту не отправляются."
+    return text
+
+
+def media_header(number: str, type_label: str, employee: str, organization: str) -> str:
+    """Caption header of a file sent to a client."""
+    who = f"{esc(employee)}, {esc(organization)}" if employee else esc(organization)
+    return f"🚗 {_order_line(number)} · {esc(type_label)}\n👤 {who}"
+
+
+def backlog_intro(organization: str, numbers: list[str], count: int) -> str:
+    orders = ", ".join(f"<b>{esc(number)}</b>" for number in numbers)
+    return (
+        f"Здравствуйте! Это <b>{esc(organization)}</b>. Пока вы не были подключены к боту, "
+        f"по вашему автомобилю (заказ-наряд {orders}) мы сняли материалы: {count} шт. Отправляем их."
+    )
+
+
+def _files(count: int) -> str:
+    if count % 10 == 1 and count % 100 != 11:
+        return f"{count} файл"
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        return f"{count} файла"
+    return f"{count} файлов"
+
+
+_REACH = {
+    "hidden": "🔒 Тип «для сервисных нужд»: клиенту не отправлено, файлы только на сервере.",
+    "no_data": "⚠️ Клиенту не отправлено: в заказ-наряде нет данных клиента (телефона).",
+    "no_client": "ℹ️ Клиенту не отправлено: клиент ещё не подключен к боту. "
+    "Он получит материалы, когда подключится.",
+}
+
+
+def media_report(
+    *,
+    saved: int,
+    total: int,
+    order: str,
+    stage: str,
+    folder: str,
+    reach: str,
+    too_big: int,
+    failed_saves: int,
+    gone: bool,
+    local_api: bool,
+    clients_sent: int,
+    clients_blocked: int,
+    clients_failed: int,
+    already_sent: bool,
+) -> str:
+    lines = []
+    if saved:
+        counted = _files(saved) if saved == total else f"{saved} из {total}"
+        lines.append(
+            f"💾 Сохранено: {counted} — {_order_line(order)}, «{esc(stage)}» (папка {esc(folder)})."
+        )
+    else:
+        lines.append("❌ Ничего не сохранено.")
+    if too_big:
+        limit = "2000 МБ" if local_api else "20 МБ"
+        lines.append(
+            f"⚠️ Не сохранено {_files(too_big)}: больше {limit}. Telegram не даёт ботам скачивать такие "
+            "файлы. Отправьте файл меньшего размера (например, сожмите видео) или положите его в папку "
+            "заказ-наряда вручную."
+        )
+    if failed_saves:
+        lines.append(f"⚠️ Не удалось сохранить {_files(failed_saves)}: ошибка загрузки. Отправьте их ещё раз.")
+    if gone:
+        lines.append("⛔ Заказ-наряд закрыт или его папка удалена: остальное не сохранено. /order")
+    if saved and reach in _REACH:
+        lines.append(_REACH[reach])
+    elif saved and reach == "send":
+        if clients_sent:
+            lines.append(
+                "📤 Отправлено клиенту." if clients_sent == 1 else f"📤 Отправлено клиентам: {clients_sent}."
+            )
+        if clients_blocked:
+            lines.append("🚫 Клиент заблокировал бота: не доставлено.")
+        if clients_failed:
+            lines.append("⚠️ Не удалось доставить клиенту: Telegram отказал. Файлы сохранены на сервере.")
+        if already_sent:
+            lines.append("📤 Эти файлы уже были отправлены клиенту.")
+    return "\n".join(lines)
