@@ -31,7 +31,7 @@ async def run(settings: Settings) -> None:
     try:
         services = build_services(settings, db, bot)
         dp = build_dispatcher(services)
-        polling = DurablePolling(dp, bot, InboxRepo(db))
+        polling = DurablePolling(dp, bot, InboxRepo(db) if settings.durable_inbox else None)
         _stop_on_signals(polling)
         me = await bot.get_me()
         await set_default_commands(bot)

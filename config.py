@@ -63,6 +63,10 @@ SEND_RATE_PER_CHAT = 1.0
 # Как часто пересканировать папки заказ-нарядов в фоне, секунд.
 ORDER_RESCAN_SECONDS = 60.0
 
+# Записывать входящие обновления в базу до подтверждения Telegram (защита от потерь при сбое).
+# Выключать только для замера её стоимости (bench/relay.py).
+DURABLE_INBOX = True
+
 # --- Дальше дилеру править не нужно -----------------------------------------
 
 _SETTING_NAMES = (
@@ -80,7 +84,7 @@ _SETTING_NAMES = (
     "LOG_LEVEL",
     "SEND_RATE_GLOBAL",
     "SEND_RATE_PER_CHAT",
-    "ORDER_RESCAN_SECONDS",
+    "ORDER_RESCAN_SECONDS", "DURABLE_INBOX",
 )
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -107,6 +111,7 @@ class Settings:
     send_rate_global: float
     send_rate_per_chat: float
     order_rescan_seconds: float
+    durable_inbox: bool
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -135,6 +140,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: Path | None = Non
         send_rate_global=_non_negative("SEND_RATE_GLOBAL", raw["SEND_RATE_GLOBAL"]),
         send_rate_per_chat=_non_negative("SEND_RATE_PER_CHAT", raw["SEND_RATE_PER_CHAT"]),
         order_rescan_seconds=_positive("ORDER_RESCAN_SECONDS", raw["ORDER_RESCAN_SECONDS"]),
+        durable_inbox=_flag("DURABLE_INBOX", raw["DURABLE_INBOX"]),
     )
 
 

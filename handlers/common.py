@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import ChatMemberUpdated, Message
 
 import texts
 from config import Settings
-from database.users import User, UserRepo
+from database.users import Level, User, UserRepo
 from keyboards import common as common_kb
 from keyboards.menus import main_menu
 from runtime.commands import set_user_commands
+from services.media import MediaService
 from services.phones import normalize_phone
 from services.registration import clean_start_payload, level_on_connect
 
@@ -31,6 +32,7 @@ async def start(
     settings: Settings,
     state: FSMContext,
     bot: Bot,
+    media: MediaService,
 ) -> None:
     payload = clean_start_payload(command.args)
     if user is None:
@@ -41,6 +43,8 @@ async def start(
         await users.set_start_payload(user.telegram_id, payload)
     await set_user_commands(bot, message.chat.id, user.level)
     await message.answer(texts.already_registered(user.level), reply_markup=main_menu(user.level))
+    if user.level is Level.CLIENT:  # back after blocking the bot: what could not reach them meanwhile
+        await media.deliver_backlog(user, f"{message.chat.id}:{message.message_id}")
 
 
 @router.message(F.contact)
@@ -51,6 +55,7 @@ async def contact(
     settings: Settings,
     state: FSMContext,
     bot: Bot,
+    media: MediaService,
 ) -> None:
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
@@ -73,6 +78,8 @@ async def contact(
     log.info("User %s connected with phone %s as level %s", registered.telegram_id, phone, int(level))
     await set_user_commands(bot, message.chat.id, level)
     await message.answer(texts.registered(settings.organization_name, level), reply_markup=main_menu(level))
+    if level is Level.CLIENT:  # materials filed for their open orders before they connected
+        await media.deliver_backlog(registered, f"{message.chat.id}:{message.message_id}")
 
 
 @router.message(Command("help"))
@@ -90,3 +97,17 @@ async def cancel(message: Message, state: FSMContext) -> None:
         return
     await state.clear()
     await message.answer(texts.CANCELLED)
+
+
+@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=KICKED))
+async def blocked_bot(event: ChatMemberUpdated, user: User | None, users: UserRepo) -> None:
+    """A user who blocks the bot is marked unreachable, so staff are told instead of waiting."""
+    if user is not None:
+        log.info("User %s blocked the bot", user.telegram_id)
+        await users.set_reachable(user.telegram_id, False)
+
+
+@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=MEMBER))
+async def unblocked_bot(event: ChatMemberUpdated, user: User | None, users: UserRepo) -> None:
+    if user is not None:
+        await users.set_reachable(user.telegram_id, True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -17,6 +19,7 @@ import database
 from config import Settings
 from database.connection import Database
 from database.fsm_storage import SQLiteStorage
+from database.media import MediaRepo
 from database.orders import OrderRepo
 from database.outbox import OutboxRepo
 from database.protocol import ProtocolRepo
@@ -29,6 +32,9 @@ from runtime.session import OutgoingCalls, RateLimiter
 from services.admin import AdminTools
 from services.attention import AttentionWords
 from services.conversations import RELAY_KIND, Conversations, relay_report
+from services.media import REPORT_KIND as MEDIA_REPORT_KIND
+from services.media import MediaService, media_report
+from services.media_store import MediaStore, cleanup_partial_files
 from services.order_index import OrderIndex
 from services.protocol import Protocol
 
@@ -47,6 +53,7 @@ class Services:
     protocol: Protocol
     conversations: Conversations
     admin_tools: AdminTools
+    media: MediaService
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -57,6 +64,8 @@ class Services:
             self.outbox.run(),
             self.order_index.run_periodically(self.settings.order_rescan_seconds),
             self.protocol.archive_pending(),
+            # .part files of downloads a crash interrupted; newer ones belong to this run's replays
+            asyncio.to_thread(cleanup_partial_files, self.settings.branch_photo, time.time()),
         ]
 
 
@@ -76,6 +85,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
     outbox = Outbox(OutboxRepo(db), bot)
     outbox.on_blocked(lambda chat_id: users.set_reachable(chat_id, False))
     outbox.add_reporter(RELAY_KIND, relay_report)
+    outbox.add_reporter(MEDIA_REPORT_KIND, media_report)
     orders = OrderRepo(db)
     work = WorkRepo(db)
     protocol = Protocol(ProtocolRepo(db), settings.branch_photo)
@@ -93,6 +103,16 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
             users, orders, work, protocol, outbox, attention, settings.organization_name
         ),
         admin_tools=AdminTools(users, orders, protocol),
+        media=MediaService(
+            settings=settings,
+            store=MediaStore(settings.branch_photo),
+            media=MediaRepo(db),
+            orders=orders,
+            users=users,
+            work=work,
+            protocol=protocol,
+            outbox=outbox,
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,7 +135,8 @@ class ChatScheduler:
 
 
 class DurablePolling:
-    def __init__(self, dp: Dispatcher, bot: Bot, inbox: InboxRepo, **workflow_data: object) -> None:
+    def __init__(self, dp: Dispatcher, bot: Bot, inbox: InboxRepo | None, **workflow_data: object) -> None:
+        """`inbox=None` confirms updates as soon as they are read (only to measure what the inbox costs)."""
         self._dp = dp
         self._bot = bot
         self._inbox = inbox
@@ -158,6 +160,8 @@ class DurablePolling:
         await self._scheduler.drain(timeout=10)
 
     async def _replay(self) -> None:
+        if self._inbox is None:
+            return
         pending = await self._inbox.pending()
         if pending:
             log.info("Replaying %d update(s) left unhandled by the previous run", len(pending))
@@ -188,8 +192,19 @@ class DurablePolling:
                 continue
             if not updates:
                 continue
-            fresh = await self._inbox.store([_entry(update) for update in updates])
             offset = updates[-1].update_id + 1
+            if self._inbox is None:
+                for update in updates:
+                    self._scheduler.submit(update)
+                continue
+            try:
+                fresh = await self._inbox.store([_entry(update) for update in updates])
+            except sqlite3.Error as exc:  # locked or read-only: Telegram keeps the batch meanwhile
+                offset = updates[0].update_id
+                failures += 1
+                log.error("Cannot write the inbox (%s); the batch stays unconfirmed, retrying", exc)
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                continue
             for entry in fresh:
                 self._scheduler.submit(_by_id(updates, entry.update_id))
 
@@ -202,6 +217,8 @@ class DurablePolling:
             await self._dp.feed_update(self._bot, first, **self._data, **extra)
         except Exception:  # the errors router already answered; never let one update stop the chat
             log.exception("Update %s was not handled", first.update_id)
+        if self._inbox is None:
+            return
         try:
             await self._inbox.mark_handled([update.update_id for update in batch])
         except Exception:  # it stays in the inbox; handlers are idempotent, so a replay is harmless

@@ -1,9 +1,10 @@
 """The one path of every outgoing Telegram call: flood control and retries live here.
 
 Telegram allows about 30 messages per second overall and about one per second in one chat
-(short bursts pass). Calls that put something into a chat wait for a slot in both token
-buckets; a 429 pauses that chat for `retry_after`; 5xx answers and network errors are retried
-with exponential backoff, so a hiccup delays a message instead of losing it.
+(short bursts pass; an album counts as its items). Calls that put something into a chat wait
+for a slot in the token buckets; a 429 pauses that chat for `retry_after`; 5xx answers and
+network errors are retried with exponential backoff, so a hiccup delays a message instead of
+losing it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
 
-CHAT_BURST = 3
+CHAT_BURST = 2
+CHAT_UNITS = 10
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 30.0
 IDLE_BUCKET_SECONDS = 120.0
@@ -61,39 +63,50 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """A global bucket plus one bucket per chat; a rate of 0 turns that limit off."""
+    """Token buckets sized so that no window ever exceeds Telegram's limits; a rate of 0 turns one off.
+
+    Globally at most `global_rate` units in any second: a bucket of 0.2 × rate refilled at 0.8 × rate.
+    Per chat, two buckets: requests (2 in reserve, `chat_rate` per second: at most 3 in any second)
+    and units (an album of 10 counts 10; 10 in reserve: a whole album can go at once, then
+    `chat_rate` per second).
+    """
 
     def __init__(self, global_rate: float, chat_rate: float) -> None:
-        self._global = TokenBucket(global_rate, max(global_rate, 1.0)) if global_rate > 0 else None
+        self._global = (
+            TokenBucket(global_rate * 0.8, max(1.0, global_rate * 0.2)) if global_rate > 0 else None
+        )
         self._chat_rate = chat_rate
-        self._chats: dict[int | str, TokenBucket] = {}
+        self._chats: dict[int | str, tuple[TokenBucket, TokenBucket]] = {}
         self._last_prune = time.monotonic()
 
     async def acquire(self, chat_id: int | str, cost: int) -> None:
-        # The chat slot first, then the global one, so that waiting on a busy chat never
+        # The chat's slot first, then the global one, so that waiting on a busy chat never
         # lets a burst of global reservations fire at the same instant.
         if self._chat_rate > 0:
-            await _sleep(self._chat(chat_id).reserve(1))
+            requests, units = self._chat(chat_id)
+            await _sleep(max(requests.reserve(1), units.reserve(cost)))
         if self._global is not None:
             await _sleep(self._global.reserve(cost))
 
     def pause_chat(self, chat_id: int | str, seconds: float) -> None:
         if self._chat_rate > 0:
-            self._chat(chat_id).pause(seconds)
+            for bucket in self._chat(chat_id):
+                bucket.pause(seconds)
 
-    def _chat(self, chat_id: int | str) -> TokenBucket:
-        bucket = self._chats.get(chat_id)
-        if bucket is None:
+    def _chat(self, chat_id: int | str) -> tuple[TokenBucket, TokenBucket]:
+        buckets = self._chats.get(chat_id)
+        if buckets is None:
             self._prune()
-            bucket = self._chats[chat_id] = TokenBucket(self._chat_rate, CHAT_BURST)
-        return bucket
+            buckets = (TokenBucket(self._chat_rate, CHAT_BURST), TokenBucket(self._chat_rate, CHAT_UNITS))
+            self._chats[chat_id] = buckets
+        return buckets
 
     def _prune(self) -> None:
         now = time.monotonic()
         if now - self._last_prune < IDLE_BUCKET_SECONDS:
             return
         self._last_prune = now
-        for chat_id in [key for key, bucket in self._chats.items() if bucket.idle(now)]:
+        for chat_id in [key for key, pair in self._chats.items() if all(b.idle(now) for b in pair)]:
             del self._chats[chat_id]
 
 

@@ -27,7 +27,9 @@ def set_user(bot: BotProcess, telegram_id: int, **columns: Any) -> None:
     """Change a user's row directly (the bot reads the user afresh on every update)."""
     assignments = ", ".join(f"{name} = ?" for name in columns)
     with sqlite3.connect(bot.database_path, timeout=10) as conn:
-        conn.execute(f"UPDATE users SET {assignments} WHERE telegram_id = ?", (*columns.values(), telegram_id))
+        conn.execute(
+            f"UPDATE users SET {assignments} WHERE telegram_id = ?", (*columns.values(), telegram_id)
+        )
 
 
 async def connect_as(bot: BotProcess, user: SimUser, level: int, name: str | None = None) -> None:

@@ -64,14 +64,18 @@ async def test_inactive_user_gets_one_short_answer_to_anything(
     await client.send_contact()
     await client.wait_text("Доступ к боту заблокирован")
     await client.press("anything", message_id=client.messages[0].message_id)
-    await emulator.wait_until(lambda: any("заблокирован" in (a.get("text") or "") for a in client.callback_answers))
+    await emulator.wait_until(
+        lambda: any("заблокирован" in (a.get("text") or "") for a in client.callback_answers)
+    )
     # nothing but the one answer per update
     blocked = [m for m in client.messages[-5:] if "заблокирован" in m.content]
     assert len(blocked) == 4
     assert db_rows(bot, "SELECT activity FROM users WHERE telegram_id = ?", (client.id,)) == [(2,)]
 
 
-async def test_forged_and_stale_buttons_get_a_polite_refusal(emulator: TelegramEmulator, bot: BotProcess) -> None:
+async def test_forged_and_stale_buttons_get_a_polite_refusal(
+    emulator: TelegramEmulator, bot: BotProcess
+) -> None:
     client = emulator.add_user(phone="+375291234567")
     stranger = emulator.add_user(phone="+375291234568")
     await connect(client)
@@ -79,7 +83,9 @@ async def test_forged_and_stale_buttons_get_a_polite_refusal(emulator: TelegramE
     await stranger.wait_text("Отправить мой номер")
     for user, data in ((client, "adm:lvl:1:1"), (client, "x" * 64), (stranger, "ord:pick:1")):
         await user.press(data, message_id=user.messages[0].message_id)
-    await emulator.wait_until(lambda: len(client.callback_answers) >= 2 and len(stranger.callback_answers) >= 1)
+    await emulator.wait_until(
+        lambda: len(client.callback_answers) >= 2 and len(stranger.callback_answers) >= 1
+    )
     answers = [a.get("text") or "" for a in client.callback_answers + stranger.callback_answers]
     assert all("недоступна" in text for text in answers), answers
 
@@ -107,7 +113,9 @@ async def test_deep_link_payload_is_kept(emulator: TelegramEmulator, bot: BotPro
     await client.wait_text("Отправить мой номер")
     await client.send_contact()
     await client.wait_text("Вы подключены")
-    assert db_rows(bot, "SELECT start_payload FROM users WHERE telegram_id = ?", (client.id,)) == [("a000177322",)]
+    assert db_rows(bot, "SELECT start_payload FROM users WHERE telegram_id = ?", (client.id,)) == [
+        ("a000177322",)
+    ]
 
 
 async def test_429_is_retried_and_nothing_is_lost(emulator: TelegramEmulator, bot: BotProcess) -> None:

@@ -18,12 +18,23 @@ def test_bucket_allows_a_burst_then_spaces_calls() -> None:
     assert delays[4] == pytest.approx(2.0, abs=0.05)
 
 
-async def test_global_limit_spaces_calls_across_chats() -> None:
-    limiter = RateLimiter(global_rate=20, chat_rate=0)
-    started = time.monotonic()
-    for chat in range(40):
+async def test_no_second_ever_holds_more_than_the_global_limit() -> None:
+    limiter = RateLimiter(global_rate=30, chat_rate=0)
+    stamps = []
+    for chat in range(90):
         await limiter.acquire(chat, 1)
-    assert time.monotonic() - started == pytest.approx(1.0, abs=0.25)
+        stamps.append(time.monotonic())
+    busiest = max(sum(1 for t in stamps if start <= t < start + 1.0) for start in stamps)
+    assert 24 <= busiest <= 30
+
+
+async def test_a_chat_gets_a_whole_album_then_one_unit_per_second() -> None:
+    limiter = RateLimiter(global_rate=0, chat_rate=5)  # 5/s keeps the test short
+    started = time.monotonic()
+    await limiter.acquire(1, 10)  # a whole album at once
+    assert time.monotonic() - started < 0.1
+    await limiter.acquire(1, 10)  # the next one waits until 10 units came back
+    assert time.monotonic() - started == pytest.approx(2.0, abs=0.3)
 
 
 async def test_zero_rates_turn_limits_off() -> None:

@@ -1,0 +1,17 @@
+"""Shared pytest hooks: remember each phase's report on the item so fixtures can see test failures."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def phase_failed(item: pytest.Item) -> bool:
+    """True if the setup or call phase of ``item`` failed (usable from fixture teardown)."""
+    return any(getattr(getattr(item, f"rep_{when}", None), "failed", False) for when in ("setup", "call"))

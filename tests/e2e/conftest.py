@@ -1,0 +1,103 @@
+"""Fixtures for end-to-end tests: a fresh emulator per test and `python bot.py` subprocesses.
+
+    async def test_start(emulator, bot):
+        user = emulator.add_user(phone="+375296112233")
+        await user.send_text("/start")
+        await user.wait_text("...")
+
+``bot_factory(**kwargs)`` starts another BotProcess (kwargs go to BotProcess; by default all processes of
+a test share one work dir, so a second process sees the same database and Photo folder - restarts).
+``orders_dir`` is a writable copy of the order-folder fixtures (E2E_ORDERS_FIXTURE overrides the source).
+The bot is ready once it polls (E2E_START_TIMEOUT, default 60 s).
+On a failed test the tail of every bot's output and log is printed (shown under "Captured stdout teardown").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import phase_failed
+from tests.e2e.harness import BotProcess
+from tests.emulator import TelegramEmulator
+
+TOKEN = "123456:TEST-TOKEN-abcdef"
+ORDERS_FIXTURE = Path(os.environ.get("E2E_ORDERS_FIXTURE", "/work/shared/fixtures/orders"))
+ADMIN_PHONE = "+375290000001"
+# bot.py imports aiogram, cv2, numpy...: on a loaded 2-CPU box that alone can take 10+ s
+START_TIMEOUT = float(os.environ.get("E2E_START_TIMEOUT", "60"))
+
+BotFactory = Callable[..., Awaitable[BotProcess]]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _make_writable(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode | stat.S_IWUSR | stat.S_IRUSR | (stat.S_IXUSR if path.is_dir() else 0))
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    emu = TelegramEmulator(token=TOKEN, flood_control=True, local_mode=False)
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+def orders_dir(tmp_path: Path) -> Path:
+    if not ORDERS_FIXTURE.is_dir():
+        pytest.skip(f"order fixtures not found at {ORDERS_FIXTURE}")
+    target = tmp_path / "bot" / "Photo"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ORDERS_FIXTURE, target)
+    _make_writable(target)
+    return target
+
+
+@pytest.fixture
+async def bot_factory(
+    request: pytest.FixtureRequest, emulator: TelegramEmulator, tmp_path: Path
+) -> AsyncIterator[BotFactory]:
+    processes: list[BotProcess] = []
+
+    async def make(*, start: bool = True, workdir: Path | None = None, **kwargs: Any) -> BotProcess:
+        kwargs.setdefault("admin_phones", [ADMIN_PHONE])
+        kwargs.setdefault("name", f"bot{len(processes) + 1}" if processes else "bot")
+        proc = BotProcess(emulator, workdir or tmp_path / "bot", **kwargs)
+        processes.append(proc)
+        if start:
+            await proc.start(timeout=START_TIMEOUT)
+        return proc
+
+    try:
+        yield make
+    finally:
+        for proc in processes:
+            await proc.stop()
+        if phase_failed(request.node):
+            for proc in processes:
+                print(f"\n{proc.log_tail(120)}")
+            print("\n----- emulator: recent failed calls -----")
+            for call in emulator.recent_errors(last=20):
+                print(f"  {call.method} chat={call.chat_id} -> {call.status} {call.description}")
+
+
+@pytest.fixture
+async def bot(bot_factory: BotFactory, orders_dir: Path) -> BotProcess:
+    return await bot_factory(branch_photo=orders_dir)
