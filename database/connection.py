@@ -48,9 +48,11 @@ class Database:
         try:
             await db._configure()
             await db.migrate()
-        except aiosqlite.Error as exc:
+        except BaseException as exc:
             await conn.close()
-            raise DatabaseError(f"база {path} недоступна: {exc}") from exc
+            if isinstance(exc, aiosqlite.Error):
+                raise DatabaseError(f"база {path} недоступна: {exc}") from exc
+            raise
         return db
 
     async def _configure(self) -> None:

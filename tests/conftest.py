@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+
+# The dealer's sample order folders live beside the repository (../shared/fixtures/orders).
+ORDERS_FIXTURE = Path(
+    os.environ.get("ORDER_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "orders")
+)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

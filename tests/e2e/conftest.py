@@ -23,12 +23,13 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ORDERS_FIXTURE as SHARED_ORDERS_FIXTURE
 from tests.conftest import phase_failed
 from tests.e2e.harness import BotProcess
 from tests.emulator import TelegramEmulator
 
 TOKEN = "123456:TEST-TOKEN-abcdef"
-ORDERS_FIXTURE = Path(os.environ.get("E2E_ORDERS_FIXTURE", "/work/shared/fixtures/orders"))
+ORDERS_FIXTURE = SHARED_ORDERS_FIXTURE
 ADMIN_PHONE = "+375290000001"
 # bot.py imports aiogram, cv2, numpy...: on a loaded 2-CPU box that alone can take 10+ s
 START_TIMEOUT = float(os.environ.get("E2E_START_TIMEOUT", "60"))
@@ -62,7 +63,7 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
 @pytest.fixture
 def orders_dir(tmp_path: Path) -> Path:
     if not ORDERS_FIXTURE.is_dir():
-        pytest.skip(f"order fixtures not found at {ORDERS_FIXTURE}")
+        pytest.fail(f"order fixtures not found at {ORDERS_FIXTURE} (set ORDER_FIXTURES)")
     target = tmp_path / "bot" / "Photo"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ORDERS_FIXTURE, target)

@@ -1,0 +1,395 @@
+"""The index of work orders: folders directly inside BRANCH_PHOTO, mirrored into SQLite.
+
+Every folder directly inside BRANCH_PHOTO is an order and its name is the order number. Folders
+whose name ends with CLOSED_ORDER (any case) are closed and ignored, as are plain files and
+system folders (names starting with `.`, `$RECYCLE.BIN`, `System Volume Information`, NAS
+`@eaDir` / `#recycle` / `#snapshot`). A folder may hold `content.txt`, a JSON object with
+`order`, `barcode`, `phone` and `plate_number`, saved however Windows saved it (UTF-8, UTF-8 with
+BOM, cp1251; UTF-16 with a BOM too). An order whose data is missing or bad stays selectable but
+is flagged with a short problem code:
+
+- `missing`    no content.txt in the folder;
+- `unreadable` content.txt exists but cannot be read (locked, no permission); retried every scan;
+- `malformed`  not strict JSON (a trailing comma is malformed), not an object, undecodable, too big;
+- `no_phone`   no phone, or one `normalize_phone` cannot make sense of (the raw value is kept).
+
+The folder name always wins over the `order` field; a disagreement is only logged. Each bad
+folder gives ops one WARNING line when it is first found bad or its content.txt changes, not one
+per scan.
+
+Calendar date. The calendar shows an order on the day its folder was created, where the OS
+records a creation time: `st_birthtime` (Windows on Python 3.12+, macOS, BSD), else `st_ctime` on
+Windows (its creation time there). Elsewhere (Linux keeps no creation time that Python exposes,
+and a folder's mtime moves whenever a photo is added) the date is the folder's mtime at the moment
+the bot first saw it. Either way it is computed once, in the local time zone, stored in SQLite
+with the row and never moved afterwards, not even when the folder is closed and comes back.
+
+Rescans are incremental: the index keeps each order's content.txt fingerprint (mtime_ns, size)
+in memory, loaded from SQLite on the first scan. A rescan does one `os.scandir` of BRANCH_PHOTO
+and one `stat` of each folder's content.txt; only new or changed folders are read, and SQLite is
+written only when something changed (one transaction per scan). A folder that disappears (or is
+renamed to `...closed`) closes its order; if it comes back the same row is reopened. If
+BRANCH_PHOTO cannot be listed, or lists nothing at all while orders are open (an unmounted share
+looks like that), the scan reports an error and leaves every order as it was.
+
+The folder walk and file reads run in a worker thread; SQLite writes happen on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from database.orders import NewOrder, Order, OrderData, OrderFingerprint, OrderRepo
+from services.phones import normalize_phone
+from services.plate_text import normalize_plate
+
+log = logging.getLogger(__name__)
+
+CONTENT_FILE = "content.txt"
+MAX_CONTENT_BYTES = 1 << 20
+_SYSTEM_DIRS = frozenset({"$recycle.bin", "system volume information", "@eadir", "#recycle", "#snapshot"})
+
+PROBLEM_MISSING = "missing"
+PROBLEM_UNREADABLE = "unreadable"
+PROBLEM_MALFORMED = "malformed"
+PROBLEM_NO_PHONE = "no_phone"
+
+Fingerprint = tuple[int, int]  # (st_mtime_ns, st_size) of content.txt
+_RETRY: Any = object()  # a remembered fingerprint that never matches: read again next scan
+_STAT_FAILED: Any = ("stat failed",)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    """One scan. `scanned` counts the open order folders seen; the other counters are this scan's
+    events (`flagged`: folders read this scan whose data turned out bad). `error` is set when
+    BRANCH_PHOTO could not be scanned; nothing was changed then."""
+
+    scanned: int
+    added: int
+    changed: int
+    closed: int
+    reopened: int
+    flagged: int
+    seconds: float
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContentData:
+    """content.txt of one folder, parsed and normalized."""
+
+    problem: str | None
+    detail: str | None = None
+    order: str | None = None
+    barcode: str | None = None
+    phone: str | None = None
+    phone_raw: str | None = None
+    plate: str | None = None
+
+
+def creation_timestamp(st: os.stat_result, platform: str = sys.platform) -> float:
+    """When a folder was created, where the OS records it; otherwise its mtime (see module doc)."""
+    birth = getattr(st, "st_birthtime", None)
+    if birth is not None and birth > 0:
+        return float(birth)
+    if platform == "win32":
+        return st.st_ctime
+    return st.st_mtime
+
+
+def decode_text(raw: bytes) -> str:
+    """Text as Windows may have saved it: UTF-16 with a BOM, UTF-8 (BOM or not), else cp1251."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1251")
+
+
+def _field(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parse_content(raw: bytes) -> ContentData:
+    """Parse the bytes of a content.txt; never raises."""
+    try:
+        data = json.loads(decode_text(raw))
+    except UnicodeDecodeError as exc:
+        return ContentData(PROBLEM_MALFORMED, f"undecodable text: {exc.reason}")
+    except json.JSONDecodeError as exc:
+        return ContentData(PROBLEM_MALFORMED, f"not valid JSON: {exc.msg} at line {exc.lineno}")
+    except (ValueError, RecursionError) as exc:  # e.g. a number too long to convert
+        return ContentData(PROBLEM_MALFORMED, f"not usable JSON: {exc}")
+    if not isinstance(data, dict):
+        return ContentData(PROBLEM_MALFORMED, "not a JSON object")
+    phone_raw = _field(data, "phone")
+    phone = normalize_phone(phone_raw)
+    detail = None
+    if phone is None:
+        detail = "no phone" if phone_raw is None else f"phone {phone_raw!r} is not a number"
+    return ContentData(
+        problem=None if phone else PROBLEM_NO_PHONE,
+        detail=detail,
+        order=_field(data, "order"),
+        barcode=_field(data, "barcode"),
+        phone=phone,
+        phone_raw=phone_raw,
+        plate=normalize_plate(_field(data, "plate_number")) or None,
+    )
+
+
+def read_content(path: str) -> ContentData:
+    """Read and parse one content.txt (blocking); never raises."""
+    try:
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > MAX_CONTENT_BYTES:
+                return ContentData(PROBLEM_MALFORMED, f"larger than {MAX_CONTENT_BYTES} bytes")
+            raw = fh.read()
+    except FileNotFoundError:
+        return ContentData(PROBLEM_MISSING, "content.txt vanished while reading")
+    except OSError as exc:
+        return ContentData(PROBLEM_UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
+    return parse_content(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    fp: Any  # Fingerprint | None (no content.txt) | _RETRY
+    is_open: bool
+    problem: str | None  # last problem seen (for log de-duplication)
+
+
+class _RootError(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class _Plan:
+    scanned: int = 0
+    added: list[NewOrder] = field(default_factory=list)
+    changed: list[OrderData] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    flagged: int = 0
+    state: dict[str, _Known] = field(default_factory=dict)
+    warnings: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Plan:
+    """Walk BRANCH_PHOTO once (blocking) and work out what changed against `known`."""
+    plan = _Plan()
+    seen: set[str] = set()
+    suffix = closed_suffix.casefold()
+    listed = 0
+    now = time.time()
+    tail = os.sep + CONTENT_FILE
+    stat = os.stat
+    remembered = known.get
+    try:
+        with os.scandir(root) as entries:
+            for entry in entries:
+                listed += 1
+                name = entry.name
+                folded = name.casefold()
+                if (suffix and folded.endswith(suffix)) or folded in _SYSTEM_DIRS or name.startswith("."):
+                    continue
+                try:
+                    if not entry.is_dir():
+                        continue
+                except OSError:
+                    continue
+                content_path = entry.path + tail
+                try:
+                    st = stat(content_path)
+                    fp: Any = (st.st_mtime_ns, st.st_size)
+                except (FileNotFoundError, NotADirectoryError):
+                    fp = None
+                except OSError:
+                    fp = _STAT_FAILED
+                old = remembered(name)
+                if old is not None and old.fp == fp:
+                    seen.add(name)
+                    if not old.is_open:
+                        plan.reopened.append(name)
+                        plan.state[name] = _Known(old.fp, True, old.problem)
+                    continue
+                if _read_folder(plan, entry.path, name, content_path, fp, old, now):
+                    seen.add(name)
+    except OSError as exc:
+        raise _RootError(f"BRANCH_PHOTO {root} cannot be listed: {exc.strerror or exc}") from exc
+    if listed == 0 and any(k.is_open for k in known.values()):
+        raise _RootError(
+            f"BRANCH_PHOTO {root} is empty while orders are open (share not mounted?); nothing closed"
+        )
+    for name, old in known.items():
+        if old.is_open and name not in seen:
+            plan.closed.append(name)
+            plan.state[name] = _Known(old.fp, False, old.problem)
+    plan.scanned = len(seen)
+    return plan
+
+
+def _read_folder(
+    plan: _Plan, path: str, name: str, content_path: str, fp: Any, old: _Known | None, now: float
+) -> bool:
+    """Read a new or changed folder into `plan`; False when the folder vanished meanwhile."""
+    try:
+        dir_stat: os.stat_result | None = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        dir_stat = None
+    content = ContentData(PROBLEM_MISSING, "no content.txt") if fp is None else read_content(content_path)
+    problem = content.problem
+    if problem == PROBLEM_UNREADABLE or fp is _STAT_FAILED:
+        remembered, stored = _RETRY, None
+    elif problem == PROBLEM_MISSING:
+        remembered = stored = None
+    else:
+        remembered = stored = fp
+    repeated = problem == PROBLEM_UNREADABLE and old is not None and old.problem == PROBLEM_UNREADABLE
+    if problem is not None and not repeated:
+        plan.flagged += 1
+        plan.warnings.append(("Order %s: content.txt %s (%s)", name, problem, content.detail))
+    if content.order is not None and content.order.casefold() != name.casefold():
+        plan.warnings.append(
+            ("Order %s: content.txt says order %r; the folder name is used", name, content.order)
+        )
+    plan.state[name] = _Known(remembered, True, problem)
+    if old is not None and not old.is_open:
+        plan.reopened.append(name)
+    if old is not None and problem == PROBLEM_UNREADABLE:
+        return True  # keep the data read before; try again next scan
+    data = OrderData(
+        number=name,
+        barcode=content.barcode,
+        phone=content.phone,
+        phone_raw=content.phone_raw,
+        plate=content.plate,
+        problem=problem,
+        dir_mtime_ns=None if dir_stat is None else dir_stat.st_mtime_ns,
+        content_mtime_ns=None if stored is None else stored[0],
+        content_size=None if stored is None else stored[1],
+    )
+    if old is None:
+        created = now if dir_stat is None else creation_timestamp(dir_stat)
+        plan.added.append(NewOrder(data, date.fromtimestamp(created), int(now)))
+    else:
+        plan.changed.append(data)
+    return True
+
+
+def _remembered(fp: OrderFingerprint) -> _Known:
+    if fp.content_mtime_ns is None or fp.content_size is None:
+        return _Known(None, fp.is_open, fp.problem)
+    return _Known((fp.content_mtime_ns, fp.content_size), fp.is_open, fp.problem)
+
+
+class OrderIndex:
+    def __init__(self, repo: OrderRepo, root: Path, closed_suffix: str) -> None:
+        self._repo = repo
+        self._root = Path(root)
+        self._closed_suffix = closed_suffix.strip()
+        self._known: dict[str, _Known] | None = None
+        self._lock = asyncio.Lock()
+        self._current: asyncio.Future[ScanReport] | None = None
+        self._last_error: str | None = None
+
+    @property
+    def root(self) -> Path:
+        return self._root
+
+    def order_folder(self, order: Order) -> Path:
+        return self._root / order.number
+
+    async def refresh(self) -> ScanReport:
+        """Bring SQLite up to date with BRANCH_PHOTO. A call made while a scan is running waits
+        for that scan and gets its report instead of starting another one."""
+        task = self._current
+        if task is None:
+            task = asyncio.ensure_future(self._scan())
+            self._current = task
+            task.add_done_callback(self._scan_done)
+        return await asyncio.shield(task)
+
+    def _scan_done(self, task: asyncio.Future[ScanReport]) -> None:
+        if self._current is task:
+            self._current = None
+        if not task.cancelled():
+            task.exception()  # retrieved by the callers; keeps asyncio from warning when none are left
+
+    async def run_periodically(self, interval: float) -> None:
+        """Rescan every `interval` seconds until cancelled; errors are logged, never raised."""
+        while True:
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("Order scan of %s failed; next try in %.0f s", self._root, interval)
+            await asyncio.sleep(interval)
+
+    async def _scan(self) -> ScanReport:
+        async with self._lock:
+            started = time.perf_counter()
+            if self._known is None:
+                self._known = {
+                    fp.number: _remembered(fp) for fp in (await self._repo.load_fingerprints()).values()
+                }
+            try:
+                plan = await asyncio.to_thread(_scan_tree, self._root, self._closed_suffix, self._known)
+            except _RootError as exc:
+                error = str(exc)
+                if error != self._last_error:
+                    log.error("Order scan: %s", error)
+                self._last_error = error
+                return ScanReport(0, 0, 0, 0, 0, 0, time.perf_counter() - started, error)
+            await self._repo.apply_scan(
+                added=plan.added,
+                changed=plan.changed,
+                reopened=plan.reopened,
+                closed=plan.closed,
+                now=int(time.time()),
+            )
+            self._known.update(plan.state)
+            if self._last_error is not None:
+                log.info("Order scan: BRANCH_PHOTO %s is readable again", self._root)
+                self._last_error = None
+            for message in plan.warnings:
+                log.warning(*message)
+            report = ScanReport(
+                scanned=plan.scanned,
+                added=len(plan.added),
+                changed=len(plan.changed),
+                closed=len(plan.closed),
+                reopened=len(plan.reopened),
+                flagged=plan.flagged,
+                seconds=time.perf_counter() - started,
+                error=None,
+            )
+            if report.added or report.changed or report.closed or report.reopened:
+                log.info(
+                    "Order scan: %d open folders, %d added, %d changed, %d closed, %d reopened,"
+                    " %d flagged, %.2f s",
+                    report.scanned,
+                    report.added,
+                    report.changed,
+                    report.closed,
+                    report.reopened,
+                    report.flagged,
+                    report.seconds,
+                )
+            return report
