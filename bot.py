@@ -43,6 +43,7 @@ async def run(settings: Settings) -> None:
             for job in jobs:
                 job.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
+            await services.close()
     finally:
         await bot.session.close()
         await db.close()

@@ -368,12 +368,6 @@ ORDER_INDEX_UNAVAILABLE = (
 )
 ORDER_SEARCH_PROMPT = "Введите часть номера заказ-наряда (например, <code>1773</code>). Отмена: /cancel"
 ORDER_SEARCH_TEXT_ONLY = "Отправьте часть номера заказ-наряда текстом. Отмена: /cancel"
-ORDER_BARCODE_SOON = (
-    "Поиск по штрих-коду скоро появится. Пока выберите заказ-наряд в календаре или по номеру."
-)
-ORDER_PLATE_SOON = (
-    "Поиск по фото госномера скоро появится. Пока выберите заказ-наряд в календаре или по номеру."
-)
 ORDER_STALE = "Этот заказ-наряд закрыт или не найден. Откройте список заново: /order"
 ORDER_NOT_CURRENT = "Вы уже работаете с другим заказ-нарядом. Выберите тип действия заново: /type"
 TYPE_STALE = "Такого типа действия больше нет. Выберите заново: /type"
@@ -527,3 +521,77 @@ def media_report(
         if already_sent:
             lines.append("📤 Эти файлы уже были отправлены клиенту.")
     return "\n".join(lines)
+
+
+# --- order recognition: barcode and plate photos in /order ---------------------------------------
+
+ORDER_BARCODE_PROMPT = (
+    "📷 Сфотографируйте штрих-код на листе заказ-наряда и отправьте фото.\n"
+    "Можно и ввести номер заказ-наряда или госномер текстом. Отмена: /cancel"
+)
+ORDER_PLATE_PROMPT = (
+    "🚗 Сфотографируйте автомобиль так, чтобы был виден госномер, и отправьте фото.\n"
+    "Можно и ввести госномер или номер заказ-наряда текстом. Отмена: /cancel"
+)
+ORDER_TYPED_PROMPT = (
+    "⌨️ Введите госномер (например, <code>1234 AB-7</code>) или часть номера заказ-наряда. Отмена: /cancel"
+)
+RECOGNITION_SEND_PHOTO = "Отправьте фото или введите госномер / номер заказ-наряда текстом. Отмена: /cancel"
+RECOGNITION_TEXT_ONLY = "Введите госномер или часть номера заказ-наряда текстом. Отмена: /cancel"
+RECOGNITION_UNREADABLE = "⚠️ Не удалось прочитать фото. Сфотографируйте ещё раз и отправьте снимок."
+RECOGNITION_DOWNLOAD_FAILED = "⚠️ Не удалось получить фото от Telegram. Отправьте его ещё раз."
+RECOGNITION_TOO_BIG = "⚠️ Файл слишком большой для распознавания. Отправьте обычное фото."
+RECOGNITION_RETRY_BUTTON = "🔁 Сфотографировать ещё раз"
+RECOGNITION_TYPE_BUTTON = "⌨️ Ввести номер вручную"
+RECOGNITION_CALENDAR_BUTTON = "📅 Календарь"
+
+
+def plate_display(plate: str) -> str:
+    """A normalized Belarusian plate as printed: `1234AB7` -> `1234 AB-7`, `AB12347` -> `AB 1234-7`."""
+    if len(plate) == 7 and plate[:4].isdigit() and plate[4:6].isalpha() and plate[6].isdigit():
+        return f"{plate[:4]} {plate[4:6]}-{plate[6]}"
+    if len(plate) == 7 and plate[:2].isalpha() and plate[2:].isdigit():
+        return f"{plate[:2]} {plate[2:6]}-{plate[6]}"
+    return plate
+
+
+def recognition_unavailable(barcode: bool) -> str:
+    what = "по штрих-коду" if barcode else "по фото госномера"
+    return (
+        f"⚠️ Поиск {what} сейчас недоступен (не работает программа распознавания; администратор "
+        "уже видит это в журнале). Введите номер вручную или выберите заказ-наряд в календаре."
+    )
+
+
+def _listed(values: list[str]) -> str:
+    return ", ".join(f"<b>{esc(value)}</b>" for value in values)
+
+
+def barcode_not_found(codes: list[str]) -> str:
+    if not codes:
+        return (
+            "Штрих-код на фото не найден. Сфотографируйте его ещё раз — крупно, ровно и без бликов, "
+            "введите номер вручную или выберите заказ-наряд в календаре."
+        )
+    if len(codes) == 1:
+        return f"Распознан штрих-код {_listed(codes)}, но открытого заказ-наряда с ним нет."
+    return f"Распознаны штрих-коды {_listed(codes)}, но открытых заказ-нарядов с ними нет."
+
+
+def plate_not_found(plates: list[str]) -> str:
+    if not plates:
+        return (
+            "Госномер на фото не распознан. Сфотографируйте автомобиль ещё раз — ближе и прямо, "
+            "введите номер вручную или выберите заказ-наряд в календаре."
+        )
+    shown = [plate_display(plate) for plate in plates[:3]]
+    if len(shown) == 1:
+        return f"Распознан номер {_listed(shown)}, но открытого заказ-наряда с ним нет."
+    return f"Распознаны номера {_listed(shown)}, но открытых заказ-нарядов с ними нет."
+
+
+def typed_not_found(text: str) -> str:
+    return (
+        f"По «{esc(text)}» открытых заказ-нарядов нет: ни госномер, ни номер заказ-наряда не совпадают. "
+        "Введите иначе или выберите заказ-наряд в календаре."
+    )

@@ -13,20 +13,28 @@ from database.connection import Database
 
 
 class SQLiteStorage(BaseStorage):
+    """Write-through: SQLite is the truth, states are cached because every update reads one."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
         self._keys = DefaultKeyBuilder(with_destiny=True)
+        self._states: dict[str, str | None] = {}
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
+        built = self._keys.build(key)
         await self._db.write(
             "INSERT INTO fsm (key, state) VALUES (?, ?)"
             " ON CONFLICT (key) DO UPDATE SET state = excluded.state",
-            (self._keys.build(key), value),
+            (built, value),
         )
+        self._states[built] = value
 
     async def get_state(self, key: StorageKey) -> str | None:
-        return await self._db.fetchval("SELECT state FROM fsm WHERE key = ?", (self._keys.build(key),))
+        built = self._keys.build(key)
+        if built not in self._states:
+            self._states[built] = await self._db.fetchval("SELECT state FROM fsm WHERE key = ?", (built,))
+        return self._states[built]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._db.write(

@@ -93,32 +93,28 @@ class OutboxRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> int | None:
+    async def add(
+        self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None
+    ) -> tuple[int | None, list[OutboxItem]]:
         """Store deliveries (and their batch) in one transaction; keys already stored are skipped.
 
-        Returns the batch id, or None without a batch.
+        Returns the batch id (None without a batch) and the items actually added.
         """
         now = time.time()
+        added: list[OutboxItem] = []
         async with self._db.transaction() as conn:
             batch_id = await _add_batch(conn, batch, now) if batch else None
-            await conn.executemany(
-                "INSERT OR IGNORE INTO outbox"
-                " (dedup_key, chat_id, method, payload, batch_id, next_attempt_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        d.dedup_key,
-                        d.chat_id,
-                        str(d.method),
-                        json.dumps(d.payload, ensure_ascii=False),
-                        batch_id,
-                        now,
-                        now,
-                    )
-                    for d in deliveries
-                ],
-            )
-        return batch_id
+            for d in deliveries:
+                rows = await conn.execute_fetchall(
+                    "INSERT OR IGNORE INTO outbox"
+                    " (dedup_key, chat_id, method, payload, batch_id, next_attempt_at, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (d.dedup_key, d.chat_id, str(d.method), json.dumps(d.payload, ensure_ascii=False),
+                     batch_id, now, now),
+                )  # fmt: skip
+                for row in rows:
+                    added.append(OutboxItem(row[0], d.chat_id, d.method, d.payload, batch_id, 0, now))
+        return batch_id, added
 
     async def pending(self, exclude: set[int], limit: int = 500) -> list[OutboxItem]:
         rows = await self._db.fetchall(
@@ -144,19 +140,18 @@ class OutboxRepo:
     async def take_finished_batch(self, batch_id: int) -> Batch | None:
         """If every item of the batch is done and it was not reported yet, mark it and return it."""
         async with self._db.transaction() as conn:
-            async with conn.execute(
+            heads = await conn.execute_fetchall(
                 "SELECT kind, report_to, params FROM outbox_batches WHERE id = ? AND status = 'open'"
                 " AND NOT EXISTS (SELECT 1 FROM outbox WHERE batch_id = ? AND status = 'pending')",
                 (batch_id, batch_id),
-            ) as cursor:
-                head = await cursor.fetchone()
+            )
+            head = next(iter(heads), None)
             if head is None:
                 return None
-            async with conn.execute(
+            rows = await conn.execute_fetchall(
                 "SELECT chat_id, method, status, last_error FROM outbox WHERE batch_id = ? ORDER BY id",
                 (batch_id,),
-            ) as cursor:
-                rows = await cursor.fetchall()
+            )
             await conn.execute("UPDATE outbox_batches SET status = 'reported' WHERE id = ?", (batch_id,))
         outcomes = [Outcome(r[0], Method(r[1]), Status(r[2]), r[3]) for r in rows]
         return Batch(batch_id, head[0], head[1], json.loads(head[2]), outcomes)
@@ -184,16 +179,12 @@ async def _add_batch(conn: aiosqlite.Connection, batch: BatchSpec, now: float) -
         (batch.dedup_key, batch.report_to, batch.kind, json.dumps(batch.params, ensure_ascii=False), now),
     )
     if batch.dedup_key is not None:
-        async with conn.execute(
+        rows = await conn.execute_fetchall(
             "SELECT id FROM outbox_batches WHERE dedup_key = ?", (batch.dedup_key,)
-        ) as cursor:
-            row = await cursor.fetchone()
-            assert row is not None
-            return int(row[0])
-    async with conn.execute("SELECT last_insert_rowid()") as cursor:
-        row = await cursor.fetchone()
-        assert row is not None
-        return int(row[0])
+        )
+    else:
+        rows = await conn.execute_fetchall("SELECT last_insert_rowid()")
+    return int(next(iter(rows))[0])
 
 
 def _like_prefix(prefix: str) -> str:

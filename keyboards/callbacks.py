@@ -16,8 +16,10 @@ from aiogram_calendar import SimpleCalendarCallback
 
 class OrderAction(StrEnum):
     SEARCH = "s"  # search by part of the number (free text)
-    BARCODE = "b"  # scan the order's barcode (recognition wired later)
-    PLATE = "p"  # photo of the car's plate (recognition wired later)
+    BARCODE = "b"  # scan the order's barcode (a photo; also "try again")
+    PLATE = "p"  # photo of the car's plate (also "try again")
+    TYPED = "w"  # type a plate or part of the number (after a failed recognition)
+    CALENDAR = "c"  # back to the /order calendar
     PICK = "o"  # open this order (order_id)
     TYPE = "t"  # choose the stage: TYPE_ORDER entry number `type_index` for order `order_id`
 

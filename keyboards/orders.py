@@ -17,6 +17,7 @@ from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb
 
 MarkedDays = Callable[[int, int], Awaitable[set[int]]]
 MARK = "•"
+BLANK = "\u2800"  # an empty-looking label: Telegram refuses blank button texts
 
 
 class OrderCalendar(SimpleCalendar):
@@ -56,7 +57,7 @@ def _retag(button: InlineKeyboardButton, marked: set[int], today: date) -> Inlin
         return button
     data = SimpleCalendarCallback.unpack(raw)
     ours = OrderCalendarCb(act=data.act, year=data.year, month=data.month, day=data.day).pack()
-    text = button.text
+    text = button.text if button.text.strip() else BLANK
     if data.act is SimpleCalAct.day and data.year and data.month and data.day:
         text = f"{MARK}{data.day}" if data.day in marked else str(data.day)
         if date(data.year, data.month, data.day) == today:

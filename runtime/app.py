@@ -37,6 +37,7 @@ from services.media import MediaService, media_report
 from services.media_store import MediaStore, cleanup_partial_files
 from services.order_index import OrderIndex
 from services.protocol import Protocol
+from services.recognizer import Recognizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class Services:
     conversations: Conversations
     admin_tools: AdminTools
     media: MediaService
+    recognizer: Recognizer
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -67,6 +69,10 @@ class Services:
             # .part files of downloads a crash interrupted; newer ones belong to this run's replays
             asyncio.to_thread(cleanup_partial_files, self.settings.branch_photo, time.time()),
         ]
+
+    async def close(self) -> None:
+        """Release what the services hold besides the database (the recognition worker processes)."""
+        await self.recognizer.close()
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -113,6 +119,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
             protocol=protocol,
             outbox=outbox,
         ),
+        recognizer=Recognizer(settings.branch_tesseract),
     )
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -54,10 +56,12 @@ class Outbox:
         self._reporters: dict[str, Reporter] = {}
         self._on_blocked: list[BlockedHook] = []
         self._wake = asyncio.Event()
-        self._in_flight: set[int] = set()
+        self._ready = asyncio.Event()  # set once rows left by an earlier run are queued
+        self._queues: dict[int, deque[OutboxItem]] = {}  # per chat, due items in id order
+        self._senders: dict[int, asyncio.Task[None]] = {}
+        self._known: set[int] = set()  # ids queued in memory or being sent
+        self._held: set[int] = set()  # chats whose earliest item waits for a retry
         self._finished_during_read: set[int] | None = None
-        self._busy_chats: set[int] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
 
     def add_reporter(self, kind: str, reporter: Reporter) -> None:
@@ -67,72 +71,85 @@ class Outbox:
         self._on_blocked.append(hook)
 
     async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None:
-        batch_id = await self._repo.add(deliveries, batch)
+        """Store deliveries durably, then hand them straight to their chat's sender."""
+        batch_id, added = await self._repo.add(deliveries, batch)
         if batch_id is not None and not deliveries:
             await self._report(batch_id)
-        self._wake.set()
+        if self._ready.is_set():
+            for item in added:
+                self._push(item)
 
     async def run(self) -> None:
         for batch_id in await self._repo.open_batches():  # reports a crash interrupted
             await self._report(batch_id)
         while True:
             self._wake.clear()
-            next_due = await self._start_due_chats()
-            timeout = IDLE_RECHECK_SECONDS if next_due is None else max(0.0, next_due - time.time())
-            if next_due is None and not self._tasks:
+            next_due = await self._queue_stored()
+            self._ready.set()
+            if next_due is None and not self._senders:
                 self._idle.set()
+            timeout = IDLE_RECHECK_SECONDS if next_due is None else max(0.0, next_due - time.time())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 
-    async def _start_due_chats(self) -> float | None:
-        """Start a sender for every idle chat with due items; return when the next postponed one is due."""
+    async def _queue_stored(self) -> float | None:
+        """Queue stored rows nobody is sending (a restart, a retry now due); return the next retry time."""
         # A sender may finish while this read is under way; the rows it read are then stale, so
         # whatever finished meanwhile is excluded too.
         self._finished_during_read = set()
-        items = await self._repo.pending(exclude=set(self._in_flight))
+        items = await self._repo.pending(exclude=set(self._known))
         finished, self._finished_during_read = self._finished_during_read, None
-        items = [item for item in items if item.id not in finished]
-        held = set(self._busy_chats)  # a chat already sending, or whose earliest item must wait
-        by_chat: dict[int, list[OutboxItem]] = {}
+        self._held.clear()
         next_due: float | None = None
         now = time.time()
         for item in items:
-            if item.chat_id in held:
+            if item.id in finished or item.id in self._known or item.chat_id in self._held:
                 continue
             if item.next_attempt_at > now:
                 next_due = item.next_attempt_at if next_due is None else min(next_due, item.next_attempt_at)
-                held.add(item.chat_id)  # later items of that chat keep their place behind it
+                self._held.add(item.chat_id)  # later items of that chat keep their place behind it
                 continue
-            by_chat.setdefault(item.chat_id, []).append(item)
-        for chat_id, queue in by_chat.items():
-            self._start_chat(chat_id, queue)
+            self._push(item)
         return next_due
 
-    def _start_chat(self, chat_id: int, queue: list[OutboxItem]) -> None:
-        self._idle.clear()
-        self._busy_chats.add(chat_id)
-        self._in_flight.update(item.id for item in queue)
-        task = asyncio.create_task(self._send_chat(chat_id, queue), name=f"out-{chat_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._chat_done)
+    def _push(self, item: OutboxItem) -> None:
+        if item.id in self._known or item.chat_id in self._held:
+            return  # already queued, or waiting behind a retry: the next read of stored rows brings it
+        self._known.add(item.id)
+        self._queues.setdefault(item.chat_id, deque()).append(item)
+        if item.chat_id not in self._senders:
+            self._idle.clear()
+            task = asyncio.create_task(self._send_chat(item.chat_id), name=f"out-{item.chat_id}")
+            self._senders[item.chat_id] = task
+            task.add_done_callback(self._sender_done)
 
-    def _chat_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        self._busy_chats.discard(int(task.get_name()[4:]))
+    def _sender_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.error("Outbox sender crashed", exc_info=task.exception())
         self._wake.set()
 
-    async def _send_chat(self, chat_id: int, queue: list[OutboxItem]) -> None:
+    async def _send_chat(self, chat_id: int) -> None:
+        queue = self._queues[chat_id]
         try:
-            for item in queue:
-                if not await self._send_one(item):
-                    return  # postponed: later items of this chat wait, to keep their order
+            while queue:
+                item = queue[0]
+                delivered = await self._send_one(item)
+                queue.popleft()
+                self._forget(item)
+                if not delivered:  # postponed: the rest wait behind it, in order, in the database
+                    self._held.add(chat_id)
+                    while queue:
+                        self._forget(queue.popleft())
         finally:
-            ids = {item.id for item in queue}
-            self._in_flight.difference_update(ids)
-            if self._finished_during_read is not None:
-                self._finished_during_read.update(ids)
+            for item in queue:
+                self._forget(item)
+            del self._queues[chat_id]
+            del self._senders[chat_id]
+
+    def _forget(self, item: OutboxItem) -> None:
+        self._known.discard(item.id)
+        if self._finished_during_read is not None:
+            self._finished_during_read.add(item.id)
 
     async def _send_one(self, item: OutboxItem) -> bool:
         """Send one item; False when it was postponed."""
@@ -188,11 +205,10 @@ class Outbox:
             return
         delivery = reporter(batch)
         if delivery is not None:
-            await self._repo.add([delivery])
-            self._wake.set()
+            await self.enqueue([delivery])
 
     async def _call(self, item: OutboxItem) -> list[Message]:
-        args = dict(item.payload)
+        args = json.loads(json.dumps(item.payload))  # a retry must find the payload untouched
         markup = args.pop("reply_markup", None)
         reply_to = args.pop("reply_to", None)
         common: dict[str, Any] = {"chat_id": item.chat_id}

@@ -143,6 +143,8 @@ class DurablePolling:
         self._data = workflow_data
         self._scheduler = ChatScheduler(self._dispatch)
         self._stop = asyncio.Event()
+        self._to_mark: list[int] = []
+        self._marking: asyncio.Task[None] | None = None
         self.running = False
 
     def stop(self) -> None:
@@ -158,6 +160,8 @@ class DurablePolling:
         stopper.cancel()
         await asyncio.gather(poller, stopper, return_exceptions=True)
         await self._scheduler.drain(timeout=10)
+        if self._marking is not None:
+            await self._marking
 
     async def _replay(self) -> None:
         if self._inbox is None:
@@ -217,12 +221,20 @@ class DurablePolling:
             await self._dp.feed_update(self._bot, first, **self._data, **extra)
         except Exception:  # the errors router already answered; never let one update stop the chat
             log.exception("Update %s was not handled", first.update_id)
-        if self._inbox is None:
-            return
-        try:
-            await self._inbox.mark_handled([update.update_id for update in batch])
-        except Exception:  # it stays in the inbox; handlers are idempotent, so a replay is harmless
-            log.exception("Could not mark update %s handled", first.update_id)
+        if self._inbox is not None:
+            self._to_mark.extend(update.update_id for update in batch)
+            if self._marking is None or self._marking.done():
+                self._marking = asyncio.create_task(self._flush_marks(), name="inbox-marks")
+
+    async def _flush_marks(self) -> None:
+        """Group commit: marks made while one commit runs go together in the next one."""
+        assert self._inbox is not None
+        while self._to_mark:
+            ids, self._to_mark = self._to_mark, []
+            try:
+                await self._inbox.mark_handled(ids)
+            except Exception:  # they stay in the inbox; handlers are idempotent, a replay is harmless
+                log.exception("Could not mark updates %s handled", ids)
 
 
 def _entry(update: Update) -> InboxEntry:

@@ -1,7 +1,331 @@
-"""Placeholder: filled in by its feature."""
+"""/admin: levels, names and activity of users, protocols, the user list."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+
+import texts
+from database.outbox import Delivery, Method
+from database.users import Activity, Level, User
+from keyboards import admin as kb
+from keyboards.callbacks import AdminAction, AdminCb
+from runtime.commands import set_user_commands
+from runtime.outbox import Outbox
+from services.admin import AdminTools, BadName, BadPhone, LastAdmin, OrderNotFound, UserNotFound
 
 router = Router(name=__name__)
+
+NOT_COMMAND = ~F.text.startswith("/")
+LONG_PROTOCOL = 3500
+
+
+class LevelDialog(StatesGroup):
+    user = State()
+    level = State()
+
+
+class NameDialog(StatesGroup):
+    user = State()
+    name = State()
+
+
+class ActivityDialog(StatesGroup):
+    user = State()
+    activity = State()
+
+
+class ProtocolDialog(StatesGroup):
+    number = State()
+
+
+USER_STEPS = (LevelDialog.user, NameDialog.user, ActivityDialog.user)
+_STARTS = {
+    AdminAction.LEVEL: LevelDialog.user,
+    AdminAction.NAME: NameDialog.user,
+    AdminAction.ACTIVITY: ActivityDialog.user,
+}
+
+
+def _action(*actions: AdminAction):  # a callback-data filter
+    return AdminCb.filter(F.action.in_(set(actions)))
+
+
+async def _reply(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.answer(text, reply_markup=markup)
+
+
+# --- menu and cancel ------------------------------------------------------------------------------
+
+
+@router.message(Command("admin"))
+async def show_menu(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(texts.ADMIN_MENU, reply_markup=kb.menu())
+
+
+@router.callback_query(_action(AdminAction.CANCEL))
+async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(texts.CANCELLED)
+
+
+# --- choosing a user (level / name / activity) -----------------------------------------------------
+
+
+@router.callback_query(_action(*_STARTS))
+async def start_user_dialog(callback: CallbackQuery, callback_data: AdminCb, state: FSMContext) -> None:
+    await state.clear()
+    await state.set_state(_STARTS[callback_data.action])
+    await _reply(callback, texts.ADMIN_ASK_USER, kb.ask_user())
+
+
+@router.callback_query(StateFilter(*USER_STEPS), _action(AdminAction.PAGE))
+async def users_page(callback: CallbackQuery, callback_data: AdminCb, admin_tools: AdminTools) -> None:
+    page = await admin_tools.page(callback_data.value)
+    if not page.users:
+        await callback.answer(texts.ADMIN_NO_USERS, show_alert=True)
+        return
+    markup = kb.users_page(page.users, page.page, page.pages)
+    text = texts.admin_users_page(page.page, page.pages)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(text, reply_markup=markup)
+
+
+@router.message(StateFilter(*USER_STEPS), F.text, NOT_COMMAND)
+async def user_by_phone(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
+    assert message.text is not None
+    try:
+        found = await admin_tools.find_by_phone(message.text)
+    except BadPhone:
+        await message.answer(texts.ADMIN_BAD_PHONE, reply_markup=kb.ask_user())
+        return
+    except UserNotFound as exc:
+        await message.answer(texts.admin_user_not_found(str(exc)), reply_markup=kb.ask_user())
+        return
+    if len(found) > 1:
+        await message.answer(texts.admin_users_page(0, 1), reply_markup=kb.users_page(found, 0, 1))
+        return
+    await _user_chosen(message, state, found[0])
+
+
+@router.callback_query(StateFilter(*USER_STEPS), _action(AdminAction.PICK))
+async def user_picked(
+    callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
+) -> None:
+    try:
+        target = await admin_tools.get(callback_data.user_id)
+    except UserNotFound:
+        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await _user_chosen(callback.message, state, target)
+
+
+@router.message(StateFilter(*USER_STEPS), NOT_COMMAND)
+async def user_again(message: Message) -> None:
+    await message.answer(texts.ADMIN_ASK_USER, reply_markup=kb.ask_user())
+
+
+async def _user_chosen(answer_to: Message, state: FSMContext, target: User) -> None:
+    step = await state.get_state()
+    await state.update_data(user_id=target.telegram_id)
+    card = texts.admin_user_card(target.name, target.tg_name, target.phone, target.level, target.activity)
+    if step == LevelDialog.user.state:
+        await state.set_state(LevelDialog.level)
+        markup = kb.levels(target.telegram_id)
+        await answer_to.answer(f"{card}\n\n{texts.ADMIN_CHOOSE_LEVEL}", reply_markup=markup)
+    elif step == NameDialog.user.state:
+        await state.set_state(NameDialog.name)
+        await answer_to.answer(f"{card}\n\n{texts.ADMIN_ASK_NAME}", reply_markup=kb.cancel())
+    else:
+        await state.set_state(ActivityDialog.activity)
+        markup = kb.activities(target.telegram_id)
+        await answer_to.answer(f"{card}\n\n{texts.ADMIN_CHOOSE_ACTIVITY}", reply_markup=markup)
+
+
+async def _chosen_id(state: FSMContext, callback_data: AdminCb | None = None) -> int | None:
+    """The user chosen in this dialog; a button for someone else (an older message) is stale."""
+    chosen = (await state.get_data()).get("user_id")
+    if chosen is None or (callback_data is not None and callback_data.user_id != chosen):
+        return None
+    return int(chosen)
+
+
+# --- level ------------------------------------------------------------------------------------------
+
+
+@router.callback_query(LevelDialog.level, _action(AdminAction.SET_LEVEL))
+async def set_level(
+    callback: CallbackQuery,
+    callback_data: AdminCb,
+    state: FSMContext,
+    admin_tools: AdminTools,
+    outbox: Outbox,
+    bot: Bot,
+) -> None:
+    target_id = await _chosen_id(state, callback_data)
+    if target_id is None or callback_data.value not in set(Level):
+        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    level = Level(callback_data.value)
+    try:
+        target = await admin_tools.set_level(target_id, level)
+    except LastAdmin:
+        await callback.answer(texts.ADMIN_LAST_ADMIN, show_alert=True)
+        return
+    except UserNotFound:
+        await state.clear()
+        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
+        return
+    await state.clear()
+    await set_user_commands(bot, target.telegram_id, level)
+    if target.telegram_id != callback.from_user.id:
+        notice = Delivery(target.telegram_id, Method.MESSAGE, {"text": texts.role_changed_notice(level)})
+        await outbox.enqueue([notice])
+    await _reply(callback, texts.admin_level_set(target.display_name, level))
+
+
+@router.message(LevelDialog.level, NOT_COMMAND)
+async def level_again(message: Message, state: FSMContext) -> None:
+    target_id = await _chosen_id(state)
+    await message.answer(texts.ADMIN_PRESS_BUTTON, reply_markup=kb.levels(target_id or 0))
+
+
+# --- name -------------------------------------------------------------------------------------------
+
+
+@router.message(NameDialog.name, F.text, NOT_COMMAND)
+async def set_name(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
+    assert message.text is not None
+    target_id = await _chosen_id(state)
+    if target_id is None:
+        await state.clear()
+        await message.answer(texts.BUTTON_STALE)
+        return
+    try:
+        target = await admin_tools.set_name(target_id, message.text)
+    except BadName:
+        await message.answer(texts.ADMIN_BAD_NAME, reply_markup=kb.cancel())
+        return
+    except UserNotFound:
+        await state.clear()
+        await message.answer(texts.ADMIN_USER_GONE)
+        return
+    await state.clear()
+    await message.answer(texts.admin_name_set(target.phone, target.name or ""))
+
+
+@router.message(NameDialog.name, NOT_COMMAND)
+async def name_again(message: Message) -> None:
+    await message.answer(texts.ADMIN_BAD_NAME, reply_markup=kb.cancel())
+
+
+# --- activity ---------------------------------------------------------------------------------------
+
+
+@router.callback_query(ActivityDialog.activity, _action(AdminAction.SET_ACTIVITY))
+async def set_activity(
+    callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
+) -> None:
+    target_id = await _chosen_id(state, callback_data)
+    if target_id is None or callback_data.value not in set(Activity):
+        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    activity = Activity(callback_data.value)
+    try:
+        target = await admin_tools.set_activity(target_id, activity)
+    except LastAdmin:
+        await callback.answer(texts.ADMIN_LAST_ADMIN, show_alert=True)
+        return
+    except UserNotFound:
+        await state.clear()
+        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
+        return
+    await state.clear()
+    await _reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
+
+
+@router.message(ActivityDialog.activity, NOT_COMMAND)
+async def activity_again(message: Message, state: FSMContext) -> None:
+    target_id = await _chosen_id(state)
+    await message.answer(texts.ADMIN_PRESS_BUTTON, reply_markup=kb.activities(target_id or 0))
+
+
+# --- protocols --------------------------------------------------------------------------------------
+
+
+@router.callback_query(_action(AdminAction.ORDER_PROTOCOL))
+async def ask_order(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await state.set_state(ProtocolDialog.number)
+    await _reply(callback, texts.ADMIN_ASK_ORDER, kb.cancel())
+
+
+@router.message(ProtocolDialog.number, F.text, NOT_COMMAND)
+async def order_protocol(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
+    assert message.text is not None
+    try:
+        order, body = await admin_tools.order_protocol(message.text)
+    except OrderNotFound as exc:
+        await message.answer(texts.admin_order_not_found(str(exc)), reply_markup=kb.cancel())
+        return
+    await state.clear()
+    title = texts.order_protocol_title(order.number, order.is_open)
+    await _send_protocol(message, title, body, f"recording_dialog_{order.number}.txt")
+
+
+@router.message(ProtocolDialog.number, NOT_COMMAND)
+async def order_again(message: Message) -> None:
+    await message.answer(texts.ADMIN_ASK_ORDER, reply_markup=kb.cancel())
+
+
+@router.callback_query(_action(AdminAction.GENERAL_PROTOCOL))
+async def general_protocol(callback: CallbackQuery, state: FSMContext, admin_tools: AdminTools) -> None:
+    await state.clear()
+    await callback.answer()
+    body = await admin_tools.general_protocol()
+    if isinstance(callback.message, Message):
+        await _send_protocol(callback.message, texts.GENERAL_PROTOCOL_TITLE, body, "all_recording_dialog.txt")
+
+
+async def _send_protocol(answer_to: Message, title: str, body: str, file_name: str) -> None:
+    if not body:
+        await answer_to.answer(texts.protocol_empty(title))
+    elif len(body) <= LONG_PROTOCOL:
+        await answer_to.answer(texts.protocol_message(title, body))
+    else:
+        data = f"{title}\n\n{body}".encode()
+        await answer_to.answer_document(BufferedInputFile(data, file_name), caption=texts.esc(title))
+
+
+# --- user list --------------------------------------------------------------------------------------
+
+
+@router.callback_query(_action(AdminAction.USERS))
+async def users_list(callback: CallbackQuery, state: FSMContext, admin_tools: AdminTools) -> None:
+    await state.clear()
+    await callback.answer()
+    report = await admin_tools.users_report()
+    if not isinstance(callback.message, Message):
+        return
+    await callback.message.answer(texts.users_summary(report.counts, report.total))
+    document = BufferedInputFile(report.listing.encode(), "users.txt")
+    await callback.message.answer_document(document, caption=texts.esc(texts.USERS_FILE_TITLE))
+
+
+# --- anything else: a button of a dialog that is over ----------------------------------------------
+
+
+@router.callback_query(AdminCb.filter())
+async def stale_button(callback: CallbackQuery) -> None:
+    await callback.answer(texts.BUTTON_STALE, show_alert=True)

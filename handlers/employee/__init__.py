@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from database.users import Level
-from handlers.employee import chat, media, orders
+from handlers.employee import chat, media, orders, recognition
 from handlers.filters import RoleFilter
 
 
@@ -15,6 +15,7 @@ def build_router() -> Router:
     router.message.filter(role)
     router.callback_query.filter(role)
     router.include_router(orders.router)
+    router.include_router(recognition.router)  # before media: photos in its states are searches
     router.include_router(media.router)
     router.include_router(chat.router)
     return router

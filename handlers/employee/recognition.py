@@ -1,0 +1,248 @@
+"""/order by a photo: the barcode on the order sheet or the car's plate; or either one typed.
+
+The "📷" and "🚗" buttons under the /order calendar put the employee into OrderSearch.barcode /
+OrderSearch.plate. A photo (or an image sent as a file) is downloaded into memory, recognized in the
+Recognizer's process pool, and the open orders with that barcode / plate are offered like a calendar
+choice (one is opened at once). Nothing found (after one rescan of the folders) or nothing readable:
+the answer says what was read and offers to try again, to type the number, or the calendar. Text in
+these states is a typed barcode, plate or part of an order number. /cancel is handled in common.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import aiohttp
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+import texts
+from config import Settings
+from database.orders import Order, OrderRepo
+from database.users import User
+from database.work import WorkRepo
+from handlers.employee.orders import SEARCH_LIMIT, OrderSearch, show_found_orders
+from keyboards import orders as orders_kb
+from keyboards.callbacks import OrderAction, OrderCb
+from keyboards.recognition import other_ways
+from services.order_index import OrderIndex
+from services.plate_text import normalize_plate
+from services.recognizer import RecognitionUnavailable, Recognizer, UnreadableImage
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+
+MAX_PHOTO_BYTES = 20 * 1024 * 1024  # what the cloud Bot API lets bots download; phone photos are far smaller
+_PHOTO_STATES = StateFilter(OrderSearch.barcode, OrderSearch.plate)
+_ALL_STATES = StateFilter(OrderSearch.barcode, OrderSearch.plate, OrderSearch.typed)
+_IMAGE = F.photo | F.document.mime_type.startswith("image/")
+_NOT_COMMAND = ~F.text.startswith("/")
+
+Lookup = Callable[[str], Awaitable[list[Order]]]
+
+
+# --- the buttons ------------------------------------------------------------------------------------
+
+
+@router.callback_query(OrderCb.filter(F.action.in_({OrderAction.BARCODE, OrderAction.PLATE})))
+async def photo_search_pressed(
+    callback: CallbackQuery, callback_data: OrderCb, state: FSMContext, bot: Bot, recognizer: Recognizer
+) -> None:
+    barcode = callback_data.action is OrderAction.BARCODE
+    await state.set_state(OrderSearch.barcode if barcode else OrderSearch.plate)
+    recognizer.warm_up()  # the workers start while the employee takes the photo
+    await callback.answer()
+    await bot.send_message(
+        callback.from_user.id, texts.ORDER_BARCODE_PROMPT if barcode else texts.ORDER_PLATE_PROMPT
+    )
+
+
+@router.callback_query(OrderCb.filter(F.action == OrderAction.TYPED))
+async def typed_pressed(callback: CallbackQuery, state: FSMContext, bot: Bot) -> None:
+    await state.set_state(OrderSearch.typed)
+    await callback.answer()
+    await bot.send_message(callback.from_user.id, texts.ORDER_TYPED_PROMPT)
+
+
+@router.callback_query(OrderCb.filter(F.action == OrderAction.CALENDAR))
+async def calendar_pressed(
+    callback: CallbackQuery, state: FSMContext, bot: Bot, orders: OrderRepo, order_index: OrderIndex
+) -> None:
+    if await state.get_state() in OrderSearch.__all_states_names__:
+        await state.clear()
+    await callback.answer()
+    report = await order_index.refresh()
+    if report.error is not None:
+        await bot.send_message(callback.from_user.id, texts.ORDER_INDEX_UNAVAILABLE)
+    calendar = orders_kb.OrderCalendar(orders.days_with_open_orders)
+    await bot.send_message(
+        callback.from_user.id, texts.ORDER_CALENDAR_PROMPT, reply_markup=await calendar.start_calendar()
+    )
+
+
+# --- photos ---------------------------------------------------------------------------------------------
+
+
+@router.message(_PHOTO_STATES, _IMAGE)
+async def photo_received(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    user: User,
+    recognizer: Recognizer,
+    orders: OrderRepo,
+    order_index: OrderIndex,
+    work: WorkRepo,
+    settings: Settings,
+) -> None:
+    barcode = await state.get_state() == OrderSearch.barcode.state
+    retry = OrderAction.BARCODE if barcode else OrderAction.PLATE
+    data = await _download(message, bot)
+    if data is None:
+        return
+    try:
+        read = await (recognizer.barcodes(data) if barcode else recognizer.plates(data))
+    except RecognitionUnavailable:
+        await state.set_state(OrderSearch.typed)
+        await message.answer(texts.recognition_unavailable(barcode), reply_markup=other_ways(None))
+        return
+    except UnreadableImage:
+        await message.answer(texts.RECOGNITION_UNREADABLE, reply_markup=other_ways(retry))
+        return
+    lookup = orders.open_by_barcode if barcode else orders.open_by_plate
+    found, matched = await _matching(read, lookup, order_index)
+    if not found:
+        not_found = texts.barcode_not_found(read) if barcode else texts.plate_not_found(read)
+        await message.answer(not_found, reply_markup=other_ways(retry))
+        return
+    label = ", ".join(matched if barcode else map(texts.plate_display, matched))
+    await _offer(message, state, bot, user, found, label, work, settings)
+
+
+async def _download(message: Message, bot: Bot) -> bytes | None:
+    """The photo's bytes (largest size), in memory; None after telling the employee why not."""
+    if message.photo:
+        file_id, size = message.photo[-1].file_id, message.photo[-1].file_size
+    else:
+        assert message.document is not None  # the _IMAGE filter
+        file_id, size = message.document.file_id, message.document.file_size
+    if size is not None and size > MAX_PHOTO_BYTES:
+        await message.answer(texts.RECOGNITION_TOO_BIG)
+        return None
+    with contextlib.suppress(TelegramAPIError):
+        await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+    try:
+        downloaded = await bot.download(file_id)
+    except (TelegramAPIError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+        log.warning("Photo for recognition from %s not downloaded: %s", message.chat.id, exc)
+        downloaded = None
+    if downloaded is None:
+        await message.answer(texts.RECOGNITION_DOWNLOAD_FAILED)
+        return None
+    return downloaded.getvalue()  # type: ignore[attr-defined]  # a BytesIO without a destination
+
+
+# --- typed text and everything else in these states ---------------------------------------------------
+
+
+@router.message(_ALL_STATES, F.text, _NOT_COMMAND)
+async def text_received(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    user: User,
+    orders: OrderRepo,
+    order_index: OrderIndex,
+    work: WorkRepo,
+    settings: Settings,
+) -> None:
+    """A typed barcode (exact), plate (normalized) or part of an order number, tried in that order."""
+    text = (message.text or "").strip()
+    if not text:
+        await message.answer(texts.RECOGNITION_TEXT_ONLY)
+        return
+    found = await _typed_matches(text, orders)
+    if not found:
+        await order_index.refresh()  # a folder created moments ago
+        found = await _typed_matches(text, orders)
+    if len(found) > SEARCH_LIMIT:
+        await message.answer(texts.order_search_too_many(text, SEARCH_LIMIT))
+    elif not found:
+        current = await state.get_state()
+        retry = {OrderSearch.barcode.state: OrderAction.BARCODE, OrderSearch.plate.state: OrderAction.PLATE}
+        await message.answer(texts.typed_not_found(text), reply_markup=other_ways(retry.get(current or "")))
+    else:
+        await _offer(message, state, bot, user, found, text, work, settings)
+
+
+@router.message(_PHOTO_STATES, _NOT_COMMAND)
+async def photo_expected(message: Message) -> None:
+    await message.answer(texts.RECOGNITION_SEND_PHOTO)
+
+
+@router.message(OrderSearch.typed, _NOT_COMMAND)
+async def text_expected(message: Message) -> None:
+    await message.answer(texts.RECOGNITION_TEXT_ONLY)
+
+
+# --- finding and offering ---------------------------------------------------------------------------------
+
+
+async def _typed_matches(text: str, orders: OrderRepo) -> list[Order]:
+    found = await orders.open_by_barcode(text)
+    if not found and (plate := normalize_plate(text)):
+        found = await orders.open_by_plate(plate)
+    if not found:
+        found = await orders.search_open(text, limit=SEARCH_LIMIT + 1)
+    return found
+
+
+async def _matching(
+    values: Sequence[str], lookup: Lookup, order_index: OrderIndex
+) -> tuple[list[Order], list[str]]:
+    """Open orders matching any of `values` (in their order) and the values that matched; when none
+    match, the folders are rescanned once and the values tried again."""
+    if not values:
+        return [], []
+    found, matched = await _collect(values, lookup)
+    if not found:
+        await order_index.refresh()
+        found, matched = await _collect(values, lookup)
+    return found, matched
+
+
+async def _collect(values: Sequence[str], lookup: Lookup) -> tuple[list[Order], list[str]]:
+    """Every match of every value: a second OCR candidate that also names an open order is shown too,
+    so the employee chooses instead of the bot guessing."""
+    found: dict[int, Order] = {}
+    matched: list[str] = []
+    for value in values:
+        hits = await lookup(value)
+        if hits:
+            matched.append(value)
+            for order in hits:
+                found.setdefault(order.id, order)
+    return list(found.values()), matched
+
+
+async def _offer(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    user: User,
+    found: Sequence[Order],
+    label: str,
+    work: WorkRepo,
+    settings: Settings,
+) -> None:
+    """One order is opened (the search is over); several are listed, and the state stays until one
+    is picked, so a further photo is still a search and never filed into the previous order."""
+    if sum(order.is_open for order in found) == 1:
+        await state.clear()
+    await show_found_orders(bot, message.chat.id, user, found, label, work, settings)

@@ -1,0 +1,136 @@
+"""The admin menu's rules: finding users, changing level, name and activity, protocols, user lists."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import texts
+from database.orders import Order, OrderRepo
+from database.users import Activity, Level, User, UserRepo
+from services.phones import normalize_phone
+from services.protocol import Protocol, format_line
+
+PAGE_SIZE = 8
+NAME_MAX = 64
+
+
+class AdminError(Exception):
+    """A refused admin action; handlers answer each kind with its text."""
+
+
+class BadPhone(AdminError):
+    pass
+
+
+class UserNotFound(AdminError):
+    pass
+
+
+class LastAdmin(AdminError):
+    pass
+
+
+class BadName(AdminError):
+    pass
+
+
+class OrderNotFound(AdminError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class UsersPage:
+    users: list[User]
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class UsersReport:
+    counts: dict[tuple[int, int], int]
+    total: int
+    listing: str  # plain text, one user a line
+
+
+class AdminTools:
+    def __init__(self, users: UserRepo, orders: OrderRepo, protocol: Protocol) -> None:
+        self._users = users
+        self._orders = orders
+        self._protocol = protocol
+
+    # --- users ------------------------------------------------------------------------------
+
+    async def find_by_phone(self, raw: str) -> list[User]:
+        phone = normalize_phone(raw)
+        if phone is None:
+            raise BadPhone(raw)
+        found = await self._users.by_phone(phone)
+        if not found:
+            raise UserNotFound(phone)
+        return found
+
+    async def get(self, telegram_id: int) -> User:
+        user = await self._users.get(telegram_id)
+        if user is None:
+            raise UserNotFound(str(telegram_id))
+        return user
+
+    async def page(self, page: int) -> UsersPage:
+        total = await self._users.count()
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        page = min(max(0, page), pages - 1)
+        return UsersPage(await self._users.page(page * PAGE_SIZE, PAGE_SIZE), page, pages)
+
+    async def set_level(self, target_id: int, level: Level) -> User:
+        """Change the level; the last active admin keeps theirs (LastAdmin)."""
+        target = await self.get(target_id)
+        if target.level is Level.ADMIN and target.is_active and level is not Level.ADMIN:
+            if not await self._users.demote_admin(target_id, level, None):
+                raise LastAdmin()
+        else:
+            await self._users.set_level(target_id, level)
+        return await self.get(target_id)
+
+    async def set_activity(self, target_id: int, activity: Activity) -> User:
+        target = await self.get(target_id)
+        if target.level is Level.ADMIN and target.is_active and activity is Activity.INACTIVE:
+            if not await self._users.demote_admin(target_id, None, activity):
+                raise LastAdmin()
+        else:
+            await self._users.set_activity(target_id, activity)
+        return await self.get(target_id)
+
+    async def set_name(self, target_id: int, raw: str) -> User:
+        name = " ".join(raw.split())
+        if not 1 <= len(name) <= NAME_MAX:
+            raise BadName(raw)
+        await self.get(target_id)
+        await self._users.set_name(target_id, name)
+        return await self.get(target_id)
+
+    async def users_report(self) -> UsersReport:
+        users = await self._users.all()
+        counts = await self._users.counts_by_level_activity()
+        lines = [f"{texts.USERS_FILE_TITLE}: {len(users)}", ""]
+        lines += [
+            texts.user_line(u.name, u.tg_name, u.phone, int(u.level), int(u.activity))
+            + f" · telegram id {u.telegram_id}"
+            for u in users
+        ]
+        return UsersReport(counts, len(users), "\n".join(lines) + "\n")
+
+    # --- protocols --------------------------------------------------------------------------
+
+    async def order_protocol(self, number: str) -> tuple[Order, str]:
+        """The protocol of an order (open or closed) as plain text; OrderNotFound."""
+        number = number.strip()
+        order = await self._orders.get_by_number(number) if number else None
+        if order is None:
+            raise OrderNotFound(number)
+        entries = await self._protocol.entries(order.id)
+        return order, "".join(format_line(stored) for stored in entries)
+
+    async def general_protocol(self) -> str:
+        entries = await self._protocol.entries(None)
+        return "".join(format_line(stored) for stored in entries)

@@ -1,0 +1,428 @@
+"""Conversations: employee → client, client → staff, customer care, attention words.
+
+No aiogram here: handlers pass plain data (texts, file ids, inline markups as dicts) and this
+service decides who receives what, queues it in the delivery outbox, writes the protocol and
+remembers who last wrote to each client. Everything is idempotent by the incoming message's
+ids, so an update replayed after a crash queues nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+import texts
+from database.orders import Order, OrderRepo
+from database.outbox import Batch, BatchSpec, Delivery, Method, Status
+from database.protocol import ProtocolEntry
+from database.users import Level, User, UserRepo
+from database.work import WorkRepo
+from services.attention import AttentionWords
+from services.protocol import Protocol as ProtocolService
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+RELAY_KIND = "relay"
+CARE_RECIPIENT = "служба заботы"
+CARE_LEVELS = frozenset({Level.CARE, Level.ADMIN})
+STAFF_LEVELS = frozenset({Level.ADMIN, Level.EMPLOYEE, Level.CARE})
+_TAG = re.compile(r"<[^>]+>")
+_MEDIA_METHODS = {"photo": Method.PHOTO, "video": Method.VIDEO, "document": Method.DOCUMENT}
+_KIND_LABELS = {"photo": "фото", "video": "видео", "document": "документ"}
+
+
+class Sender(Protocol):
+    """The delivery outbox (runtime.outbox.Outbox), seen from here."""
+
+    async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None: ...
+
+
+# --- domain exceptions: handlers turn them into Russian answers ------------------------------
+
+
+class RelayError(Exception):
+    """An employee's message cannot reach a client."""
+
+
+class NoOrderChosen(RelayError):
+    pass
+
+
+class OrderClosed(RelayError):
+    def __init__(self, order: Order) -> None:
+        super().__init__(order.number)
+        self.order = order
+
+
+class ClientNotConnected(RelayError):
+    def __init__(self, order: Order) -> None:
+        super().__init__(order.number)
+        self.order = order
+
+
+# --- plain data -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message a person sent to the bot: text, or a file (by Telegram file_id) with a caption."""
+
+    chat_id: int
+    message_id: int
+    kind: str  # text | photo | video | document
+    text: str  # the text or the caption ("" when none)
+    file_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.chat_id}:{self.message_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RelayTarget:
+    order: Order
+    clients: list[User]
+
+
+class RouteKind(Enum):
+    STAFF = "staff"  # the employee who last wrote, about an open order
+    OUTSIDE = "outside"  # about a closed order or no order: the admins
+    CARE = "care"  # the last exchange was with customer care
+    NOBODY = "nobody"  # nobody to answer: offer customer care
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRoute:
+    kind: RouteKind
+    recipients: list[User]
+    order: Order | None = None  # what the last contact was about (open for STAFF)
+
+    @property
+    def open_order(self) -> Order | None:
+        return self.order if self.order is not None and self.order.is_open else None
+
+
+# --- message composition ----------------------------------------------------------------------
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def plain_len(markup: str) -> int:
+    """Length Telegram counts for an HTML text: tags dropped, entities decoded."""
+    return utf16_len(html.unescape(_TAG.sub("", markup)))
+
+
+def split_text(text: str, first_room: int, room: int) -> list[str]:
+    """Cut raw text into parts of first_room, then room, UTF-16 units at most; at a newline or space."""
+    parts: list[str] = []
+    rest = text
+    limit = max(1, first_room)
+    while utf16_len(rest) > limit:
+        cut = _fit(rest, limit)
+        window = rest[:cut]
+        for sep in ("\n", " "):
+            at = window.rfind(sep)
+            if at > cut // 2:
+                cut = at + 1
+                break
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n")
+        limit = room
+    if rest.strip() or not parts:
+        parts.append(rest)
+    return parts
+
+
+def _fit(text: str, limit: int) -> int:
+    """The longest prefix length (in characters) within `limit` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return max(1, index)
+    return len(text)
+
+
+def compose(header: str, text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Header (HTML) + escaped user text, split into messages Telegram accepts."""
+    if not text:
+        return [header]
+    room = limit - plain_len(header) - 1
+    parts = split_text(text, room, limit)
+    return [f"{header}\n{texts.esc(parts[0])}", *(texts.esc(part) for part in parts[1:])]
+
+
+def message_deliveries(
+    chat_id: int, chunks: list[str], markup: dict[str, Any] | None, key: str
+) -> list[Delivery]:
+    """One delivery per chunk; the buttons go under the last one."""
+    result = []
+    for index, chunk in enumerate(chunks):
+        payload: dict[str, Any] = {"text": chunk}
+        if markup is not None and index == len(chunks) - 1:
+            payload["reply_markup"] = markup
+        result.append(Delivery(chat_id, Method.MESSAGE, payload, dedup_key=f"{key}:{chat_id}:{index}"))
+    return result
+
+
+def incoming_deliveries(
+    chat_id: int, header: str, message: Incoming, markup: dict[str, Any] | None, key: str
+) -> list[Delivery]:
+    """A text or a file (re-sent by file_id) under `header`; a caption too long goes as text after it."""
+    if message.kind == "text" or message.file_id is None:
+        return message_deliveries(chat_id, compose(header, message.text), markup, key)
+    caption = f"{header}\n{texts.esc(message.text)}" if message.text else header
+    tail: list[str] = []
+    if plain_len(caption) > CAPTION_LIMIT:
+        caption, tail = header, compose("", message.text)
+        tail = [chunk.lstrip("\n") for chunk in tail]
+    payload: dict[str, Any] = {message.kind: message.file_id, "caption": caption}
+    if markup is not None:
+        payload["reply_markup"] = markup
+    media = Delivery(chat_id, _MEDIA_METHODS[message.kind], payload, dedup_key=f"{key}:{chat_id}:f")
+    return [media, *message_deliveries(chat_id, tail, None, f"{key}:t")] if tail else [media]
+
+
+def protocol_text(message: Incoming) -> str:
+    if message.kind == "text":
+        return message.text
+    label = f"[{_KIND_LABELS.get(message.kind, message.kind)}: {message.file_id}]"
+    return f"{label} {message.text}".rstrip()
+
+
+def relay_report(batch: Batch) -> Delivery | None:
+    """Outbox reporter for kind "relay": speak only when a message did not reach someone."""
+    blocked = sum(1 for outcome in batch.outcomes if outcome.status is Status.BLOCKED)
+    failed = sum(1 for outcome in batch.outcomes if outcome.status is Status.FAILED)
+    if batch.report_to is None or not (blocked or failed):
+        return None
+    text = texts.relay_failed(batch.params.get("order"), blocked, failed)
+    return Delivery(batch.report_to, Method.MESSAGE, {"text": text})
+
+
+def staff_display_name(staff: User) -> str:
+    return staff.name or staff.tg_name or staff.phone
+
+
+def _who(client: User) -> str | None:
+    return client.name or client.tg_name or None
+
+
+def _role(user: User) -> int:
+    return int(user.level)
+
+
+# --- the service ------------------------------------------------------------------------------
+
+
+class Conversations:
+    def __init__(
+        self,
+        users: UserRepo,
+        orders: OrderRepo,
+        work: WorkRepo,
+        protocol: ProtocolService,
+        outbox: Sender,
+        attention: AttentionWords,
+        organization: str,
+    ) -> None:
+        self._users = users
+        self._orders = orders
+        self._work = work
+        self._protocol = protocol
+        self._outbox = outbox
+        self._attention = attention
+        self._organization = organization
+        self._name_hint_given: set[int] = set()
+
+    # --- employee -> client ---------------------------------------------------------------
+
+    async def relay_target(self, staff: User) -> RelayTarget:
+        """The open order the employee is in and its connected clients; raise RelayError."""
+        context = await self._work.get(staff.telegram_id)
+        if context is None or context.order_id is None:
+            raise NoOrderChosen()
+        order = await self._orders.get(context.order_id)
+        if order is None:
+            raise NoOrderChosen()
+        if not order.is_open:
+            raise OrderClosed(order)
+        clients = await self._users.active_clients_with_phone(order.phone) if order.phone else []
+        if not clients:
+            raise ClientNotConnected(order)
+        return RelayTarget(order, clients)
+
+    async def relay(self, staff: User, message: Incoming) -> bool:
+        """Queue the employee's text to the order's clients; True when a "set your name" hint is due."""
+        target = await self.relay_target(staff)
+        order, clients = target.order, target.clients
+        key = f"rl:{message.key}"
+        header = texts.staff_message_header(staff_display_name(staff), self._organization)
+        chunks = compose(header, message.text)
+        deliveries = [
+            d for client in target.clients for d in message_deliveries(client.telegram_id, chunks, None, key)
+        ]
+        batch = BatchSpec(RELAY_KIND, staff.telegram_id, {"order": order.number}, dedup_key=key)
+        await self._outbox.enqueue(deliveries, batch)
+        entry = ProtocolEntry(
+            order_id=order.id,
+            order_number=order.number,
+            sender_id=staff.telegram_id,
+            sender_role=_role(staff),
+            sender_name=staff_display_name(staff),
+            recipient=f"клиент {target.clients[0].phone}",
+            kind="text",
+            text=message.text,
+            dedup_key=key,
+        )
+        await asyncio.gather(
+            self._protocol.record(entry),
+            *(self._work.remember_contact(c.telegram_id, staff.telegram_id, order.id) for c in clients),
+        )
+        if staff.name or staff.telegram_id in self._name_hint_given:
+            return False
+        self._name_hint_given.add(staff.telegram_id)
+        return True
+
+    # --- client -> staff ------------------------------------------------------------------
+
+    async def client_route(self, client: User) -> ClientRoute:
+        contact = await self._work.last_contact(client.telegram_id)
+        if contact is None:
+            return ClientRoute(RouteKind.NOBODY, [])
+        staff = await self._users.get(contact.staff_id)
+        if contact.via_care:
+            if staff is not None and staff.is_active and staff.level in CARE_LEVELS:
+                return ClientRoute(RouteKind.CARE, [staff])
+            recipients = await self.care_recipients()
+            return ClientRoute(RouteKind.CARE if recipients else RouteKind.NOBODY, recipients)
+        order = await self._orders.get(contact.order_id) if contact.order_id is not None else None
+        if order is not None and order.is_open:
+            if staff is not None and staff.is_active and staff.level in STAFF_LEVELS:
+                return ClientRoute(RouteKind.STAFF, [staff], order)
+            return ClientRoute(RouteKind.NOBODY, [], order)
+        admins = await self._users.active_with_level(Level.ADMIN)
+        return ClientRoute(RouteKind.OUTSIDE if admins else RouteKind.NOBODY, admins, order)
+
+    async def forward_from_client(
+        self, client: User, route: ClientRoute, message: Incoming, markup: dict[str, Any] | None
+    ) -> None:
+        """Send the client's message along `route` (not NOBODY) and write the protocol."""
+        key = f"cm:{message.key}"
+        if route.kind is RouteKind.STAFF:
+            assert route.order is not None
+            header = texts.client_reply_header(_who(client), client.phone, route.order.number)
+        elif route.kind is RouteKind.CARE:
+            header = texts.care_message_header(_who(client), client.phone)
+        else:
+            number = route.order.number if route.order is not None else None
+            header = texts.outside_order_header(_who(client), client.phone, number)
+        deliveries = [
+            d
+            for staff in route.recipients
+            for d in incoming_deliveries(staff.telegram_id, header, message, markup, key)
+        ]
+        await self._outbox.enqueue(deliveries)
+        if route.kind is RouteKind.STAFF:
+            recipient = staff_display_name(route.recipients[0])
+        elif route.kind is RouteKind.CARE:
+            recipient = CARE_RECIPIENT
+        else:
+            recipient = "администраторы"
+        await self._record_from_client(client, route.open_order, route.order, recipient, message, key)
+
+    async def _record_from_client(
+        self,
+        client: User,
+        open_order: Order | None,
+        about: Order | None,
+        recipient: str,
+        message: Incoming,
+        key: str,
+    ) -> None:
+        await self._protocol.record(
+            ProtocolEntry(
+                order_id=open_order.id if open_order is not None else None,
+                order_number=about.number if about is not None else None,
+                sender_id=client.telegram_id,
+                sender_role=_role(client),
+                sender_name=f"клиент {client.phone}",
+                recipient=recipient,
+                kind=message.kind,
+                text=protocol_text(message),
+                dedup_key=key,
+            )
+        )
+
+    # --- attention words ------------------------------------------------------------------
+
+    async def check_attention(self, client: User, message: Incoming, about: Order | None) -> bool:
+        """If the text has an attention word, queue an alert to every active admin; True if it had."""
+        word = self._attention.find(message.text)
+        if word is None:
+            return False
+        if about is not None and about.is_open:
+            numbers = about.number
+        else:
+            numbers = ", ".join(o.number for o in await self._orders.open_for_phone(client.phone)) or None
+        admins = await self._users.active_with_level(Level.ADMIN)
+        header = texts.attention_alert(word, numbers, _who(client), client.phone)
+        chunks = compose(header, message.text)
+        key = f"aw:{message.key}"
+        await self._outbox.enqueue(
+            [d for admin in admins for d in message_deliveries(admin.telegram_id, chunks, None, key)]
+        )
+        return True
+
+    # --- customer care --------------------------------------------------------------------
+
+    async def care_recipients(self) -> list[User]:
+        """Active customer-care users; the admins when there are none."""
+        care = await self._users.active_with_level(Level.CARE)
+        return care or await self._users.active_with_level(Level.ADMIN)
+
+    async def send_care_request(
+        self, client: User, message: Incoming, markup: dict[str, Any] | None
+    ) -> bool:
+        """A client's request to customer care; False when nobody can take it."""
+        recipients = await self.care_recipients()
+        if not recipients:
+            return False
+        key = f"cr:{message.key}"
+        header = texts.care_request_header(_who(client), client.phone)
+        await self._outbox.enqueue(
+            [d for r in recipients for d in incoming_deliveries(r.telegram_id, header, message, markup, key)]
+        )
+        await self._record_from_client(client, None, None, CARE_RECIPIENT, message, key)
+        return True
+
+    async def send_care_reply(self, care: User, client: User, message: Incoming) -> None:
+        """Customer care (or an admin) answers a client; the client's next message goes back to care."""
+        key = f"ca:{message.key}"
+        chunks = compose(texts.care_reply_header(self._organization), message.text)
+        await self._outbox.enqueue(
+            message_deliveries(client.telegram_id, chunks, None, key),
+            BatchSpec(RELAY_KIND, care.telegram_id, {"order": None}, dedup_key=key),
+        )
+        entry = ProtocolEntry(
+            order_id=None,
+            order_number=None,
+            sender_id=care.telegram_id,
+            sender_role=_role(care),
+            sender_name=f"{CARE_RECIPIENT}: {staff_display_name(care)}",
+            recipient=f"клиент {client.phone}",
+            kind="text",
+            text=message.text,
+            dedup_key=key,
+        )
+        await asyncio.gather(
+            self._protocol.record(entry),
+            self._work.remember_contact(client.telegram_id, care.telegram_id, None, via_care=True),
+        )

@@ -1,0 +1,172 @@
+"""Barcode and plate recognition off the event loop, in a small process pool.
+
+``Recognizer(tesseract_cmd)`` hands each photo (bytes) to a ``ProcessPoolExecutor`` created on first
+use with the 'spawn' start method (the same on Windows and Linux, and safe with the bot's threads),
+``max(1, min(2, os.cpu_count()))`` workers. The event loop only awaits a future: ten employees sending
+photos at once queue in the pool while everyone's messages keep flowing.
+
+Errors, as the handlers see them:
+
+- ``RecognitionUnavailable``: tesseract / libzbar missing, or the pool cannot start (or its worker
+  died). Logged as ONE error line per distinct reason, not one per photo; a later success logs once
+  that the search works again. A broken pool is dropped and created afresh on the next photo.
+- ``UnreadableImage``: the bytes are not an image (or the engine failed on this one photo).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from services.recognition import RecognitionUnavailable, UnreadableImage
+
+__all__ = ["RecognitionUnavailable", "Recognizer", "UnreadableImage", "default_workers"]
+
+log = logging.getLogger(__name__)
+
+PENDING_PER_WORKER = 8  # photos waiting (their bytes held) per worker before callers wait their turn
+
+ExecutorFactory = Callable[[], Executor]
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _spawn_pool() -> Executor:
+    return ProcessPoolExecutor(max_workers=default_workers(), mp_context=multiprocessing.get_context("spawn"))
+
+
+# --- run inside the worker process: module-level so 'spawn' can pickle them by name ----------------
+
+
+def _domain_errors_only(func: Callable[..., list[str]], *args: Any) -> list[str]:
+    """Anything but our two errors becomes a plain RuntimeError (third-party exceptions may not unpickle)."""
+    try:
+        return func(*args)
+    except (RecognitionUnavailable, UnreadableImage):
+        raise
+    except ImportError as exc:
+        raise RecognitionUnavailable(f"recognition library missing: {exc}") from None
+    except Exception as exc:
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _barcodes_job(data: bytes) -> list[str]:
+    from services.barcodes import decode_barcodes
+
+    return _domain_errors_only(decode_barcodes, data)
+
+
+def _plates_job(data: bytes, tesseract_cmd: str) -> list[str]:
+    from services.plates import read_plates
+
+    return _domain_errors_only(read_plates, data, tesseract_cmd)
+
+
+def _warm_up_job() -> None:
+    """Pay the imports (cv2, numpy, pytesseract) before the first photo arrives."""
+    for module in ("services.barcodes", "services.plates", "pytesseract"):
+        with contextlib.suppress(ImportError):  # a missing one is reported by the real call
+            importlib.import_module(module)
+
+
+# --- the service -----------------------------------------------------------------------------------
+
+
+class Recognizer:
+    def __init__(self, tesseract_cmd: str = "", *, executor_factory: ExecutorFactory | None = None) -> None:
+        self._tesseract_cmd = tesseract_cmd
+        self._factory = executor_factory or _spawn_pool
+        self._pool: Executor | None = None
+        self._closed = False
+        self._pending = asyncio.Semaphore(PENDING_PER_WORKER * default_workers())
+        self._unavailable: dict[str, str] = {}  # kind -> the reason already logged
+
+    async def barcodes(self, data: bytes) -> list[str]:
+        """Barcodes in the photo, in the order found; [] when none."""
+        return await self._run("barcodes", _barcodes_job, data)
+
+    async def plates(self, data: bytes) -> list[str]:
+        """Normalized plates in the photo, best first; [] when none."""
+        return await self._run("plates", _plates_job, data, self._tesseract_cmd)
+
+    def warm_up(self) -> None:
+        """Start the workers now (an employee is about to take a photo); never raises."""
+        try:
+            future = self._executor().submit(_warm_up_job)
+        except Exception as exc:  # the real call reports it to the user and to ops
+            log.debug("Recognition warm-up not started: %s", exc)
+            return
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+    async def close(self) -> None:
+        """Stop the workers (running jobs finish, queued ones are cancelled). Idempotent."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+    # ---------------------------------------------------------------------------------------------
+
+    def _executor(self) -> Executor:
+        if self._closed:
+            raise RecognitionUnavailable("the recognizer is closed")
+        if self._pool is None:
+            self._pool = self._factory()
+        return self._pool
+
+    async def _run(self, kind: str, job: Callable[..., list[str]], *args: Any) -> list[str]:
+        async with self._pending:
+            try:
+                pool = self._executor()
+                future = asyncio.wrap_future(pool.submit(job, *args))
+            except RecognitionUnavailable as exc:
+                self._report_unavailable(kind, str(exc))
+                raise
+            except (OSError, RuntimeError) as exc:  # BrokenProcessPool is a RuntimeError too
+                self._drop_pool(self._pool)
+                reason = f"the recognition pool could not start ({type(exc).__name__}: {exc})"
+                self._report_unavailable(kind, reason)
+                raise RecognitionUnavailable(reason) from exc
+            try:
+                result = await future
+            except RecognitionUnavailable as exc:
+                self._report_unavailable(kind, str(exc))
+                raise
+            except BrokenProcessPool as exc:
+                self._drop_pool(pool)
+                reason = f"a recognition worker process died ({exc})"
+                self._report_unavailable(kind, reason)
+                raise RecognitionUnavailable(reason) from exc
+            except RuntimeError as exc:  # the engine failed on this one photo (see _domain_errors_only)
+                log.warning("%s recognition failed on one photo: %s", kind.capitalize(), exc)
+                raise UnreadableImage(str(exc)) from exc
+        if self._unavailable.pop(kind, None) is not None:
+            log.info("%s recognition works again", kind.capitalize())
+        return result
+
+    def _drop_pool(self, pool: Executor | None) -> None:
+        if pool is not None and pool is self._pool:
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _report_unavailable(self, kind: str, reason: str) -> None:
+        if self._unavailable.get(kind) == reason:
+            log.debug("%s recognition still unavailable: %s", kind.capitalize(), reason)
+            return
+        self._unavailable[kind] = reason
+        log.error(
+            "%s recognition is unavailable: %s. Employees are offered the calendar and typed search"
+            " instead; install the engine (tesseract / libzbar) or set BRANCH_TESSERACT.",
+            kind.capitalize(),
+            reason,
+        )

@@ -1,0 +1,181 @@
+"""Conversations end to end: employee ↔ client through an order, closed orders, attention words, care."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ADMIN_PHONE, BotFactory
+from tests.e2e.harness import BotProcess
+from tests.e2e.helpers import connect, connect_as, db_rows
+from tests.emulator import TelegramEmulator
+
+ORDER = "a000177322"  # open, client phone +375298943508
+CLIENT_PHONE = "+375298943508"
+ORG = "Автосервис Тест"
+
+
+@pytest.fixture
+async def bot(bot_factory: BotFactory, orders_dir: Path) -> BotProcess:
+    return await bot_factory(branch_photo=orders_dir, send_rate_per_chat=2.0)
+
+
+async def order_id(bot: BotProcess, number: str = ORDER, timeout: float = 10.0) -> int:
+    """The order's id once the folder index has seen it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        rows = db_rows(bot, "SELECT id FROM orders WHERE number = ?", (number,))
+        if rows:
+            return int(rows[0][0])
+        assert loop.time() < deadline, f"order {number} was not indexed"
+        await asyncio.sleep(0.1)
+
+
+def execute(bot: BotProcess, sql: str, params: tuple = ()) -> None:
+    with sqlite3.connect(bot.database_path, timeout=10) as conn:
+        conn.execute(sql, params)
+
+
+def choose_order(bot: BotProcess, staff_id: int, order: int | None) -> None:
+    """What /order does to the work context (the /order UI is tested with it, separately)."""
+    execute(
+        bot,
+        "INSERT INTO work_context (telegram_id, order_id, updated_at) VALUES (?, ?, 0)"
+        " ON CONFLICT (telegram_id) DO UPDATE SET order_id = excluded.order_id",
+        (staff_id, order),
+    )
+
+
+async def wait_file_text(path: Path, *parts: str, timeout: float = 10.0) -> str:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if all(part in text for part in parts):
+            return text
+        assert loop.time() < deadline, f"{path} lacks {parts}:\n{text}"
+        await asyncio.sleep(0.1)
+
+
+async def test_employee_and_client_talk_through_an_order(
+    emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
+) -> None:
+    employee = emulator.add_user(first_name="Пётр", phone="+375291110001")
+    client = emulator.add_user(first_name="<b>&", phone=CLIENT_PHONE)
+    await connect_as(bot, employee, 2, name="Пётр <i>Мастер</i>")
+    await connect(client)
+    oid = await order_id(bot)
+
+    await employee.send_text("Добрый день")
+    await employee.wait_text("не выбран заказ-наряд")
+
+    choose_order(bot, employee.id, oid)
+    await employee.send_text("Машина готова, a < b & c")
+    got = await client.wait_text("a < b & c")
+    assert f"Сообщение от Пётр <i>Мастер</i>, {ORG}" in got.content
+
+    long_text = ("слово " * 700).strip()  # 4199 characters: with the header, two messages
+    await employee.send_text(long_text[:4096])
+    parts = await client.wait_for(lambda m: "слово" in m.content, count=2)
+    assert "".join(p.content for p in parts).count("слово") == long_text[:4096].count("слово")
+
+    await client.send_text("Спасибо, заберу <завтра>")
+    reply = await employee.wait_text("заберу <завтра>")
+    assert ORDER in reply.content and "<b>&" in reply.content and CLIENT_PHONE in reply.content
+    assert any(ORDER in text for text, _ in reply.buttons())
+
+    await client.send_photo(b"\x89PNG fake", caption="вот фото")
+    photo = await employee.wait_for(lambda m: m.kind == "photo")
+    assert "вот фото" in photo[0].content and ORDER in photo[0].content
+
+    protocol = orders_dir / ORDER / f"recording_dialog_{ORDER}.txt"
+    await wait_file_text(protocol, "Машина готова, a < b & c", "Спасибо, заберу <завтра>", "вот фото")
+
+    choose_order(bot, employee.id, None)
+    employee.mark()
+    await employee.press_button(ORDER)
+    await emulator.wait_until(
+        lambda: db_rows(bot, "SELECT order_id FROM work_context WHERE telegram_id = ?", (employee.id,))
+        == [(oid,)]
+    )
+
+
+async def test_reply_about_closed_order_goes_to_admins_with_attention_alert(
+    emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
+) -> None:
+    admin = emulator.add_user(first_name="Админ", phone=ADMIN_PHONE)
+    employee = emulator.add_user(first_name="Пётр", phone="+375291110001")
+    client = emulator.add_user(first_name="Ольга", phone=CLIENT_PHONE)
+    await connect(admin)
+    await connect_as(bot, employee, 2)
+    await connect(client)
+    oid = await order_id(bot)
+    choose_order(bot, employee.id, oid)
+    await employee.send_text("Ваш автомобиль готов")
+    await client.wait_text("Ваш автомобиль готов")
+    await employee.wait_text("Попросите администратора указать")  # no name set: a hint, once
+
+    execute(bot, "UPDATE orders SET is_open = 0 WHERE id = ?", (oid,))
+    await employee.send_text("ещё одно")
+    await employee.wait_text("закрыт")
+
+    await client.send_text("Очень ДОРОГО и грязно, не нравится")
+    alert = await admin.wait_text("Внимание")
+    assert "нет открытого заказ-наряда" in alert.content and CLIENT_PHONE in alert.content
+    assert "Очень ДОРОГО" in alert.content
+    outside = await admin.wait_text("вне открытых заказ-нарядов")
+    assert ORDER in outside.content
+
+    await admin.press_button("Ответить клиенту")
+    await admin.wait_text("Напишите ответ клиенту")
+    await admin.send_text("Разберёмся, a < b")
+    answer = await client.wait_text("Разберёмся, a < b")
+    assert f"Служба заботы {ORG}" in answer.content
+    await admin.wait_text("Ответ отправлен")
+
+    general = orders_dir / "all_recording_dialog.txt"
+    await wait_file_text(general, f"[{ORDER}]", "Очень ДОРОГО", "Разберёмся, a < b")
+    outside = "SELECT COUNT(*) FROM protocol WHERE order_id IS NULL AND order_number = ?"
+    assert db_rows(bot, outside, (ORDER,)) == [(1,)]
+    # the client's next message goes back to whoever answered for customer care
+    await client.send_text("Спасибо")
+    await admin.wait_text("Сообщение клиента для службы заботы")
+
+
+async def test_customer_care_receives_and_answers(emulator: TelegramEmulator, bot: BotProcess) -> None:
+    care = emulator.add_user(first_name="Забота", phone="+375291110004")
+    client = emulator.add_user(first_name="<b>&", phone="+375447778899")
+    await connect_as(bot, care, 4, name="Анна")
+    await connect(client)
+
+    await client.send_text("Здравствуйте")  # nobody wrote to this client yet
+    offer = await client.wait_text("службу заботы")
+    assert offer.buttons()
+    await client.press_button("Отправить в службу заботы")
+    await client.wait_text("передано в службу заботы")
+    first = await care.wait_text("Здравствуйте")
+    assert "+375447778899" in first.content and "<b>&" in first.content
+
+    await client.send_text("💬 Написать в службу заботы")
+    await client.wait_text("Напишите ваше сообщение")
+    await client.send_text("Жалоба: a < b")
+    await client.wait_text("передано в службу заботы")
+    request = await care.wait_text("Жалоба: a < b")
+    assert "Обращение в службу заботы" in request.content
+
+    await care.press_button("Ответить")
+    await care.wait_text("Напишите ответ клиенту")
+    await care.send_text("/cancel")
+    await care.wait_text("отменено")
+    await care.press_button("Ответить")
+    await care.send_text("Мы вам перезвоним")
+    answer = await client.wait_text("Мы вам перезвоним")
+    assert f"Служба заботы {ORG}" in answer.content
+    await client.send_text("Жду")
+    await care.wait_text("Жду")
+    contact = "SELECT via_care, staff_id FROM client_contacts WHERE client_id = ?"
+    assert db_rows(bot, contact, (client.id,)) == [(1, care.id)]

@@ -1,0 +1,248 @@
+"""Orders and media end to end: /order (calendar, search), the stage, filing photos/videos/documents
+and albums into the order folder, delivery to the client, the report, the backlog, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import BotFactory
+from tests.e2e.harness import BotProcess
+from tests.e2e.helpers import connect, connect_as, db_rows
+from tests.emulator import BotMessage, SimUser, TelegramEmulator
+
+ORDER = "a000177322"  # open, client phone +375298943508
+CLIENT_PHONE = "+375298943508"
+STAGE = "Прием автомобилей"
+MB = 1024 * 1024
+
+
+@pytest.fixture
+async def bot(bot_factory: BotFactory, orders_dir: Path) -> BotProcess:
+    for n in range(21):  # enough look-alike open orders to make a search too broad
+        (orders_dir / f"z1{n:04d}").mkdir()
+    return await bot_factory(branch_photo=orders_dir, send_rate_per_chat=3.0)
+
+
+def blob(tag: str, size: int = 2048) -> bytes:
+    return (tag.encode() * (size // max(1, len(tag)) + 1))[:size]
+
+
+def largest(sent: dict) -> str:
+    return sent["photo"][-1]["file_id"] if "photo" in sent else next(
+        sent[k]["file_id"] for k in ("video", "document") if k in sent
+    )
+
+
+def calendar_day_button(message: BotMessage, day: date) -> tuple[str, str]:
+    wanted = f"oc:DAY:{day.year}:{day.month}:{day.day}"
+    return next((text, data) for text, data in message.buttons() if data == wanted)
+
+
+async def choose_by_calendar(employee: SimUser, number: str = ORDER) -> None:
+    await employee.send_text("/order")
+    calendar = await employee.wait_text("Выберите заказ-наряд")
+    text, data = calendar_day_button(calendar, date.today())
+    assert "•" in text, "today has open orders (the fixture folders were just created)"
+    await employee.press(data, calendar.message_id)
+    await employee.wait_text("Заказ-наряды за")
+    await employee.press_button(number)
+    await employee.wait_text("Выберите тип действия")
+
+
+async def choose_stage(employee: SimUser, stage: str = STAGE) -> None:
+    await employee.press_button(stage)
+    await employee.wait_text(f"тип действия «{stage}»")
+
+
+async def staff(bot: BotProcess, emulator: TelegramEmulator) -> SimUser:
+    employee = emulator.add_user(first_name="Petr", phone="+375291110001")
+    await connect_as(bot, employee, 2, name="Пётр Мастер")
+    return employee
+
+
+async def wait_report(employee: SimUser, timeout: float = 30.0) -> BotMessage:
+    found = await employee.wait_for(
+        lambda m: "Сохранено" in m.content or "Ничего не сохранено" in m.content, timeout=timeout
+    )
+    return found[0]
+
+
+async def test_calendar_search_stage_and_media_reach_folder_and_client(
+    emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
+) -> None:
+    employee = await staff(bot, emulator)
+    client = emulator.add_user(first_name="Клиент", phone=CLIENT_PHONE)
+    await connect(client)
+
+    await employee.send_text("/type")
+    await employee.wait_text("Сначала выберите заказ-наряд")
+
+    # by part of the number: nothing, too many, then one
+    await employee.send_text("/order")
+    await employee.wait_text("Выберите заказ-наряд")
+    await employee.press_button("Поиск по части номера")
+    await employee.wait_text("часть номера")
+    await employee.send_text("nothing-like-it")
+    await employee.wait_text("нет")
+    await employee.send_text("z1")
+    await employee.wait_text("Уточните")
+    await employee.send_text("7732")
+    found = await employee.wait_text("Найдено")
+    assert [text for text, _ in found.buttons()] == [ORDER]
+    await employee.press_button(ORDER)
+    await employee.wait_text("Выберите тип действия")
+    assert ORDER in employee.pinned.content
+
+    # forged / stale buttons are refused politely
+    await employee.press("or:o:999999:0")
+    await employee.wait_until(lambda: any("закрыт или не найден" in (a["text"] or "")
+                                          for a in employee.callback_answers))
+
+    # by the calendar
+    await choose_by_calendar(employee)
+    await choose_stage(employee)
+    pin = employee.pinned
+    assert ORDER in pin.content and STAGE in pin.content
+    assert len(employee.pinned_ids) == 1, "the old pin is replaced"
+
+    # a photo with a caption
+    photo = await employee.send_photo(blob("photo-1"), caption="Скол <на> бампере & фаре")
+    report = await wait_report(employee)
+    assert "Сохранено: 1 файл" in report.content and ORDER in report.content
+    assert "Отправлено клиенту" in report.content
+    assert report.raw["reply_to_message"]["message_id"] == photo["message_id"]
+    got = await client.wait_for(lambda m: m.kind == "photo")
+    assert got[0].file_id == largest(photo)
+    for part in (ORDER, STAGE, "Пётр Мастер", "Автосервис Тест", "Скол <на> бампере & фаре"):
+        assert part in got[0].content
+
+    # a video and a document
+    video = await employee.send_video(blob("video-1", 5000), file_name="clip.mp4")
+    await wait_report(employee)
+    document = await employee.send_document(blob("pdf"), file_name="Акт приёмки.pdf")
+    await wait_report(employee)
+    got = await client.wait_for(lambda m: m.kind in ("video", "document"), count=2)
+    assert [m.file_id for m in got] == [largest(video), largest(document)]
+
+    # an album of 12 photos: one report, the client gets 10 + 2
+    album = await employee.send_album([("photo", blob(f"album-{i}")) for i in range(12)], caption="Общий вид")
+    report = await wait_report(employee)
+    assert "Сохранено: 12 файлов" in report.content
+    got = await client.wait_for(lambda m: m.kind == "photo" and m.media_group_id is not None, count=12,
+                                timeout=30)
+    assert [m.file_id for m in got] == [largest(part) for part in album]
+    assert len({m.media_group_id for m in got}) == 2
+
+    folder = orders_dir / ORDER / "Inspection"
+    saved = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert not [name for name in saved if name.endswith(".part")]
+    assert saved["Акт приёмки.pdf"] == blob("pdf")
+    assert blob("photo-1") in saved.values() and blob("video-1", 5000) in saved.values()
+    assert all(blob(f"album-{i}") in saved.values() for i in range(12))
+    assert any(name.endswith(f"_{photo['message_id']}.jpg") for name in saved)
+    rows = db_rows(bot, "SELECT COUNT(*) FROM media WHERE rel_path LIKE ?", (f"{ORDER}/Inspection/%",))
+    assert rows[0][0] == 15
+    protocol = db_rows(bot, "SELECT COUNT(*) FROM protocol WHERE kind IN ('photo', 'video', 'document')")
+    assert protocol[0][0] == 15
+    assert db_rows(bot, "SELECT staff_id FROM client_contacts WHERE client_id = ?", (client.id,)) == [
+        (employee.id,)
+    ]
+
+
+async def test_service_type_unsafe_names_big_files_retries_and_removed_folder(
+    emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
+) -> None:
+    employee = await staff(bot, emulator)
+    client = emulator.add_user(first_name="Клиент", phone=CLIENT_PHONE)
+    await connect(client)
+    await employee.send_photo(blob("no-order"))
+    await employee.wait_text("сначала выберите заказ-наряд")
+    await choose_by_calendar(employee)
+    await employee.send_photo(blob("no-stage"))
+    await employee.wait_text("выберите тип действия")
+    await choose_stage(employee, "Для сервисных нужд")
+
+    await employee.send_photo(blob("service"))
+    report = await wait_report(employee)
+    assert "сервисных нужд" in report.content and "клиенту не отправлено" in report.content
+    assert (orders_dir / ORDER / "Service").is_dir()
+
+    await employee.send_text("/type")
+    await employee.wait_text("Выберите тип действия")
+    await choose_stage(employee, "Прочее")
+    await employee.send_document(b"evil", file_name="../../evil.txt")
+    await wait_report(employee)
+    assert (orders_dir / ORDER / "Other" / "evil.txt").read_bytes() == b"evil"
+    assert not (orders_dir / "evil.txt").exists() and not (orders_dir.parent / "evil.txt").exists()
+
+    await employee.send_document(b"", file_name="huge.mov", declared_size=25 * MB)
+    report = await wait_report(employee)
+    assert "больше 20 МБ" in report.content
+
+    emulator.fail_next("sendMediaGroup", 500, count=2)
+    await employee.send_album([("photo", blob(f"r-{i}")) for i in range(3)])
+    await wait_report(employee)
+    got = await client.wait_for(lambda m: m.media_group_id is not None, count=3, timeout=30)
+    assert len(got) == 3
+    assert emulator.count("sendMediaGroup", 500) == 2
+
+    kinds = [m.kind for m in client.messages if m.kind != "text"]
+    assert kinds == ["document", "photo", "photo", "photo"], "the service photo stayed on the server"
+    assert db_rows(bot, "SELECT COUNT(*) FROM media")[0][0] == 5
+
+    shutil.rmtree(orders_dir / ORDER)
+    await employee.send_photo(blob("gone"))
+    await employee.wait_text("заказ-наряд закрыт или его папка удалена")
+    assert not (orders_dir / ORDER).exists()
+    assert db_rows(bot, "SELECT COUNT(*) FROM media")[0][0] == 5
+
+
+async def test_backlog_reaches_late_client_once_and_work_survives_restart(
+    emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
+) -> None:
+    employee = await staff(bot, emulator)
+    await choose_by_calendar(employee)
+    await choose_stage(employee)
+    first = await employee.send_photo(blob("early-1"), caption="до подключения")
+    report = await wait_report(employee)
+    assert "не подключен" in report.content
+    album = await employee.send_album([("photo", blob("early-2")), ("photo", blob("early-3"))])
+    report = await wait_report(employee)
+    assert "Сохранено: 2 файла" in report.content and ORDER in report.content
+    await employee.send_photo(blob("early-4"))
+    await wait_report(employee)
+    await employee.send_text("/type")
+    await employee.wait_text("Выберите тип действия")
+    await choose_stage(employee, "Для сервисных нужд")
+    await employee.send_photo(blob("service-only"))
+    await wait_report(employee)
+
+    client = emulator.add_user(first_name="Поздний", phone=CLIENT_PHONE)
+    await connect(client)
+    await client.wait_text("Пока вы не были подключены")
+    got = await client.wait_for(lambda m: m.kind == "photo", count=4, timeout=30)
+    assert [m.file_id for m in got[:3]] == [largest(first), *(largest(part) for part in album)]
+    assert "до подключения" in got[0].content and ORDER in got[0].content
+
+    await bot.stop()
+    await bot.start()
+    pin = employee.pinned
+    assert pin is not None and ORDER in pin.content and "Для сервисных нужд" in pin.content
+    await employee.send_text("/type")
+    await employee.wait_text(ORDER)
+
+    client.mark()
+    await client.send_text("/start")
+    await client.wait_text("уже подключены")
+    await client.send_contact()
+    await client.wait_text("Вы подключены")
+    await asyncio.sleep(1.5)
+    assert sum(1 for m in client.messages if m.kind == "photo") == 4, "nothing twice"
+    assert not any("Пока вы не были подключены" in m.content for m in client.messages[client._cursor:])
+    assert not [p for p in (orders_dir / ORDER).rglob("*.part")]
+    assert len(list((orders_dir / ORDER / "Service").iterdir())) == 1

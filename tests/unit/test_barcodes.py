@@ -1,0 +1,56 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from services.barcodes import decode_barcodes
+from services.recognition import UnreadableImage
+from tests.synth import generate_barcode_set
+from tests.synth.encoders import code128_modules
+from tests.synth.render import _barcode_image
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, str]]:
+    return generate_barcode_set(tmp_path_factory.mktemp("barcodes"), 4, seed=101)
+
+
+def test_long_code128_from_bytes() -> None:
+    code = "2800074366278382442612315631864110402"
+    img = np.asarray(_barcode_image(code128_modules(code), 2, 80))
+    ok, buf = cv2.imencode(".png", np.pad(img, 20, constant_values=255))
+    assert ok
+    assert decode_barcodes(buf.tobytes()) == [code]
+
+
+def test_photographed_sheets(photos: list[tuple[Path, str]]) -> None:
+    hits = sum(expected in decode_barcodes(path) for path, expected in photos)
+    assert hits >= len(photos) - 1
+
+
+def test_nothing_found_and_unreadable(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((200, 300), 200, np.uint8))
+    assert decode_barcodes(blank) == []
+    with pytest.raises(UnreadableImage):
+        decode_barcodes(b"not an image")
+
+
+def test_cli_format(photos: list[tuple[Path, str]], tmp_path: Path) -> None:
+    path, expected = photos[0]
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"junk")
+    proc = subprocess.run([sys.executable, "-m", "services.barcodes", str(path), str(junk)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].split("\t")[0] == str(path)
+    assert expected in lines[0].split("\t")[1].split(",")
+    assert lines[1] == f"{junk}\t"
+    assert "junk" in proc.stderr

@@ -1,0 +1,122 @@
+"""services.recognizer: recognition in a 'spawn' process pool, off the event loop, errors logged once."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+import pytest
+
+import services.barcodes
+import services.plates
+from services.recognizer import RecognitionUnavailable, Recognizer, UnreadableImage
+from tests.synth import generate_barcode_set, generate_plate_set
+
+
+@pytest.fixture(scope="module")
+def plate_photo(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, str]:
+    path, expected = generate_plate_set(tmp_path_factory.mktemp("plates"), 1, seed=5102)[0]
+    return path.read_bytes(), expected
+
+
+@pytest.fixture(scope="module")
+def barcode_photo(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, str]:
+    path, expected = generate_barcode_set(tmp_path_factory.mktemp("barcodes"), 1, seed=5101)[0]
+    return path.read_bytes(), expected
+
+
+def threads() -> Executor:
+    """A pool in this process, so monkeypatching the recognition functions reaches it."""
+    return ThreadPoolExecutor(max_workers=1)
+
+
+async def test_process_pool_reads_photos_without_blocking_the_loop(
+    plate_photo: tuple[bytes, str], barcode_photo: tuple[bytes, str]
+) -> None:
+    recognizer = Recognizer()
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.01)
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        recognizer.warm_up()
+        started = time.monotonic()
+        codes, plates = await asyncio.gather(
+            recognizer.barcodes(barcode_photo[0]), recognizer.plates(plate_photo[0])
+        )
+        elapsed = time.monotonic() - started
+        with pytest.raises(UnreadableImage):
+            await recognizer.plates(b"not an image at all")
+    finally:
+        ticking.cancel()
+        await recognizer.close()
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    assert codes == [barcode_photo[1]]
+    assert plates == services.plates.read_plates(plate_photo[0]), "the same answer as in this process"
+    assert plates and plates[0] == plate_photo[1]
+    # the worker start-up (imports of cv2 and friends) and both recognitions took a while...
+    assert elapsed > 0.1
+    # ...and the loop kept ticking all along: no gap anywhere near the recognition time
+    assert len(ticks) > elapsed / 0.05
+    assert max(gaps) < 0.25
+
+
+async def test_unavailable_engine_is_reported_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_tesseract(image: object, tesseract_cmd: str = "") -> list[str]:
+        raise RecognitionUnavailable("tesseract is not installed or not on PATH")
+
+    monkeypatch.setattr(services.plates, "read_plates", no_tesseract)
+    monkeypatch.setattr(services.barcodes, "decode_barcodes", lambda image: ["4810000000001"])
+    recognizer = Recognizer("/nowhere/tesseract", executor_factory=threads)
+    caplog.set_level(logging.DEBUG, logger="services.recognizer")
+    try:
+        for _ in range(3):
+            with pytest.raises(RecognitionUnavailable):
+                await recognizer.plates(b"jpeg")
+        assert await recognizer.barcodes(b"jpeg") == ["4810000000001"], "barcodes still work"
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1
+        assert "Plates recognition is unavailable" in errors[0].getMessage()
+        assert "tesseract" in errors[0].getMessage()
+
+        monkeypatch.setattr(services.plates, "read_plates", lambda image, tesseract_cmd="": ["1234AB7"])
+        assert await recognizer.plates(b"jpeg") == ["1234AB7"]
+        assert any("works again" in r.getMessage() for r in caplog.records)
+    finally:
+        await recognizer.close()
+
+
+async def test_pool_that_cannot_start_means_unavailable(caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> Executor:
+        raise OSError(24, "Too many open files")
+
+    recognizer = Recognizer(executor_factory=broken)
+    caplog.set_level(logging.ERROR, logger="services.recognizer")
+    recognizer.warm_up()  # never raises
+    for _ in range(2):
+        with pytest.raises(RecognitionUnavailable):
+            await recognizer.barcodes(b"jpeg")
+    assert len(caplog.records) == 1 and "could not start" in caplog.records[0].getMessage()
+    await recognizer.close()
+
+
+async def test_engine_failure_on_one_photo_is_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(image: object) -> list[str]:
+        raise ZeroDivisionError("bad luck")
+
+    monkeypatch.setattr(services.barcodes, "decode_barcodes", crash)
+    recognizer = Recognizer(executor_factory=threads)
+    with pytest.raises(UnreadableImage):
+        await recognizer.barcodes(b"jpeg")
+    await recognizer.close()
+    with pytest.raises(RecognitionUnavailable):  # closed at shutdown: no new pool
+        await recognizer.barcodes(b"jpeg")
