@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 ALBUM_IDLE_SECONDS = 0.6
 POLL_TIMEOUT_SECONDS = 25
 MAX_CONCURRENT_UPDATES = 64
+SHUTDOWN_GRACE_SECONDS = 3.0  # what is unfinished then stays in the inbox and is replayed
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
@@ -159,7 +160,7 @@ class DurablePolling:
         poller.cancel()
         stopper.cancel()
         await asyncio.gather(poller, stopper, return_exceptions=True)
-        await self._scheduler.drain(timeout=10)
+        await self._scheduler.drain(timeout=SHUTDOWN_GRACE_SECONDS)
         if self._marking is not None:
             await self._marking
 

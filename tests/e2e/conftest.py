@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from tests.conftest import ORDERS_FIXTURE as SHARED_ORDERS_FIXTURE
 from tests.conftest import phase_failed
@@ -102,3 +103,41 @@ async def bot_factory(
 @pytest.fixture
 async def bot(bot_factory: BotFactory, orders_dir: Path) -> BotProcess:
     return await bot_factory(branch_photo=orders_dir)
+
+
+# --- one bot for a whole module -------------------------------------------------------------
+# Starting `python bot.py` costs seconds (aiogram builds ~300 pydantic models on import), so a
+# module whose tests each use their own simulated users shares one emulator and one bot:
+# mark the module with `pytestmark = pytest.mark.asyncio(loop_scope="module")` and use
+# `shared_emulator` / `shared_bot`. Tests that restart or kill the bot keep their own.
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_emulator() -> AsyncIterator[TelegramEmulator]:
+    emu = TelegramEmulator(token=TOKEN, flood_control=True, local_mode=False)
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_bot(
+    request: pytest.FixtureRequest,
+    shared_emulator: TelegramEmulator,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[BotProcess]:
+    workdir = tmp_path_factory.mktemp("shared-bot")
+    photo = workdir / "Photo"
+    shutil.copytree(ORDERS_FIXTURE, photo)
+    _make_writable(photo)
+    proc = BotProcess(shared_emulator, workdir, branch_photo=photo, admin_phones=[ADMIN_PHONE])
+    failures_before = request.session.testsfailed
+    await proc.start(timeout=START_TIMEOUT)
+    try:
+        yield proc
+    finally:
+        await proc.stop()
+        if request.session.testsfailed > failures_before:
+            print(f"\n{proc.log_tail(150)}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BotFactory
+from tests.e2e.conftest import ADMIN_PHONE, BotFactory
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect, db_rows, set_user
 from tests.emulator import SimUser, TelegramEmulator
@@ -103,3 +103,20 @@ async def _run_kill_scenario(
     print(f"kill {kill_after}s, faults {fault_rate:.0%}: {len(delivered)} delivered, {duplicates} duplicates")
     assert len(set(delivered)) == 8
     assert duplicates == 0
+
+
+async def test_restart_keeps_users_and_roles(emulator: TelegramEmulator, bot_factory: BotFactory) -> None:
+    bot = await bot_factory()
+    admin = emulator.add_user(phone=ADMIN_PHONE)
+    client = emulator.add_user(phone="+375295556677")
+    await connect(admin)
+    await connect(client)
+    await bot.stop()
+    assert bot.returncode == 0
+    await bot.start()
+    client.mark()
+    await client.send_text("/start")
+    await client.wait_text("Вы уже подключены")
+    await admin.send_text("/help")
+    await admin.wait_text("/admin")
+    assert db_rows(bot, "SELECT COUNT(*) FROM users") == [(2,)]

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import ADMIN_PHONE, BotFactory
+import pytest
+
+from tests.e2e.conftest import ADMIN_PHONE
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect, db_rows, set_user
 from tests.emulator import TelegramEmulator
+
+# One bot for the whole module (see conftest): each test brings its own users.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture(scope="module")
+def emulator(shared_emulator: TelegramEmulator) -> TelegramEmulator:
+    return shared_emulator
+
+
+@pytest.fixture(scope="module")
+def bot(shared_bot: BotProcess) -> BotProcess:
+    return shared_bot
 
 
 def _commands(user) -> set[str]:
@@ -35,7 +50,9 @@ async def test_foreign_contact_is_refused(emulator: TelegramEmulator, bot: BotPr
     await stranger.wait_text("чужой контакт")
     await stranger.send_contact(phone=owner.phone, user_id=0)  # a contact card without a user id
     await stranger.wait_text("чужой контакт")
-    assert db_rows(bot, "SELECT COUNT(*) FROM users") == [(0,)]
+    assert db_rows(
+        bot, "SELECT COUNT(*) FROM users WHERE telegram_id IN (?, ?)", (owner.id, stranger.id)
+    ) == [(0,)]
     await stranger.send_text("/help")
     await stranger.wait_text("/start")
 
@@ -76,7 +93,7 @@ async def test_inactive_user_gets_one_short_answer_to_anything(
 async def test_forged_and_stale_buttons_get_a_polite_refusal(
     emulator: TelegramEmulator, bot: BotProcess
 ) -> None:
-    client = emulator.add_user(phone="+375291234567")
+    client = emulator.add_user(phone="+375291234569")
     stranger = emulator.add_user(phone="+375291234568")
     await connect(client)
     await stranger.send_text("/start")  # not registered: only the greeting
@@ -88,23 +105,6 @@ async def test_forged_and_stale_buttons_get_a_polite_refusal(
     )
     answers = [a.get("text") or "" for a in client.callback_answers + stranger.callback_answers]
     assert all("недоступна" in text for text in answers), answers
-
-
-async def test_restart_keeps_users_and_roles(emulator: TelegramEmulator, bot_factory: BotFactory) -> None:
-    bot = await bot_factory()
-    admin = emulator.add_user(phone=ADMIN_PHONE)
-    client = emulator.add_user(phone="+375295556677")
-    await connect(admin)
-    await connect(client)
-    await bot.stop()
-    assert bot.returncode == 0
-    await bot.start()
-    client.mark()
-    await client.send_text("/start")
-    await client.wait_text("Вы уже подключены")
-    await admin.send_text("/help")
-    await admin.wait_text("/admin")
-    assert db_rows(bot, "SELECT COUNT(*) FROM users") == [(2,)]
 
 
 async def test_deep_link_payload_is_kept(emulator: TelegramEmulator, bot: BotProcess) -> None:
@@ -119,15 +119,16 @@ async def test_deep_link_payload_is_kept(emulator: TelegramEmulator, bot: BotPro
 
 
 async def test_429_is_retried_and_nothing_is_lost(emulator: TelegramEmulator, bot: BotProcess) -> None:
-    client = emulator.add_user(phone="+375295556677")
+    client = emulator.add_user(phone="+375295556678")
+    throttled_before = emulator.count("sendMessage", status=429)
     emulator.fail_next("sendMessage", status=429, retry_after=1, count=2)
     await client.send_text("/start")
     await client.wait_text("Отправить мой номер", timeout=15)
-    assert emulator.count("sendMessage", status=429) == 2
+    assert emulator.count("sendMessage", status=429) - throttled_before == 2
 
 
 async def test_unsupported_content_gets_an_answer(emulator: TelegramEmulator, bot: BotProcess) -> None:
-    client = emulator.add_user(phone="+375295556677")
+    client = emulator.add_user(phone="+375295556679")
     await connect(client)
     for action in (client.send_sticker(), client.send_voice(), client.send_location(53.9, 27.56)):
         client.mark()
