@@ -2,9 +2,9 @@
 
 Telegram allows about 30 messages per second overall and about one per second in one chat
 (short bursts pass; an album counts as its items). Calls that put something into a chat wait
-for a slot in the token buckets; a 429 pauses that chat for `retry_after`; 5xx answers and
-network errors are retried with exponential backoff, so a hiccup delays a message instead of
-losing it.
+for a slot in sliding windows of those shapes; a 429 pauses that chat for `retry_after`; 5xx
+answers and network errors are retried with exponential backoff, so a hiccup delays a message
+instead of losing it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,91 +30,112 @@ from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
 
-CHAT_BURST = 2
-CHAT_UNITS = 8
+CHAT_BURST = 3  # messages in any one second of one chat
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 30.0
-IDLE_BUCKET_SECONDS = 120.0
+IDLE_SECONDS = 120.0
 
 
 @dataclass(slots=True)
-class TokenBucket:
-    """Reservation-based bucket: tokens may go negative, the caller sleeps the returned delay."""
+class Window:
+    """At most `limit` units in any `seconds`-long window, judged from what was really sent."""
 
-    rate: float
-    capacity: float
-    tokens: float = field(init=False)
-    stamp: float = field(default_factory=time.monotonic)
+    limit: float
+    seconds: float
+    log: deque[tuple[float, float]] = field(default_factory=deque)
+    used: float = 0.0
 
-    def __post_init__(self) -> None:
-        self.tokens = self.capacity
+    def wait(self, now: float, units: float) -> float:
+        """Seconds until `units` more fit (0: now)."""
+        self._expire(now)
+        excess = self.used + units - self.limit
+        if excess <= 0 or not self.log:
+            return 0.0
+        for stamp, cost in self.log:  # the oldest leave first
+            excess -= cost
+            if excess <= 0:
+                return stamp + self.seconds - now
+        return self.seconds
 
-    def reserve(self, cost: float) -> float:
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        self.tokens -= cost
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+    def book(self, now: float, units: float) -> None:
+        self.log.append((now, units))
+        self.used += units
 
-    def pause(self, seconds: float) -> None:
-        self.reserve(0)
-        self.tokens = min(self.tokens, -seconds * self.rate)
+    def _expire(self, now: float) -> None:
+        while self.log and self.log[0][0] <= now - self.seconds:
+            self.used -= self.log.popleft()[1]
 
     def idle(self, now: float) -> bool:
-        return now - self.stamp > IDLE_BUCKET_SECONDS and self.tokens >= 0
+        return not self.log or self.log[-1][0] < now - IDLE_SECONDS
+
+
+@dataclass(slots=True)
+class ChatLimits:
+    burst: Window
+    sustained: Window
+    paused_until: float = 0.0
 
 
 class RateLimiter:
-    """Token buckets sized so that no window ever exceeds Telegram's limits; a rate of 0 turns one off.
+    """Sliding windows shaped like Telegram's limits; a rate of 0 turns that limit off.
 
-    Globally at most `global_rate` units in any second: a bucket of 0.2 × rate refilled at 0.8 × rate.
-    Per chat, two buckets: requests (2 in reserve, `chat_rate` per second: at most 3 in any second)
-    and units (an album of 10 counts 10; 8 in reserve, then `chat_rate` per second: at most 18 in
-    any ten seconds, under Telegram's 20).
+    Globally at most `global_rate` - 1 units in any second (one is kept in hand because requests
+    reach Telegram a little after they leave). Per chat at most 3 messages in any second and
+    10 × `chat_rate` units in any ten seconds: about `chat_rate` a second, short bursts allowed.
+    An album of 10 counts 10 units. A caller waits until every window has room, then books its
+    units in all of them at once, so concurrent callers can never overbook a window.
     """
 
     def __init__(self, global_rate: float, chat_rate: float) -> None:
-        self._global = (
-            TokenBucket(global_rate * 0.8, max(1.0, global_rate * 0.2)) if global_rate > 0 else None
-        )
+        self._global = Window(max(1.0, global_rate - 1), 1.0) if global_rate > 0 else None
         self._chat_rate = chat_rate
-        self._chats: dict[int | str, tuple[TokenBucket, TokenBucket]] = {}
+        self._chats: dict[int | str, ChatLimits] = {}
         self._last_prune = time.monotonic()
 
-    async def acquire(self, chat_id: int | str, cost: int) -> None:
-        # The chat's slot first, then the global one, so that waiting on a busy chat never
-        # lets a burst of global reservations fire at the same instant.
-        if self._chat_rate > 0:
-            requests, units = self._chat(chat_id)
-            await _sleep(max(requests.reserve(1), units.reserve(cost)))
+    async def acquire(self, chat_id: int | str, units: int) -> None:
+        chat = self._chat(chat_id)
+        while True:
+            now = time.monotonic()
+            delay = self._delay(chat, now, units)
+            if delay <= 0:
+                break
+            await asyncio.sleep(delay)
+        if chat is not None:
+            chat.burst.book(now, 1)
+            chat.sustained.book(now, units)
         if self._global is not None:
-            await _sleep(self._global.reserve(cost))
+            self._global.book(now, units)
+
+    def _delay(self, chat: ChatLimits | None, now: float, units: int) -> float:
+        delays = [self._global.wait(now, units)] if self._global is not None else [0.0]
+        if chat is not None:
+            delays += [chat.paused_until - now, chat.burst.wait(now, 1), chat.sustained.wait(now, units)]
+        return max(delays)
 
     def pause_chat(self, chat_id: int | str, seconds: float) -> None:
-        if self._chat_rate > 0:
-            for bucket in self._chat(chat_id):
-                bucket.pause(seconds)
+        """After a 429: nothing more to that chat for `seconds`."""
+        chat = self._chat(chat_id)
+        if chat is not None:
+            chat.paused_until = max(chat.paused_until, time.monotonic() + seconds)
 
-    def _chat(self, chat_id: int | str) -> tuple[TokenBucket, TokenBucket]:
-        buckets = self._chats.get(chat_id)
-        if buckets is None:
+    def _chat(self, chat_id: int | str) -> ChatLimits | None:
+        if self._chat_rate <= 0:
+            return None
+        chat = self._chats.get(chat_id)
+        if chat is None:
             self._prune()
-            buckets = (TokenBucket(self._chat_rate, CHAT_BURST), TokenBucket(self._chat_rate, CHAT_UNITS))
-            self._chats[chat_id] = buckets
-        return buckets
+            chat = ChatLimits(Window(CHAT_BURST, 1.0), Window(max(1.0, 10 * self._chat_rate), 10.0))
+            self._chats[chat_id] = chat
+        return chat
 
     def _prune(self) -> None:
         now = time.monotonic()
-        if now - self._last_prune < IDLE_BUCKET_SECONDS:
+        if now - self._last_prune < IDLE_SECONDS:
             return
         self._last_prune = now
-        for chat_id in [key for key, pair in self._chats.items() if all(b.idle(now) for b in pair)]:
+        idle = [key for key, chat in self._chats.items() if chat.burst.idle(now) and chat.sustained.idle(now)]
+        for chat_id in idle:
             del self._chats[chat_id]
-
-
-async def _sleep(seconds: float) -> None:
-    if seconds > 0:
-        await asyncio.sleep(seconds)
 
 
 def _chat_of(method: TelegramMethod[TelegramType]) -> int | str | None:

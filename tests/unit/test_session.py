@@ -1,5 +1,6 @@
 """Flood control and retries of the one outgoing path, against a fake transport."""
 
+import asyncio
 import time
 
 import pytest
@@ -7,34 +8,55 @@ from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, Telegra
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
 from runtime import session as session_module
-from runtime.session import OutgoingCalls, RateLimiter, TokenBucket
+from runtime.session import OutgoingCalls, RateLimiter
 
 
-def test_bucket_allows_a_burst_then_spaces_calls() -> None:
-    bucket = TokenBucket(rate=1.0, capacity=3)
-    delays = [bucket.reserve(1) for _ in range(5)]
-    assert delays[:3] == [0.0, 0.0, 0.0]
-    assert delays[3] == pytest.approx(1.0, abs=0.05)
-    assert delays[4] == pytest.approx(2.0, abs=0.05)
+def _busiest(stamps: list[tuple[float, int]], seconds: float) -> int:
+    return max(sum(u for t, u in stamps if start <= t < start + seconds) for start, _ in stamps)
 
 
 async def test_no_second_ever_holds_more_than_the_global_limit() -> None:
     limiter = RateLimiter(global_rate=30, chat_rate=0)
     stamps = []
-    for chat in range(90):
+    for chat in range(60):
         await limiter.acquire(chat, 1)
-        stamps.append(time.monotonic())
-    busiest = max(sum(1 for t in stamps if start <= t < start + 1.0) for start in stamps)
-    assert 24 <= busiest <= 30
+        stamps.append((time.monotonic(), 1))
+    assert 25 <= _busiest(stamps, 1.0) <= 29
 
 
-async def test_a_chat_gets_a_burst_then_its_rate() -> None:
-    limiter = RateLimiter(global_rate=0, chat_rate=5)  # 5/s keeps the test short
+async def test_albums_do_not_overflow_the_global_window() -> None:
+    """Three albums of 10 and a text at once: lumps must not push one second over the limit."""
+    limiter = RateLimiter(global_rate=30, chat_rate=0)
+    stamps: list[tuple[float, int]] = []
+
+    async def send(chat: int, units: int) -> None:
+        await limiter.acquire(chat, units)
+        stamps.append((time.monotonic(), units))
+
+    await asyncio.gather(send(1, 10), send(2, 10), send(3, 10), send(4, 1), send(5, 10))
+    assert _busiest(stamps, 1.0) <= 29
+
+
+async def test_a_chat_gets_a_short_burst_then_its_rate() -> None:
+    limiter = RateLimiter(global_rate=0, chat_rate=1)
+    stamps = []
     started = time.monotonic()
-    await limiter.acquire(1, 8)  # most of an album at once
-    assert time.monotonic() - started < 0.1
-    await limiter.acquire(1, 10)  # the next one waits until 10 units came back
-    assert time.monotonic() - started == pytest.approx(2.0, abs=0.3)
+    for _ in range(4):
+        await limiter.acquire(1, 1)
+        stamps.append((time.monotonic(), 1))
+    assert stamps[2][0] - started < 0.1  # three at once
+    assert stamps[3][0] - started == pytest.approx(1.0, abs=0.1)  # the fourth waits for the 1-second window
+    assert _busiest(stamps, 1.0) <= 3
+
+
+async def test_a_429_pauses_only_that_chat() -> None:
+    limiter = RateLimiter(global_rate=0, chat_rate=1)
+    limiter.pause_chat(1, 0.5)
+    started = time.monotonic()
+    await limiter.acquire(2, 1)
+    assert time.monotonic() - started < 0.05
+    await limiter.acquire(1, 1)
+    assert time.monotonic() - started == pytest.approx(0.5, abs=0.1)
 
 
 async def test_zero_rates_turn_limits_off() -> None:
