@@ -21,6 +21,7 @@ import importlib
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,16 +43,26 @@ def default_workers() -> int:
 
 
 def _spawn_pool() -> Executor:
-    return ProcessPoolExecutor(max_workers=default_workers(), mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=default_workers(),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+    )
 
 
 # --- run inside the worker process: module-level so 'spawn' can pickle them by name ----------------
 
 
-def _domain_errors_only(func: Callable[..., list[str]], *args: Any) -> list[str]:
-    """Anything but our two errors becomes a plain RuntimeError (third-party exceptions may not unpickle)."""
+def _worker_init() -> None:
+    """Ctrl+C reaches the whole console / process group: the bot shuts the workers down itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _guarded(module: str, function: str, *args: Any) -> list[str]:
+    """Call ``module.function(*args)``; anything but our two errors becomes RecognitionUnavailable (a
+    library missing) or a plain RuntimeError (third-party exceptions may not unpickle in the bot)."""
     try:
-        return func(*args)
+        return getattr(importlib.import_module(module), function)(*args)
     except (RecognitionUnavailable, UnreadableImage):
         raise
     except ImportError as exc:
@@ -61,15 +72,11 @@ def _domain_errors_only(func: Callable[..., list[str]], *args: Any) -> list[str]
 
 
 def _barcodes_job(data: bytes) -> list[str]:
-    from services.barcodes import decode_barcodes
-
-    return _domain_errors_only(decode_barcodes, data)
+    return _guarded("services.barcodes", "decode_barcodes", data)
 
 
 def _plates_job(data: bytes, tesseract_cmd: str) -> list[str]:
-    from services.plates import read_plates
-
-    return _domain_errors_only(read_plates, data, tesseract_cmd)
+    return _guarded("services.plates", "read_plates", data, tesseract_cmd)
 
 
 def _warm_up_job() -> None:
@@ -147,7 +154,7 @@ class Recognizer:
                 reason = f"a recognition worker process died ({exc})"
                 self._report_unavailable(kind, reason)
                 raise RecognitionUnavailable(reason) from exc
-            except RuntimeError as exc:  # the engine failed on this one photo (see _domain_errors_only)
+            except RuntimeError as exc:  # the engine failed on this one photo (see _guarded)
                 log.warning("%s recognition failed on one photo: %s", kind.capitalize(), exc)
                 raise UnreadableImage(str(exc)) from exc
         if self._unavailable.pop(kind, None) is not None:
@@ -164,6 +171,8 @@ class Recognizer:
             log.debug("%s recognition still unavailable: %s", kind.capitalize(), reason)
             return
         self._unavailable[kind] = reason
+        if kind == "plates" and self._tesseract_cmd:
+            reason = f"{reason} (BRANCH_TESSERACT = {self._tesseract_cmd})"
         log.error(
             "%s recognition is unavailable: %s. Employees are offered the calendar and typed search"
             " instead; install the engine (tesseract / libzbar) or set BRANCH_TESSERACT.",
