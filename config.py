@@ -30,6 +30,9 @@ TYPE_ORDER = {
 # Подпапка, материалы которой клиенту не отправляются.
 HIDDEN_TYPE_FOLDER = "Service"
 
+# Подпапка заказ-наряда для фото, видео и документов, которые прислал клиент.
+CLIENT_FILES_FOLDER = "Client"
+
 # Слово в конце имени папки, по которому заказ-наряд считается закрытым.
 CLOSED_ORDER = "closed"
 
@@ -73,6 +76,7 @@ _SETTING_NAMES = (
     "BRANCH_PHOTO",
     "TYPE_ORDER",
     "HIDDEN_TYPE_FOLDER",
+    "CLIENT_FILES_FOLDER",
     "CLOSED_ORDER",
     "ORGANIZATION_NAME",
     "BRANCH_TESSERACT",
@@ -84,7 +88,8 @@ _SETTING_NAMES = (
     "LOG_LEVEL",
     "SEND_RATE_GLOBAL",
     "SEND_RATE_PER_CHAT",
-    "ORDER_RESCAN_SECONDS", "DURABLE_INBOX",
+    "ORDER_RESCAN_SECONDS",
+    "DURABLE_INBOX",
 )
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -99,6 +104,7 @@ class Settings:
     branch_photo: Path
     type_order: dict[str, str]
     hidden_type_folder: str
+    client_files_folder: str
     closed_order: str
     organization_name: str
     branch_tesseract: str
@@ -128,6 +134,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: Path | None = Non
         branch_photo=Path(_text("BRANCH_PHOTO", raw["BRANCH_PHOTO"])),
         type_order=_type_order(raw["TYPE_ORDER"]),
         hidden_type_folder=_folder_name("HIDDEN_TYPE_FOLDER", raw["HIDDEN_TYPE_FOLDER"]),
+        client_files_folder=_folder_name("CLIENT_FILES_FOLDER", raw["CLIENT_FILES_FOLDER"]),
         closed_order=_text("CLOSED_ORDER", raw["CLOSED_ORDER"]),
         organization_name=_text("ORGANIZATION_NAME", raw["ORGANIZATION_NAME"]),
         branch_tesseract=str(raw["BRANCH_TESSERACT"] or "").strip(),

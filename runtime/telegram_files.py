@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import aiofiles
 import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNetworkError
+from aiogram.types import Message
 
+from services.media import IncomingFile
 from services.media_store import FetchFailed, FileTooBig
 
 log = logging.getLogger(__name__)
@@ -62,3 +64,40 @@ class TelegramFiles:
         async with aiofiles.open(target, "wb") as out:
             async for chunk in session.stream_content(url=url, timeout=timeout, chunk_size=CHUNK):
                 await out.write(chunk)
+
+
+def incoming_file(message: Message) -> IncomingFile | None:
+    """The file of one message (the largest photo size), or None for other content."""
+    common = {
+        "chat_id": message.chat.id,
+        "message_id": message.message_id,
+        "caption": message.caption or "",
+        "media_group_id": message.media_group_id,
+        "sent_at": message.date.astimezone(),
+    }
+    if message.photo:
+        photo = message.photo[-1]
+        return IncomingFile(
+            kind="photo", file_id=photo.file_id, file_size=photo.file_size, file_name=None,
+            extension="jpg", **common,
+        )  # fmt: skip
+    if message.video:
+        video = message.video
+        extension = PurePath(video.file_name or "").suffix.lstrip(".") or _subtype(video.mime_type, "mp4")
+        return IncomingFile(
+            kind="video", file_id=video.file_id, file_size=video.file_size, file_name=None,
+            extension=extension, **common,
+        )  # fmt: skip
+    if message.document:
+        document = message.document
+        return IncomingFile(
+            kind="document", file_id=document.file_id, file_size=document.file_size,
+            file_name=document.file_name, extension="", **common,
+        )  # fmt: skip
+    return None
+
+
+def _subtype(mime_type: str | None, default: str) -> str:
+    if mime_type and "/" in mime_type:
+        return mime_type.split("/", 1)[1].split(";")[0].strip() or default
+    return default

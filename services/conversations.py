@@ -312,7 +312,12 @@ class Conversations:
         return ClientRoute(RouteKind.OUTSIDE if admins else RouteKind.NOBODY, admins, order)
 
     async def forward_from_client(
-        self, client: User, route: ClientRoute, message: Incoming, markup: dict[str, Any] | None
+        self,
+        client: User,
+        route: ClientRoute,
+        message: Incoming,
+        markup: dict[str, Any] | None,
+        file_path: str | None = None,
     ) -> None:
         """Send the client's message along `route` (not NOBODY) and write the protocol."""
         key = f"cm:{message.key}"
@@ -336,7 +341,9 @@ class Conversations:
             recipient = CARE_RECIPIENT
         else:
             recipient = "администраторы"
-        await self._record_from_client(client, route.open_order, route.order, recipient, message, key)
+        await self._record_from_client(
+            client, route.open_order, route.order, recipient, message, key, file_path
+        )
 
     async def _record_from_client(
         self,
@@ -346,6 +353,7 @@ class Conversations:
         recipient: str,
         message: Incoming,
         key: str,
+        file_path: str | None = None,
     ) -> None:
         await self._protocol.record(
             ProtocolEntry(
@@ -356,7 +364,8 @@ class Conversations:
                 sender_name=f"клиент {client.phone}",
                 recipient=recipient,
                 kind=message.kind,
-                text=protocol_text(message),
+                text=message.text if file_path else protocol_text(message),
+                file_path=file_path,
                 dedup_key=key,
             )
         )

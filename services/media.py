@@ -245,6 +245,30 @@ class MediaService:
             )
         )
 
+    async def save_client_file(self, order: Order, incoming: IncomingFile, fetch: Fetch) -> str | None:
+        """File what a client sent about an open order into its client subfolder; the relative path.
+
+        None when it could not be saved (too big, folder gone, download failed): the message still
+        reaches staff, and the protocol keeps its Telegram file id instead of a path.
+        """
+        if incoming.file_size is not None and incoming.file_size > download_limit(
+            self._settings.telegram_api_local
+        ):
+            return None
+
+        async def fetch_into(temp: Path) -> None:
+            await fetch(incoming, temp)
+
+        try:
+            saved = await self._store.save(
+                order.number, self._settings.client_files_folder, incoming.target_name(), fetch_into
+            )
+        except (OrderFolderGone, FileTooBig, FetchFailed, OSError) as exc:
+            log.warning("Client file %s for order %s not saved: %s", incoming.key, order.number, exc)
+            return None
+        log.info("Saved client %s as %s", incoming.kind, saved.rel_path)
+        return saved.rel_path
+
     async def _order_of(self, intake: _Intake) -> Order | None:
         if not intake.records:
             return None

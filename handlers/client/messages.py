@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 import texts
+from config import Settings
+from database.orders import Order
 from database.users import User
 from keyboards import conversations as kb
 from keyboards.callbacks import ClientAction, ClientCb
+from runtime.telegram_files import TelegramFiles, incoming_file
 from services.conversations import Conversations, Incoming, RouteKind
+from services.media import IncomingFile, MediaService
 
 router = Router(name=__name__)
 
@@ -91,7 +96,15 @@ async def _send_to_care(
 
 
 @router.message(StateFilter(None), CONTENT)
-async def from_client(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
+async def from_client(
+    message: Message,
+    user: User,
+    state: FSMContext,
+    conversations: Conversations,
+    media: MediaService,
+    settings: Settings,
+    bot: Bot,
+) -> None:
     msg = incoming(message)
     route = await conversations.client_route(user)
     await conversations.check_attention(user, msg, route.order)
@@ -104,4 +117,21 @@ async def from_client(message: Message, user: User, state: FSMContext, conversat
         markup = kb.switch_order(route.order.id, route.order.number)
     else:
         markup = kb.reply_to_client(user.telegram_id)
-    await conversations.forward_from_client(user, route, msg, kb.as_payload(markup))
+    saved = await _save_file(
+        message, route.open_order, media, TelegramFiles(bot, settings.telegram_api_local)
+    )
+    await conversations.forward_from_client(user, route, msg, kb.as_payload(markup), saved)
+
+
+async def _save_file(
+    message: Message, order: Order | None, media: MediaService, telegram: TelegramFiles
+) -> str | None:
+    """A client's photo, video or document about an open order is kept in its folder too."""
+    file = incoming_file(message)
+    if file is None or order is None:
+        return None
+
+    async def fetch(item: IncomingFile, target: Path) -> None:
+        await telegram.fetch(item.file_id, target, item.file_size)
+
+    return await media.save_client_file(order, file, fetch)

@@ -79,3 +79,10 @@ def test_bad_setting_stops_the_bot_with_status_2_and_one_message(tmp_path: Path)
     assert "TYPE_ORDER" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_every_dealer_setting_can_be_overridden(tmp_path: Path) -> None:
+    import config
+
+    dealer_settings = {name for name in vars(config) if name.isupper() and not name.startswith("_")}
+    assert dealer_settings == set(config._SETTING_NAMES)
