@@ -15,6 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+# Re-exported: the errors live apart so that the bot process can catch them without loading cv2.
+from services.recognition_errors import RecognitionUnavailable as RecognitionUnavailable
+from services.recognition_errors import UnreadableImage as UnreadableImage
+
 log = logging.getLogger(__name__)
 
 # Recognition runs next to the bot on a small machine: one thread per call, parallelism comes from the
@@ -23,14 +27,6 @@ cv2.setNumThreads(1)
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 ImageInput = bytes | bytearray | memoryview | Path | str
-
-
-class RecognitionUnavailable(RuntimeError):
-    """The native engine (libzbar, tesseract) is not installed: recognition cannot run at all."""
-
-
-class UnreadableImage(ValueError):
-    """The bytes or file are not an image OpenCV can decode."""
 
 
 def read_bytes(image: ImageInput) -> bytes:

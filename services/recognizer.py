@@ -27,7 +27,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from services.recognition import RecognitionUnavailable, UnreadableImage
+from services.recognition_errors import RecognitionUnavailable, UnreadableImage
 
 __all__ = ["RecognitionUnavailable", "Recognizer", "UnreadableImage", "default_workers"]
 
