@@ -47,6 +47,7 @@ class BatchSpec:
     report_to: int | None
     params: dict[str, Any] = field(default_factory=dict)
     dedup_key: str | None = None
+    only_problems: bool = False  # the reporter speaks only when something was not delivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,11 @@ class OutboxRepo:
         outcomes = [Outcome(r[0], Method(r[1]), Status(r[2]), r[3]) for r in rows]
         return Batch(batch_id, head[0], head[1], json.loads(head[2]), outcomes)
 
+    async def mark_reported(self, batch_ids: Sequence[int]) -> None:
+        await self._db.write_many(
+            "UPDATE outbox_batches SET status = 'reported' WHERE id = ?", [(i,) for i in batch_ids]
+        )
+
     async def open_batches(self) -> list[int]:
         rows = await self._db.fetchall("SELECT id FROM outbox_batches WHERE status = 'open'")
         return [row[0] for row in rows]
@@ -173,17 +179,12 @@ class OutboxRepo:
 
 
 async def _add_batch(conn: aiosqlite.Connection, batch: BatchSpec, now: float) -> int:
-    await conn.execute(
-        "INSERT OR IGNORE INTO outbox_batches (dedup_key, report_to, kind, params, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+    """Insert the batch, or find the one stored under the same key: one round trip either way."""
+    rows = await conn.execute_fetchall(
+        "INSERT INTO outbox_batches (dedup_key, report_to, kind, params, created_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (dedup_key) DO UPDATE SET dedup_key = excluded.dedup_key RETURNING id",
         (batch.dedup_key, batch.report_to, batch.kind, json.dumps(batch.params, ensure_ascii=False), now),
     )
-    if batch.dedup_key is not None:
-        rows = await conn.execute_fetchall(
-            "SELECT id FROM outbox_batches WHERE dedup_key = ?", (batch.dedup_key,)
-        )
-    else:
-        rows = await conn.execute_fetchall("SELECT last_insert_rowid()")
     return int(next(iter(rows))[0])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiosqlite
@@ -75,8 +76,8 @@ class ProtocolRepo:
             return None
         return StoredEntry(int(cursor.lastrowid or 0), now, entry)
 
-    async def mark_archived(self, entry_id: int) -> None:
-        await self._db.write("UPDATE protocol SET archived = 1 WHERE id = ?", (entry_id,))
+    async def mark_archived(self, entry_ids: Sequence[int]) -> None:
+        await self._db.write_many("UPDATE protocol SET archived = 1 WHERE id = ?", [(i,) for i in entry_ids])
 
     async def unarchived(self) -> list[StoredEntry]:
         rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM protocol WHERE archived = 0 ORDER BY id")

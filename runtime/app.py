@@ -71,7 +71,9 @@ class Services:
         ]
 
     async def close(self) -> None:
-        """Release what the services hold besides the database (the recognition worker processes)."""
+        """Finish group writes and release the recognition worker processes; the database stays open."""
+        await self.protocol.flush()
+        await self.outbox.flush()
         await self.recognizer.close()
 
 

@@ -63,6 +63,11 @@ class Outbox:
         self._held: set[int] = set()  # chats whose earliest item waits for a retry
         self._finished_during_read: set[int] | None = None
         self._idle = asyncio.Event()
+        # Batches made by this run whose reporter speaks only of problems: batch id -> items left.
+        # When all went out the database is not even asked; the "reported" marks go in groups.
+        self._quiet_batches: dict[int, int] = {}
+        self._quietly_done: list[int] = []
+        self._marking: asyncio.Task[None] | None = None
 
     def add_reporter(self, kind: str, reporter: Reporter) -> None:
         self._reporters[kind] = reporter
@@ -75,6 +80,8 @@ class Outbox:
         batch_id, added = await self._repo.add(deliveries, batch)
         if batch_id is not None and not deliveries:
             await self._report(batch_id)
+        elif batch is not None and batch.only_problems and batch_id is not None and added:
+            self._quiet_batches[batch_id] = self._quiet_batches.get(batch_id, 0) + len(added)
         if self._ready.is_set():
             for item in added:
                 self._push(item)
@@ -124,9 +131,11 @@ class Outbox:
             task.add_done_callback(self._sender_done)
 
     def _sender_done(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
+        crashed = not task.cancelled() and task.exception() is not None
+        if crashed:
             log.error("Outbox sender crashed", exc_info=task.exception())
-        self._wake.set()
+        if crashed or self._held or not self._senders:
+            self._wake.set()  # rows left in the database: a retry to schedule, or idle to report
 
     async def _send_chat(self, chat_id: int) -> None:
         queue = self._queues[chat_id]
@@ -192,8 +201,29 @@ class Outbox:
 
     async def _finish(self, item: OutboxItem, status: Status, ids: list[int], error: str | None) -> None:
         await self._repo.finish(item.id, status, ids, error)
-        if item.batch_id is not None:
+        if item.batch_id is None:
+            return
+        left = self._quiet_batches.get(item.batch_id)
+        if left is None or status is not Status.SENT:
+            self._quiet_batches.pop(item.batch_id, None)  # a problem: the reporter must hear of it
             await self._report(item.batch_id)
+        elif left > 1:
+            self._quiet_batches[item.batch_id] = left - 1
+        else:
+            del self._quiet_batches[item.batch_id]
+            self._quietly_done.append(item.batch_id)
+            if self._marking is None or self._marking.done():
+                self._marking = asyncio.create_task(self._mark_quiet_batches(), name="outbox-marks")
+
+    async def flush(self) -> None:
+        """At shutdown: write the last group of "reported" marks."""
+        if self._marking is not None:
+            await self._marking
+
+    async def _mark_quiet_batches(self) -> None:
+        while self._quietly_done:
+            ids, self._quietly_done = self._quietly_done, []
+            await self._repo.mark_reported(ids)
 
     async def _report(self, batch_id: int) -> None:
         batch = await self._repo.take_finished_batch(batch_id)

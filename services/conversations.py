@@ -269,7 +269,9 @@ class Conversations:
         deliveries = [
             d for client in target.clients for d in message_deliveries(client.telegram_id, chunks, None, key)
         ]
-        batch = BatchSpec(RELAY_KIND, staff.telegram_id, {"order": order.number}, dedup_key=key)
+        batch = BatchSpec(
+            RELAY_KIND, staff.telegram_id, {"order": order.number}, dedup_key=key, only_problems=True
+        )
         await self._outbox.enqueue(deliveries, batch)
         entry = ProtocolEntry(
             order_id=order.id,
@@ -418,7 +420,7 @@ class Conversations:
         chunks = compose(texts.care_reply_header(self._organization), message.text)
         await self._outbox.enqueue(
             message_deliveries(client.telegram_id, chunks, None, key),
-            BatchSpec(RELAY_KIND, care.telegram_id, {"order": None}, dedup_key=key),
+            BatchSpec(RELAY_KIND, care.telegram_id, {"order": None}, dedup_key=key, only_problems=True),
         )
         entry = ProtocolEntry(
             order_id=None,

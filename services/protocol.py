@@ -41,6 +41,8 @@ class Protocol:
         self._root = root
         # One writer thread: appends to a file never interleave, on Windows too.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="protocol")
+        self._archived: list[int] = []  # marked in groups: a lost mark only appends a line twice
+        self._marking: asyncio.Task[None] | None = None
 
     async def record(self, entry: ProtocolEntry) -> None:
         stored = await self._repo.add(entry)
@@ -69,7 +71,19 @@ class Protocol:
         except OSError as exc:  # the SQLite copy is kept; the line is retried at the next start
             log.error("Could not append to the protocol file %s: %s", target, exc)
             return
-        await self._repo.mark_archived(stored.id)
+        self._archived.append(stored.id)
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._mark_archived(), name="protocol-marks")
+
+    async def flush(self) -> None:
+        if self._marking is not None:
+            await self._marking
+        self._writer.shutdown(wait=True)
+
+    async def _mark_archived(self) -> None:
+        while self._archived:
+            ids, self._archived = self._archived, []
+            await self._repo.mark_archived(ids)
 
 
 def _append(path: Path, fallback: Path, line: str) -> None:

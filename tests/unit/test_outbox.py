@@ -123,3 +123,20 @@ async def test_pending_rows_survive_a_restart(db: Database) -> None:
     await _drain(box, repo)
     worker.cancel()
     assert bot.sent == [(3, "left behind")]
+
+
+async def test_quiet_batch_reports_only_problems(db: Database) -> None:
+    blocked = TelegramForbiddenError(method=SendMessage(chat_id=7, text="a"), message="bot was blocked")
+    repo, bot = OutboxRepo(db), FakeBot({7: [blocked]})
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    reported: list[int] = []
+    box.add_reporter("relay", lambda batch: reported.append(batch.id) or None)
+    worker = asyncio.create_task(box.run())
+    await asyncio.sleep(0.05)
+    await box.enqueue([_text(8, "fine")], BatchSpec("relay", report_to=1, only_problems=True))
+    await box.enqueue([_text(7, "blocked")], BatchSpec("relay", report_to=1, only_problems=True))
+    await _drain(box, repo)
+    await asyncio.sleep(0.1)
+    worker.cancel()
+    assert len(reported) == 1  # only the batch that had a problem reached its reporter
+    assert await db.fetchval("SELECT COUNT(*) FROM outbox_batches WHERE status = 'open'") == 0
