@@ -110,6 +110,7 @@ async def bot(bot_factory: BotFactory, orders_dir: Path) -> BotProcess:
 # module whose tests each use their own simulated users shares one emulator and one bot:
 # mark the module with `pytestmark = pytest.mark.asyncio(loop_scope="module")` and use
 # `shared_emulator` / `shared_bot`. Tests that restart or kill the bot keep their own.
+# A module may set `SHARED_BOT = {"send_rate_per_chat": 3.0}` (BotProcess keyword arguments).
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -132,7 +133,8 @@ async def shared_bot(
     photo = workdir / "Photo"
     shutil.copytree(ORDERS_FIXTURE, photo)
     _make_writable(photo)
-    proc = BotProcess(shared_emulator, workdir, branch_photo=photo, admin_phones=[ADMIN_PHONE])
+    options = {"admin_phones": [ADMIN_PHONE], **getattr(request.module, "SHARED_BOT", {})}
+    proc = BotProcess(shared_emulator, workdir, branch_photo=photo, **options)
     failures_before = request.session.testsfailed
     await proc.start(timeout=START_TIMEOUT)
     try:

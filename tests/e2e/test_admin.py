@@ -1,23 +1,33 @@
-"""The admin menu end to end: level, name, activity, protocols, the user list, the last admin."""
+"""The admin menu end to end: level, name, activity, protocols, the user list, the last admin.
+
+One bot for the module (see conftest): each test brings its own users, its admin a phone of its own."""
 
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ADMIN_PHONE, BotFactory
+from tests.e2e.conftest import ADMIN_PHONE
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect, connect_as, db_rows
 from tests.emulator import TelegramEmulator
 
-ORDER = "a000177322"
+ORDER = "a000177322"  # fixture: open, client +375298943508 (only the protocol test uses it)
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+SECOND_ADMIN_PHONE = "+375290000002"  # the last-admin test's admin: found by phone, alone
+SHARED_BOT = {"send_rate_per_chat": 2.0, "admin_phones": [ADMIN_PHONE, SECOND_ADMIN_PHONE]}
 
 
-@pytest.fixture
-async def bot(bot_factory: BotFactory, orders_dir: Path) -> BotProcess:
-    return await bot_factory(branch_photo=orders_dir, send_rate_per_chat=2.0)
+@pytest.fixture(scope="module")
+def emulator(shared_emulator: TelegramEmulator) -> TelegramEmulator:
+    return shared_emulator
+
+
+@pytest.fixture(scope="module")
+def bot(shared_bot: BotProcess) -> BotProcess:
+    return shared_bot
 
 
 async def open_menu(admin) -> None:
@@ -96,31 +106,38 @@ def _button_texts(user) -> list[str]:
 async def test_last_admin_keeps_the_role_and_protocols_are_readable(
     emulator: TelegramEmulator, bot: BotProcess
 ) -> None:
-    admin = emulator.add_user(first_name="Админ", phone=ADMIN_PHONE)
+    admin = emulator.add_user(first_name="Админ", phone=SECOND_ADMIN_PHONE)
     employee = emulator.add_user(first_name="Пётр", phone="+375291110001")
     client = emulator.add_user(first_name="Ольга", phone="+375298943508")
     await connect(admin)
     await connect_as(bot, employee, 2, name="Пётр")
     await connect(client)
 
-    # the only admin cannot demote nor deactivate themselves
+    # the only admin cannot demote nor deactivate themselves (admins of other tests in this module
+    # are set inactive for this part and restored after it)
+    other_admins = "SELECT telegram_id FROM users WHERE level = 1 AND activity = 1 AND telegram_id != ?"
+    others = db_rows(bot, other_admins, (admin.id,))
+    with sqlite3.connect(bot.database_path, timeout=10) as conn:
+        conn.executemany("UPDATE users SET activity = 2 WHERE telegram_id = ?", others)
     await open_menu(admin)
     await admin.press_button("Уровень доступа")
     await admin.wait_text("номер телефона пользователя")
-    await admin.send_text(ADMIN_PHONE)
+    await admin.send_text(SECOND_ADMIN_PHONE)
     await admin.wait_text("Выберите новый уровень")
     await admin.press_button("3 — клиент")
     await emulator.wait_until(lambda: any("единственный активный администратор" in t for t in _alerts(admin)))
     await open_menu(admin)
     await admin.press_button("Активность пользователя")
     await admin.wait_text("номер телефона пользователя")
-    await admin.send_text(ADMIN_PHONE)
+    await admin.send_text(SECOND_ADMIN_PHONE)
     await admin.wait_text("Выберите активность")
     await admin.press_button("2 — не активен")
     await emulator.wait_until(
         lambda: sum("единственный активный администратор" in t for t in _alerts(admin)) == 2
     )
     assert db_rows(bot, "SELECT level, activity FROM users WHERE telegram_id = ?", (admin.id,)) == [(1, 1)]
+    with sqlite3.connect(bot.database_path, timeout=10) as conn:
+        conn.executemany("UPDATE users SET activity = 1 WHERE telegram_id = ?", others)
 
     # a conversation in the order, and one message outside open orders
     order_id = db_rows(bot, "SELECT id FROM orders WHERE number = ?", (ORDER,))[0][0]
@@ -163,9 +180,14 @@ async def test_last_admin_keeps_the_role_and_protocols_are_readable(
     assert document[0].file_name == "all_recording_dialog.txt"
     assert "строка 99" in emulator.file_bytes(document[0].file_id).decode()
 
+    (total,), = db_rows(bot, "SELECT COUNT(*) FROM users")
+    (admins,), = db_rows(bot, "SELECT COUNT(*) FROM users WHERE level = 1 AND activity = 1")
+    assert total >= 3 and admins >= 1
     await open_menu(admin)
     await admin.press_button("Список пользователей")
-    summary = await admin.wait_text("Пользователи: 3")
-    assert "администратор: активных 1" in summary.content
+    summary = await admin.wait_text("Пользователи:")
+    lines = summary.content.splitlines()
+    assert lines[0].endswith(f"Пользователи: {total}"), summary.content
+    assert f"администратор: активных {admins}, не активных 0" in lines, summary.content
     listing = await admin.wait_for(lambda m: m.kind == "document")
     assert "+375298943508" in emulator.file_bytes(listing[0].file_id).decode()

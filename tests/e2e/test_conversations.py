@@ -1,4 +1,6 @@
-"""Conversations end to end: employee ↔ client through an order, closed orders, attention words, care."""
+"""Conversations end to end: employee ↔ client through an order, closed orders, attention words, care.
+
+One bot for the module (see conftest): each test brings its own staff, client and order folder."""
 
 from __future__ import annotations
 
@@ -8,31 +10,37 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ADMIN_PHONE, BotFactory
+from tests.e2e.conftest import ADMIN_PHONE
 from tests.e2e.harness import BotProcess
-from tests.e2e.helpers import connect, connect_as, db_rows
-from tests.emulator import TelegramEmulator
+from tests.e2e.helpers import add_order, connect, connect_as, db_rows, indexed_order_id, rescan
+from tests.emulator import SimUser, TelegramEmulator
 
-ORDER = "a000177322"  # open, client phone +375298943508
-CLIENT_PHONE = "+375298943508"
 ORG = "Автосервис Тест"
 
-
-@pytest.fixture
-async def bot(bot_factory: BotFactory, orders_dir: Path) -> BotProcess:
-    return await bot_factory(branch_photo=orders_dir, send_rate_per_chat=2.0)
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+SHARED_BOT = {"send_rate_per_chat": 2.0}
 
 
-async def order_id(bot: BotProcess, number: str = ORDER, timeout: float = 10.0) -> int:
-    """The order's id once the folder index has seen it."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        rows = db_rows(bot, "SELECT id FROM orders WHERE number = ?", (number,))
-        if rows:
-            return int(rows[0][0])
-        assert loop.time() < deadline, f"order {number} was not indexed"
-        await asyncio.sleep(0.1)
+@pytest.fixture(scope="module")
+def emulator(shared_emulator: TelegramEmulator) -> TelegramEmulator:
+    return shared_emulator
+
+
+@pytest.fixture(scope="module")
+def bot(shared_bot: BotProcess) -> BotProcess:
+    return shared_bot
+
+
+@pytest.fixture(scope="module")
+def orders_dir(shared_bot: BotProcess) -> Path:
+    return shared_bot.branch_photo
+
+
+async def new_order(bot: BotProcess, staff: SimUser, number: str, phone: str) -> int:
+    """This test's own open order for the client `phone`: the folder, then /order (a rescan)."""
+    add_order(bot.branch_photo, number, phone)
+    await rescan(staff)
+    return await indexed_order_id(bot, number)
 
 
 def execute(bot: BotProcess, sql: str, params: tuple = ()) -> None:
@@ -64,11 +72,12 @@ async def wait_file_text(path: Path, *parts: str, timeout: float = 10.0) -> str:
 async def test_employee_and_client_talk_through_an_order(
     emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
 ) -> None:
+    order, phone = "c000100001", "+375297000101"  # this test's own order and client
     employee = emulator.add_user(first_name="Пётр", phone="+375291110001")
-    client = emulator.add_user(first_name="<b>&", phone=CLIENT_PHONE)
+    client = emulator.add_user(first_name="<b>&", phone=phone)
     await connect_as(bot, employee, 2, name="Пётр <i>Мастер</i>")
     await connect(client)
-    oid = await order_id(bot)
+    oid = await new_order(bot, employee, order, phone)
 
     await employee.send_text("Добрый день")
     await employee.wait_text("не выбран заказ-наряд")
@@ -85,19 +94,19 @@ async def test_employee_and_client_talk_through_an_order(
 
     await client.send_text("Спасибо, заберу <завтра>")
     reply = await employee.wait_text("заберу <завтра>")
-    assert ORDER in reply.content and "<b>&" in reply.content and CLIENT_PHONE in reply.content
-    assert any(ORDER in text for text, _ in reply.buttons())
+    assert order in reply.content and "<b>&" in reply.content and phone in reply.content
+    assert any(order in text for text, _ in reply.buttons())
 
     await client.send_photo(b"\x89PNG fake", caption="вот фото")
     photo = await employee.wait_for(lambda m: m.kind == "photo")
-    assert "вот фото" in photo[0].content and ORDER in photo[0].content
+    assert "вот фото" in photo[0].content and order in photo[0].content
 
-    protocol = orders_dir / ORDER / f"recording_dialog_{ORDER}.txt"
+    protocol = orders_dir / order / f"recording_dialog_{order}.txt"
     await wait_file_text(protocol, "Машина готова, a < b & c", "Спасибо, заберу <завтра>", "вот фото")
 
     choose_order(bot, employee.id, None)
     employee.mark()
-    await employee.press_button(ORDER)
+    await employee.press_button(order)
     await emulator.wait_until(
         lambda: db_rows(bot, "SELECT order_id FROM work_context WHERE telegram_id = ?", (employee.id,))
         == [(oid,)]
@@ -107,13 +116,15 @@ async def test_employee_and_client_talk_through_an_order(
 async def test_reply_about_closed_order_goes_to_admins_with_attention_alert(
     emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
 ) -> None:
+    order, phone = "c000200002", "+375297000202"  # this test's own order and client
     admin = emulator.add_user(first_name="Админ", phone=ADMIN_PHONE)
-    employee = emulator.add_user(first_name="Пётр", phone="+375291110001")
-    client = emulator.add_user(first_name="Ольга", phone=CLIENT_PHONE)
+    employee = emulator.add_user(first_name="Пётр", phone="+375291110002")
+    client = emulator.add_user(first_name="Ольга", phone=phone)
     await connect(admin)
     await connect_as(bot, employee, 2)
     await connect(client)
-    oid = await order_id(bot)
+    oid = await new_order(bot, employee, order, phone)
+    employee.mark()
     choose_order(bot, employee.id, oid)
     await employee.send_text("Ваш автомобиль готов")
     await client.wait_text("Ваш автомобиль готов")
@@ -125,10 +136,10 @@ async def test_reply_about_closed_order_goes_to_admins_with_attention_alert(
 
     await client.send_text("Очень ДОРОГО и грязно, не нравится")
     alert = await admin.wait_text("Внимание")
-    assert "нет открытого заказ-наряда" in alert.content and CLIENT_PHONE in alert.content
+    assert "нет открытого заказ-наряда" in alert.content and phone in alert.content
     assert "Очень ДОРОГО" in alert.content
     outside = await admin.wait_text("вне открытых заказ-нарядов")
-    assert ORDER in outside.content
+    assert order in outside.content
 
     await admin.press_button("Ответить клиенту")
     await admin.wait_text("Напишите ответ клиенту")
@@ -138,9 +149,9 @@ async def test_reply_about_closed_order_goes_to_admins_with_attention_alert(
     await admin.wait_text("Ответ отправлен")
 
     general = orders_dir / "all_recording_dialog.txt"
-    await wait_file_text(general, f"[{ORDER}]", "Очень ДОРОГО", "Разберёмся, a < b")
+    await wait_file_text(general, f"[{order}]", "Очень ДОРОГО", "Разберёмся, a < b")
     outside = "SELECT COUNT(*) FROM protocol WHERE order_id IS NULL AND order_number = ?"
-    assert db_rows(bot, outside, (ORDER,)) == [(1,)]
+    assert db_rows(bot, outside, (order,)) == [(1,)]
     # the client's next message goes back to whoever answered for customer care
     await client.send_text("Спасибо")
     await admin.wait_text("Сообщение клиента для службы заботы")
