@@ -1,6 +1,7 @@
 """Accuracy and speed of the recognition services on fresh synthetic sets.
 
     .venv/bin/python -m bench.recognition [--seed N] [--plates 60] [--barcodes 60] [--negatives 20]
+                                          [--no-zxing] [-v]
 
 Plates: right plate first; false plates: any plate on a negative or a wrong first plate (share of all
 plate + negative images). Barcodes: expected code among the results. Seconds per image: median, p90.
@@ -9,6 +10,7 @@ plate + negative images). Barcodes: expected code among the results. Seconds per
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -43,8 +45,11 @@ def main() -> int:
     parser.add_argument("--barcodes", type=int, default=60)
     parser.add_argument("--negatives", type=int, default=20)
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    parser.add_argument("--no-zxing", action="store_true", help="pyzbar alone (as without zxing-cpp)")
     args = parser.parse_args()
-    print(f"seed {args.seed}")
+    if args.no_zxing:
+        os.environ["RECOGNITION_NO_ZXING"] = "1"  # read per call by services.barcodes
+    print(f"seed {args.seed}" + ("  (no zxing)" if args.no_zxing else ""))
     with tempfile.TemporaryDirectory(prefix="recognition-bench-") as tmp:
         out = Path(tmp)
         plates = generate_plate_set(out / "plates", args.plates, args.seed)
@@ -68,11 +73,12 @@ def main() -> int:
             if args.verbose and found:
                 print(f"  false plate {path.name}: {found}")
         n_plate_imgs = max(1, len(plates) + len(negatives))
-        print(f"plates:   right first {right}/{len(plates)} = {100 * right / max(1, len(plates)):.1f}%  "
-              f"false plates {wrong + false_neg}/{n_plate_imgs} = "
-              f"{100 * (wrong + false_neg) / n_plate_imgs:.1f}% "
-              f"(wrong first {wrong}, on negatives {false_neg})  "
-              f"s/image median {statistics.median(times):.3f} p90 {_p90(times):.3f}")
+        if times:
+            print(f"plates:   right first {right}/{len(plates)} = {100 * right / max(1, len(plates)):.1f}%  "
+                  f"false plates {wrong + false_neg}/{n_plate_imgs} = "
+                  f"{100 * (wrong + false_neg) / n_plate_imgs:.1f}% "
+                  f"(wrong first {wrong}, on negatives {false_neg})  "
+                  f"s/image median {statistics.median(times):.3f} p90 {_p90(times):.3f}")
 
         hits = 0
         times = []

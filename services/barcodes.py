@@ -96,7 +96,7 @@ def _otsu(gray: np.ndarray) -> np.ndarray:
     return cv2.threshold(cv2.GaussianBlur(gray, (3, 3), 0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
 
 
-def _zxing() -> Callable[[np.ndarray], list[str]] | None:
+def _zxing() -> Callable[..., list[str]] | None:
     """zxing-cpp as the second decoder when installed (it reads blurrier, denser codes); optional."""
     if os.environ.get("RECOGNITION_NO_ZXING"):
         return None
@@ -105,8 +105,10 @@ def _zxing() -> Callable[[np.ndarray], list[str]] | None:
     except ImportError:
         return None
 
-    def decode(gray: np.ndarray) -> list[str]:
-        return [r.text for r in zxingcpp.read_barcodes(gray) if r.valid and r.text]
+    def decode(gray: np.ndarray, fixed: bool = False) -> list[str]:
+        # FixedThreshold (grey 127) reads blurred, sharpened bars the adaptive binarizer breaks up
+        options = {"binarizer": zxingcpp.Binarizer.FixedThreshold} if fixed else {}
+        return [r.text for r in zxingcpp.read_barcodes(gray, **options) if r.valid and r.text]
 
     return decode
 
@@ -143,6 +145,11 @@ def _passes(original: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
     for angle in _ROTATIONS:
         yield "zbar", _rotate(contrast, angle)
     yield "zxing", contrast
+    # last resort for blurred, small modules: upscaled + sharpened, read at a fixed threshold
+    for crop in crops:
+        yield "zxing_fixed", _sharpen(crop)
+    big = cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    yield "zxing_fixed", _sharpen(big)
 
 
 def decode_barcodes(image: ImageInput) -> list[str]:
@@ -163,7 +170,7 @@ def decode_barcodes(image: ImageInput) -> list[str]:
                     continue  # zbar's classic partial reads of a blurred Code 128 / 2-of-5
                 texts.append(text)
         elif zxing is not None:
-            texts = zxing(candidate)
+            texts = zxing(candidate, fixed=decoder == "zxing_fixed")
         else:
             continue
         for text in texts:

@@ -5,12 +5,18 @@
 1. candidate regions on a working copy (longer side <= 1280 px) from two independent detectors:
    dark-text-on-light morphology (black-hat + horizontal gradient + closing -> rotated rectangles) and
    bright four-cornered quads (the plate itself, perspective-corrected);
-2. every candidate is warped upright and its character row is located by connected components
-   (7 glyphs of similar height on one line); candidates without such a row are dropped;
-3. the surviving rows are stacked into one image and read by a single tesseract call (whitelist,
-   one line per row), in two binarizations;
-4. each line is matched against both layouts with positional repair of look-alikes (O/0, B/8, I/1 ...)
-   and normalized with ``normalize_plate``; plates are ranked by votes and repairs, best first.
+2. every candidate is warped upright and its character row is located by connected components in three
+   binarizations (Otsu, local mean, Otsu with thin lines opened away so glyphs touching the border or a
+   frame come loose): the run of one-height blobs most like 7 glyphs, touching glyphs counted by width;
+   the row is deskewed (fit through the glyph centres), cut with a glyph's margin at either end and
+   scaled to ROW_HEIGHT; candidates without such a row are dropped;
+3. the surviving rows are stacked into one image and read by a single tesseract call (LSTM, psm 6,
+   whitelist, one line per row), each row three times: Otsu, its glyph components alone (screws, dirt
+   and border dropped) and grey;
+4. each line is matched against both layouts with positional repair of look-alikes, priced by how
+   likely the confusion is (O/0 and I/1 cheap, T/7 or E/3 dear), and normalized with
+   ``normalize_plate``; plates are ranked by votes; a plate needs one nearly clean read, and a leader
+   with a close rival one or two characters away gives no answer rather than a wrong one.
 
 Command line: ``python -m services.plates FILE...`` prints ``FILE<TAB>PLATE1,PLATE2`` per file.
 """
@@ -39,19 +45,24 @@ __all__ = ["RecognitionUnavailable", "UnreadableImage", "read_plates"]
 log = logging.getLogger(__name__)
 
 WORK_SIDE = 1280
-ROW_HEIGHT = 48  # pixel height of a character row handed to tesseract
+ROW_HEIGHT = 64  # pixel height of a character row handed to tesseract
+MIN_READ = 2.0  # a plate needs one read this good (3.0 = exact 7-glyph read)
+RIVAL_SHARE = 0.7  # a near-identical plate with this share of the leader's votes: no answer
 MAX_ROWS = 8  # candidate rows per image (one tesseract call reads them all)
 PLATE_LETTERS = "ABEIKMHOPCTX"
 _WHITELIST = "0123456789" + PLATE_LETTERS
 _TO_DIGIT = str.maketrans({"O": "0", "I": "1", "B": "8", "T": "7", "A": "4", "E": "3"})
 _TO_LETTER = str.maketrans({"0": "O", "1": "I", "8": "B", "7": "T", "4": "A", "3": "E"})
 _LAYOUTS = ("DDDDLLR", "LLDDDDR")
-_METHODS = (0, 1, 2)  # Otsu, adaptive, grey: three reads of every row vote
+_REPAIR_COST = {"O0": 0.2, "0O": 0.2, "I1": 0.3, "1I": 0.3, "B8": 0.5, "8B": 0.5}  # others: 1.0
+_EXTRA_COST = 0.3
+_METHODS = (0, 1, 2)  # Otsu, glyph components only, grey: three reads of every row vote
 
 
 @dataclass(frozen=True)
 class _Row:
     image: np.ndarray  # grey, ROW_HEIGHT high, dark glyphs on white
+    glyphs_only: np.ndarray  # the row's glyph components alone, black on white (no screws, border)
     glyphs: int
 
 
@@ -132,57 +143,107 @@ def _warp(gray: np.ndarray, quad: np.ndarray, height: int = 96) -> np.ndarray:
                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _char_row(crop: np.ndarray) -> _Row | None:
-    """The character row inside a warped candidate: 5-9 dark blobs of similar height on one line."""
-    h, w = crop.shape
-    norm = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(2, 8)).apply(crop)
+def _binaries(norm: np.ndarray) -> list[np.ndarray]:
+    """Dark-glyph masks of a warped candidate: global Otsu and a local (adaptive) threshold."""
+    h = norm.shape[0]
     smooth = cv2.GaussianBlur(norm, (3, 3), 0)
-    binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    block = max(15, int(h * 0.6) | 1)
+    otsu = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    return [
+        otsu,
+        cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 10),
+        # thin lines (the plate's border, a frame, scratches) opened away from glyphs touching them
+        cv2.morphologyEx(otsu, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))),
+    ]
+
+
+def _glyph_boxes(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int, int]]]:
+    """Connected components that can be one glyph or a few touching ones: (labels, [x, y, w, h, label])."""
+    h, w = binary.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     boxes = []
     for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        if not 0.28 * h <= bh <= 0.95 * h or bw > 0.22 * w or bw < 2 or bh < 1.05 * bw * 0.8:
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if not 0.22 * h <= bh <= 0.97 * h or bw < 2 or bw > 3.6 * bh:
             continue
         if area < 0.12 * bw * bh or x == 0 or x + bw >= w:
             continue
-        boxes.append((x, y, bw, bh))
-    if len(boxes) < 5:
+        boxes.append((x, y, bw, bh, i))
+    return labels, boxes
+
+
+def _best_line(boxes: list[tuple[int, int, int, int, int]]) -> tuple[list[tuple], int] | None:
+    """The horizontal run of boxes of one height that looks most like 7 glyphs: (boxes, glyph count)."""
+    best: tuple[float, list[tuple], int] | None = None
+    tried: set[tuple[int, ...]] = set()
+    for ref in boxes:
+        big_h, cy = ref[3], ref[1] + ref[3] / 2
+        if ref[2] > 1.2 * big_h:  # references are single (perhaps slanted) glyphs
+            continue
+        line = sorted(
+            b for b in boxes
+            if abs(b[3] - big_h) <= 0.2 * big_h and abs(b[1] + b[3] / 2 - cy) <= 0.3 * big_h
+        )
+        key = tuple(b[4] for b in line)
+        if key in tried:
+            continue
+        tried.add(key)
+        # glyphs of one plate are close: split at gaps wider than 1.3 heights, keep the part with ref
+        parts: list[list[tuple]] = [[line[0]]]
+        for b in line[1:]:
+            prev = parts[-1][-1]
+            if b[0] - (prev[0] + prev[2]) > 1.3 * big_h:
+                parts.append([b])
+            else:
+                parts[-1].append(b)
+        part = next(p for p in parts if ref in p)
+        # the glyph pitch: most components are single glyphs; a thin 1 or I is not the pitch
+        unit = float(np.clip(np.median([b[2] for b in part]), 0.4 * big_h, 1.1 * big_h))
+        count = sum(max(1, round(b[2] / (unit * 1.08))) for b in part)
+        if not 5 <= count <= 9:
+            continue
+        x0, x1 = part[0][0], max(b[0] + b[2] for b in part)
+        if x1 - x0 < 2.5 * big_h:
+            continue
+        cost = abs(count - 7) - 0.001 * big_h
+        if best is None or cost < best[0]:
+            best = (cost, part, count)
+    return None if best is None else (best[1], best[2])
+
+
+def _char_row(crop: np.ndarray) -> _Row | None:
+    """The character row inside a warped candidate: 5-9 glyphs of one height on one line, deskewed."""
+    norm = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(2, 8)).apply(crop)
+    best = None
+    for binary in _binaries(norm):
+        labels, boxes = _glyph_boxes(binary)
+        found = _best_line(boxes)
+        if found is not None and (best is None or abs(found[1] - 7) < abs(best[1][1] - 7)):
+            best = (labels, found)
+    if best is None:
         return None
-    heights = np.array([b[3] for b in boxes], np.float32)
-    med_h = float(np.median(heights))
-    centres = np.array([b[1] + b[3] / 2 for b in boxes], np.float32)
-    med_c = float(np.median(centres))
-    row = [
-        b for b in boxes
-        if abs(b[3] - med_h) <= 0.25 * med_h and abs(b[1] + b[3] / 2 - med_c) <= 0.3 * med_h
-    ]
-    if not 5 <= len(row) <= 10:
-        return None
-    row.sort()
-    # glyphs of one plate are close: split at gaps wider than 1.6 heights, keep the biggest cluster
-    clusters: list[list[tuple]] = [[row[0]]]
-    for b in row[1:]:
-        prev = clusters[-1][-1]
-        if b[0] - (prev[0] + prev[2]) > 1.6 * med_h:
-            clusters.append([b])
-        else:
-            clusters[-1].append(b)
-    row = max(clusters, key=len)
-    if not 5 <= len(row) <= 9:
-        return None
-    x0 = min(b[0] for b in row)
-    x1 = max(b[0] + b[2] for b in row)
-    y0 = min(b[1] for b in row)
-    y1 = max(b[1] + b[3] for b in row)
-    if (x1 - x0) < 2.5 * (y1 - y0):
-        return None
-    m = int(0.15 * (y1 - y0)) + 2
-    mx = int(0.5 * (y1 - y0))  # a glyph the components missed at either end is still in the picture
-    sub = norm[max(0, y0 - m) : y1 + m, max(0, x0 - mx) : x1 + mx]
-    scale = ROW_HEIGHT / sub.shape[0]
-    sub = cv2.resize(sub, (max(1, int(sub.shape[1] * scale)), ROW_HEIGHT), interpolation=cv2.INTER_CUBIC)
-    return _Row(sub, len(row))
+    labels, (part, count) = best
+    big_h = float(np.median([b[3] for b in part]))
+    xs = np.array([b[0] + b[2] / 2 for b in part], np.float32)
+    bottoms = np.array([b[1] + b[3] for b in part], np.float32)
+    tops = np.array([b[1] for b in part], np.float32)
+    slope = float(np.polyfit(xs, (bottoms + tops) / 2, 1)[0]) if len(part) >= 3 else 0.0
+    slope = float(np.clip(slope, -0.2, 0.2))
+    x0 = min(b[0] for b in part)
+    x1 = max(b[0] + b[2] for b in part)
+    cx = (x0 + x1) / 2
+    cy = float(np.median((bottoms + tops) / 2 + slope * (cx - xs)))
+    mx, my = 1.0 * big_h, 0.8 * big_h  # margins: a glyph the components missed at either end
+    scale = ROW_HEIGHT / (2 * my)
+    out_w = int((x1 - x0 + 2 * mx) * scale)
+    m = cv2.getRotationMatrix2D((cx, cy), float(np.degrees(np.arctan(slope))), scale)
+    m[0, 2] += out_w / 2 - cx
+    m[1, 2] += ROW_HEIGHT / 2 - cy
+    size = (out_w, ROW_HEIGHT)
+    sub = cv2.warpAffine(norm, m, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    keep = np.isin(labels, [b[4] for b in part]).astype(np.uint8) * 255
+    mask = cv2.warpAffine(keep, m, size, flags=cv2.INTER_LINEAR)
+    return _Row(sub, 255 - mask, count)
 
 
 # ----------------------------------------------------------------------------------------------- OCR
@@ -196,16 +257,20 @@ def _tesseract():
     return pytesseract
 
 
-def _binarize(row: np.ndarray, method: int) -> np.ndarray:
+def _binarize(row: _Row, method: int) -> np.ndarray:
     if method == 2:
-        return row  # tesseract's own binarization of the grey row
-    if method == 0:
-        return cv2.threshold(row, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
-    return cv2.adaptiveThreshold(row, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 12)
+        return row.image  # tesseract's own binarization of the grey row
+    if method == 1:
+        return row.glyphs_only
+    return cv2.threshold(row.image, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
 
 
-def _ocr_rows(rows: list[np.ndarray], tesseract_cmd: str) -> list[str]:
-    """Read every row with one tesseract call: rows stacked with white gaps, mapped back by position."""
+def _ocr_rows(rows: list[np.ndarray], tesseract_cmd: str) -> list[tuple[str, float]]:
+    """Read every row with one tesseract call: rows stacked with white gaps, mapped back by position.
+
+    Returns (text, confidence 0-100 of its least sure word) per row (tesseract 5 reports 0 with a
+    whitelist, so the ranking does not use it).
+    """
     pytesseract = _tesseract()
     if tesseract_cmd:
         pytesseract.pytesseract.tesseract_cmd = tesseract_cmd
@@ -229,41 +294,49 @@ def _ocr_rows(rows: list[np.ndarray], tesseract_cmd: str) -> list[str]:
     except pytesseract.TesseractNotFoundError as exc:
         raise RecognitionUnavailable("tesseract is not installed or not on PATH") from exc
     texts = [""] * len(rows)
-    words = zip(data["text"], data["top"], data["height"], data["left"], strict=True)
-    for text, top, height, _ in sorted(words, key=lambda t: (t[1], t[3])):
+    confs = [100.0] * len(rows)
+    words = zip(data["text"], data["conf"], data["top"], data["height"], data["left"], strict=True)
+    for text, conf, top, height, _ in sorted(words, key=lambda t: (t[2], t[4])):
         if not text.strip():
             continue
         centre = top + height / 2
         for i, row_top in enumerate(tops):
             if row_top - gap / 2 <= centre < row_top + ROW_HEIGHT + gap / 2:
                 texts[i] += text.strip()
+                confs[i] = min(confs[i], float(conf))
                 break
-    return texts
+    return [(t, c if t else 0.0) for t, c in zip(texts, confs, strict=True)]
 
 
-def _match(text: str) -> list[tuple[str, int]]:
-    """Plates a tesseract line can be, with the number of repairs (look-alikes, extra characters)."""
+def _match(text: str) -> list[tuple[str, float]]:
+    """Plates a tesseract line can be, with the cost of the repairs (look-alikes, extra characters).
+
+    Repairs cost what the confusion is worth as evidence: O/0 and I/1 are the same shape in plate fonts,
+    B/8 nearly so, while reading T as 7 or E as 3 is a real change; an extra character (the border, the
+    flag or "BY" read as a glyph) costs a little.
+    """
     clean = "".join(ch for ch in text.upper() if ch.isalnum())
-    found: dict[str, int] = {}
+    found: dict[str, float] = {}
     for start in range(max(1, len(clean) - 6)):
         chunk = clean[start : start + 7]
         if len(chunk) != 7:
             break
-        extra = min(len(clean) - 7, 3)  # border, flag or "BY" read as a character or two
+        extra = _EXTRA_COST * min(len(clean) - 7, 3)
         for layout in _LAYOUTS:
-            out, repairs = [], extra
+            out, cost = [], extra
             for ch, kind in zip(chunk, layout, strict=True):
                 want = ch.translate(_TO_DIGIT) if kind in "DR" else ch.translate(_TO_LETTER)
-                repairs += want != ch
+                if want != ch:
+                    cost += _REPAIR_COST.get(ch + want, 1.0)
                 out.append(want)
             plate = "".join(out)
             ok = all(
                 (c.isdigit() if k == "D" else c in PLATE_LETTERS if k == "L" else c in "1234567")
                 for c, k in zip(plate, layout, strict=True)
             )
-            if ok and repairs - extra <= 2:
+            if ok and cost - extra <= 2.0:
                 plate = normalize_plate(plate)
-                found[plate] = min(repairs, found.get(plate, 99))
+                found[plate] = round(min(cost, found.get(plate, 99.0)), 2)
     return sorted(found.items(), key=lambda kv: kv[1])
 
 
@@ -286,6 +359,36 @@ def _candidate_rows(gray: np.ndarray) -> list[_Row]:
     return rows[:MAX_ROWS]
 
 
+def _scores(reads: list[tuple[str, float, int]]) -> tuple[dict[str, float], dict[str, float]]:
+    """(summed score, best single read) per plate the reads can be."""
+    score: dict[str, float] = {}
+    best: dict[str, float] = {}
+    for text, _conf, glyphs in reads:
+        for plate, cost in _match(text):
+            s = 3.0 - cost - 0.3 * abs(glyphs - 7)
+            score[plate] = score.get(plate, 0.0) + max(s, 0.2)
+            best[plate] = max(best.get(plate, -9.0), s)
+    return score, best
+
+
+def _rank(reads: list[tuple[str, float, int]]) -> list[str]:
+    """Plates from (text, confidence, glyphs in the row) reads, best first.
+
+    Every read votes for the plates it can be (less after repairs and for a row of the wrong length).
+    A plate is only returned when at least one read matched it with little repair (MIN_READ), and
+    nothing is returned when the leader has a close rival a character or two away (RIVAL_SHARE of its
+    score): better no answer (the user types the plate) than a confident wrong one.
+    """
+    score, best = _scores(reads)
+    ranked = [p for p in sorted(score, key=lambda p: -score[p]) if best[p] >= MIN_READ]
+    if ranked:
+        top = ranked[0]
+        rivals = [score[p] for p in ranked[1:] if sum(a != b for a, b in zip(p, top, strict=True)) <= 2]
+        if rivals and max(rivals) >= RIVAL_SHARE * score[top]:
+            return []
+    return ranked
+
+
 def read_plates(image: ImageInput, tesseract_cmd: str = "") -> list[str]:
     """Plates read in the photo, normalized (``0434MH1``), best first; [] when none.
 
@@ -296,16 +399,11 @@ def read_plates(image: ImageInput, tesseract_cmd: str = "") -> list[str]:
     rows = _candidate_rows(gray)
     if not rows:
         return []
-    images = [_binarize(r.image, m) for r in rows for m in _METHODS]
-    texts = _ocr_rows(images, tesseract_cmd)
-    score: dict[str, float] = {}
-    for i, text in enumerate(texts):
-        row = rows[i // len(_METHODS)]
-        for plate, repairs in _match(text):
-            s = 3.0 - 0.7 * repairs - 0.3 * abs(row.glyphs - 7)
-            score[plate] = score.get(plate, 0.0) + max(s, 0.2)
-    log.debug("rows=%d texts=%s scores=%s", len(rows), texts, score)
-    return [p for p, _ in sorted(score.items(), key=lambda kv: -kv[1])]
+    images = [_binarize(r, m) for r in rows for m in _METHODS]
+    lines = _ocr_rows(images, tesseract_cmd)
+    reads = [(text, conf, rows[i // len(_METHODS)].glyphs) for i, (text, conf) in enumerate(lines)]
+    log.debug("reads=%s", reads)
+    return _rank(reads)
 
 
 def main(argv: list[str] | None = None) -> int:

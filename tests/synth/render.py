@@ -74,7 +74,39 @@ def render_plate(rng: np.random.Generator, text: str, px_per_mm: float = 2.0) ->
     txt = txt.resize((avail_w, avail_h), Image.LANCZOS)
     ink = Image.new("RGB", txt.size, (10, 10, 10))
     img.paste(ink, (int(48 * m), int((112 - 66) / 2 * m)), txt)
-    return img
+    return _wear(rng, img, m)
+
+
+def _wear(rng: np.random.Generator, img: Image.Image, m: float) -> Image.Image:
+    """What real plates carry: mounting screws, road dirt, a glare spot (each on some plates only)."""
+    arr = np.asarray(img).astype(np.float32)
+    h, w = arr.shape[:2]
+    if rng.random() < 0.5:  # two screws at mid height, often touching a glyph
+        for fx in (rng.uniform(0.25, 0.4), rng.uniform(0.62, 0.8)):
+            c = (int(fx * w), int(h * rng.uniform(0.35, 0.65)))
+            r = max(2, int(rng.uniform(3.5, 5.5) * m))
+            metal = float(rng.uniform(120, 210))
+            cv2.circle(arr, c, r, (metal, metal, metal), -1, cv2.LINE_AA)
+            cv2.circle(arr, c, r, (40, 40, 40), max(1, int(0.8 * m)), cv2.LINE_AA)
+            cv2.line(arr, (c[0] - r // 2, c[1]), (c[0] + r // 2, c[1]), (60, 60, 60), max(1, int(m)))
+    if rng.random() < 0.5:  # dirt: soft brownish blotches and specks
+        dirt = np.zeros((h, w), np.float32)
+        for _ in range(int(rng.integers(2, 7))):
+            cv2.ellipse(dirt, (int(rng.integers(0, w)), int(rng.integers(h // 3, h))),
+                        (int(rng.uniform(10, 60) * m), int(rng.uniform(4, 20) * m)), rng.uniform(0, 180),
+                        0, 360, float(rng.uniform(0.15, 0.45)), -1)
+        dirt = cv2.GaussianBlur(dirt, (0, 0), 4 * m)
+        specks = (rng.random((h, w)) < 0.004).astype(np.float32) * rng.uniform(0.3, 0.7)
+        dirt = np.clip(dirt + cv2.GaussianBlur(specks, (0, 0), 0.6 * m) * 4, 0, 0.6)[..., None]
+        arr = arr * (1 - dirt) + np.float32([95, 80, 60]) * dirt
+    if rng.random() < 0.3:  # glare: a washed-out bright spot
+        glare = np.zeros((h, w), np.float32)
+        cv2.ellipse(glare, (int(rng.integers(0, w)), int(rng.integers(0, h))),
+                    (int(rng.uniform(40, 120) * m), int(rng.uniform(15, 40) * m)), rng.uniform(-30, 30),
+                    0, 360, float(rng.uniform(0.4, 0.75)), -1)
+        glare = cv2.GaussianBlur(glare, (0, 0), 12 * m)[..., None]
+        arr = arr * (1 - glare) + 255 * glare
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -302,11 +334,14 @@ def photograph_sheet(rng: np.random.Generator, sheet: Image.Image, long_side: in
     out = np.where(mask[..., None] > 0, warped, desk)
     # a soft shadow blob (a hand / the phone)
     if rng.random() < 0.6:
-        shadow = np.zeros((h, w), np.float32)
-        cv2.ellipse(shadow, (int(rng.integers(0, w)), int(rng.integers(0, h))),
-                    (int(w * rng.uniform(0.2, 0.5)), int(h * rng.uniform(0.1, 0.3))), rng.uniform(0, 180),
-                    0, 360, 1.0, -1)
-        shadow = cv2.GaussianBlur(shadow, (0, 0), w * 0.04)
+        # drawn and blurred at 1/8 scale (a blur this wide at full size takes seconds), then upscaled
+        k = 8
+        shadow = np.zeros(((h + k - 1) // k, (w + k - 1) // k), np.float32)
+        cv2.ellipse(shadow, (int(rng.integers(0, w)) // k, int(rng.integers(0, h)) // k),
+                    (int(w * rng.uniform(0.2, 0.5)) // k, int(h * rng.uniform(0.1, 0.3)) // k),
+                    rng.uniform(0, 180), 0, 360, 1.0, -1)
+        shadow = cv2.GaussianBlur(shadow, (0, 0), w * 0.04 / k)
+        shadow = cv2.resize(shadow, (w, h), interpolation=cv2.INTER_LINEAR)
         out = (out.astype(np.float32) * (1 - rng.uniform(0.2, 0.5) * shadow[..., None])).astype(np.uint8)
     return degrade(out, rng, blur_max=1.1, noise_max=8.0)
 

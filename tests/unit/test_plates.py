@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.plates import _match, read_plates
+from services.plates import _match, _rank, read_plates
 from services.recognition import UnreadableImage
 from tests.synth import generate_negative_set, generate_plate_set
 
@@ -19,9 +19,16 @@ def plates(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, str]]:
 def test_layout_matching_repairs_lookalikes() -> None:
     assert _match("1234AB7")[0] == ("1234AB7", 0)
     assert _match("AB12347")[0] == ("AB12347", 0)
-    assert ("0434MH1", 1) in _match("O434MH1")
+    assert _match("O434MH1")[0] == ("0434MH1", 0.2)  # O/0: the same shape, a cheap repair
+    assert ("0434MH1", 0.3) in _match("I0434MH1")  # the border read as a character
+    assert _match("3752961") == [("ET52961", 2.0)]  # 3->E and 7->T are real changes...
     assert _match("12345") == []
     assert _match("1234AB9") == []  # region digit is 1-7
+
+
+def test_ranking_needs_one_good_read() -> None:
+    assert _rank([("3752961", 0.0, 7), ("37529611", 0.0, 8)]) == []  # ...a phone number is no plate
+    assert _rank([("1234AB7", 0.0, 7), ("1234AB7", 0.0, 7), ("1284AB7", 0.0, 7)]) == ["1234AB7", "1284AB7"]
 
 
 def test_reads_synthetic_cars(plates: list[tuple[Path, str]]) -> None:
