@@ -81,8 +81,10 @@ class BotProcess:
             PYTHONUNBUFFERED="1",
             PYTHONIOENCODING="utf-8",
         )
-        for key, value in (("SEND_RATE_GLOBAL", self.send_rate_global),
-                           ("SEND_RATE_PER_CHAT", self.send_rate_per_chat)):
+        for key, value in (
+            ("SEND_RATE_GLOBAL", self.send_rate_global),
+            ("SEND_RATE_PER_CHAT", self.send_rate_per_chat),
+        ):
             if value is not None:
                 env[key] = str(value)
         env.update(self.extra_env)

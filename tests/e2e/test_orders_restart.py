@@ -70,6 +70,6 @@ async def test_backlog_reaches_late_client_once_and_work_survives_restart(
     await client.wait_text("Вы подключены")
     await asyncio.sleep(1.5)
     assert sum(1 for m in client.messages if m.kind == "photo") == 4, "nothing twice"
-    assert not any("Пока вы не были подключены" in m.content for m in client.messages[client._cursor:])
+    assert not any("Пока вы не были подключены" in m.content for m in client.messages[client._cursor :])
     assert not [p for p in (orders_dir / ORDER).rglob("*.part")]
     assert len(list((orders_dir / ORDER / "Service").iterdir())) == 1

@@ -16,28 +16,14 @@ from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import add_order, connect, connect_as, db_rows
 from tests.emulator import BotMessage, SimUser, TelegramEmulator
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
+
 ORDER = "a000177322"  # fixture: open, client phone +375298943508 (only the first test uses it)
 CLIENT_PHONE = "+375298943508"
 STAGE = "Прием автомобилей"
 MB = 1024 * 1024
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
 SHARED_BOT = {"send_rate_per_chat": 3.0}
-
-
-@pytest.fixture(scope="module")
-def emulator(shared_emulator: TelegramEmulator) -> TelegramEmulator:
-    return shared_emulator
-
-
-@pytest.fixture(scope="module")
-def bot(shared_bot: BotProcess) -> BotProcess:
-    return shared_bot
-
-
-@pytest.fixture(scope="module")
-def orders_dir(shared_bot: BotProcess) -> Path:
-    return shared_bot.branch_photo
 
 
 def blob(tag: str, size: int = 2048) -> bytes:
@@ -45,8 +31,10 @@ def blob(tag: str, size: int = 2048) -> bytes:
 
 
 def largest(sent: dict) -> str:
-    return sent["photo"][-1]["file_id"] if "photo" in sent else next(
-        sent[k]["file_id"] for k in ("video", "document") if k in sent
+    return (
+        sent["photo"][-1]["file_id"]
+        if "photo" in sent
+        else next(sent[k]["file_id"] for k in ("video", "document") if k in sent)
     )
 
 
@@ -117,8 +105,9 @@ async def test_calendar_search_stage_and_media_reach_folder_and_client(
 
     # forged / stale buttons are refused politely
     await employee.press("or:o:999999:0")
-    await employee.wait_until(lambda: any("закрыт или не найден" in (a["text"] or "")
-                                          for a in employee.callback_answers))
+    await employee.wait_until(
+        lambda: any("закрыт или не найден" in (a["text"] or "") for a in employee.callback_answers)
+    )
 
     # by the calendar
     await choose_by_calendar(employee)
@@ -150,8 +139,9 @@ async def test_calendar_search_stage_and_media_reach_folder_and_client(
     album = await employee.send_album([("photo", blob(f"album-{i}")) for i in range(12)], caption="Общий вид")
     report = await wait_report(employee)
     assert "Сохранено: 12 файлов" in report.content
-    got = await client.wait_for(lambda m: m.kind == "photo" and m.media_group_id is not None, count=12,
-                                timeout=30)
+    got = await client.wait_for(
+        lambda m: m.kind == "photo" and m.media_group_id is not None, count=12, timeout=30
+    )
     assert [m.file_id for m in got] == [largest(part) for part in album]
     assert len({m.media_group_id for m in got}) == 2
 

@@ -16,19 +16,10 @@ from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import add_order, connect, connect_as, db_rows, indexed_order_id, rescan
 from tests.emulator import BotMessage, SimUser, TelegramEmulator
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
+
 SHARED_BOT = {"send_rate_per_chat": 3.0}
 STAGE = "Прием автомобилей"
-
-
-@pytest.fixture(scope="module")
-def emulator(shared_emulator: TelegramEmulator) -> TelegramEmulator:
-    return shared_emulator
-
-
-@pytest.fixture(scope="module")
-def bot(shared_bot: BotProcess) -> BotProcess:
-    return shared_bot
 
 
 def blob(tag: str, size: int = 1024) -> bytes:
@@ -166,7 +157,8 @@ async def test_document_names_with_path_tricks_stay_inside_the_order_folder(
     new = {p for p in root.rglob("*") if p.is_file()} - before
     bots_own = ("bot.db", bot.output_path.name, "recording_dialog", "all_recording_dialog")  # db, logs
     escaped = [
-        p for p in new
+        p
+        for p in new
         if p.parent != other and not p.is_relative_to(bot.log_dir) and not p.name.startswith(bots_own)
     ]
     assert not escaped and len([p for p in new if p.parent == other]) == len(names), new

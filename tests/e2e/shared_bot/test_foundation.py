@@ -9,18 +9,7 @@ from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect, db_rows, set_user
 from tests.emulator import TelegramEmulator
 
-# One bot for the whole module (see conftest): each test brings its own users.
-pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-@pytest.fixture(scope="module")
-def emulator(shared_emulator: TelegramEmulator) -> TelegramEmulator:
-    return shared_emulator
-
-
-@pytest.fixture(scope="module")
-def bot(shared_bot: BotProcess) -> BotProcess:
-    return shared_bot
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
 
 
 def _commands(user) -> set[str]:

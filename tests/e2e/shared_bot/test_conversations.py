@@ -15,25 +15,11 @@ from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import add_order, connect, connect_as, db_rows, indexed_order_id, rescan
 from tests.emulator import SimUser, TelegramEmulator
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
+
 ORG = "Автосервис Тест"
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
 SHARED_BOT = {"send_rate_per_chat": 2.0}
-
-
-@pytest.fixture(scope="module")
-def emulator(shared_emulator: TelegramEmulator) -> TelegramEmulator:
-    return shared_emulator
-
-
-@pytest.fixture(scope="module")
-def bot(shared_bot: BotProcess) -> BotProcess:
-    return shared_bot
-
-
-@pytest.fixture(scope="module")
-def orders_dir(shared_bot: BotProcess) -> Path:
-    return shared_bot.branch_photo
 
 
 async def new_order(bot: BotProcess, staff: SimUser, number: str, phone: str) -> int:
@@ -108,8 +94,10 @@ async def test_employee_and_client_talk_through_an_order(
     employee.mark()
     await employee.press_button(order)
     await emulator.wait_until(
-        lambda: db_rows(bot, "SELECT order_id FROM work_context WHERE telegram_id = ?", (employee.id,))
-        == [(oid,)]
+        lambda: (
+            db_rows(bot, "SELECT order_id FROM work_context WHERE telegram_id = ?", (employee.id,))
+            == [(oid,)]
+        )
     )
 
 

@@ -13,21 +13,12 @@ from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect, connect_as, db_rows
 from tests.emulator import TelegramEmulator
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
+
 ORDER = "a000177322"  # fixture: open, client +375298943508 (only the protocol test uses it)
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
 SECOND_ADMIN_PHONE = "+375290000002"  # the last-admin test's admin: found by phone, alone
 SHARED_BOT = {"send_rate_per_chat": 2.0, "admin_phones": [ADMIN_PHONE, SECOND_ADMIN_PHONE]}
-
-
-@pytest.fixture(scope="module")
-def emulator(shared_emulator: TelegramEmulator) -> TelegramEmulator:
-    return shared_emulator
-
-
-@pytest.fixture(scope="module")
-def bot(shared_bot: BotProcess) -> BotProcess:
-    return shared_bot
 
 
 async def open_menu(admin) -> None:
@@ -180,8 +171,8 @@ async def test_last_admin_keeps_the_role_and_protocols_are_readable(
     assert document[0].file_name == "all_recording_dialog.txt"
     assert "строка 99" in emulator.file_bytes(document[0].file_id).decode()
 
-    (total,), = db_rows(bot, "SELECT COUNT(*) FROM users")
-    (admins,), = db_rows(bot, "SELECT COUNT(*) FROM users WHERE level = 1 AND activity = 1")
+    ((total,),) = db_rows(bot, "SELECT COUNT(*) FROM users")
+    ((admins,),) = db_rows(bot, "SELECT COUNT(*) FROM users WHERE level = 1 AND activity = 1")
     assert total >= 3 and admins >= 1
     await open_menu(admin)
     await admin.press_button("Список пользователей")
