@@ -38,6 +38,8 @@ class Database:
     @classmethod
     async def open(cls, path: Path) -> Database:
         """Connect (WAL, foreign keys, busy timeout) and apply pending migrations."""
+        if path.is_dir():
+            raise DatabaseError(f"{path} — это папка, а не файл базы данных")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(path, isolation_level=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -161,6 +163,21 @@ async def _chosen_id(state: FSMContext, callback_data: AdminCb | None = None) ->
     return int(chosen)
 
 
+async def _apply(callback: CallbackQuery, state: FSMContext, change: Awaitable[User]) -> User | None:
+    """Run a level or activity change; a refusal is answered here and gives None. The dialog ends."""
+    try:
+        target = await change
+    except LastAdmin:
+        await callback.answer(texts.ADMIN_LAST_ADMIN, show_alert=True)
+        return None
+    except UserNotFound:
+        await state.clear()
+        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
+        return None
+    await state.clear()
+    return target
+
+
 # --- level ------------------------------------------------------------------------------------------
 
 
@@ -178,16 +195,9 @@ async def set_level(
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
     level = Level(callback_data.value)
-    try:
-        target = await admin_tools.set_level(target_id, level)
-    except LastAdmin:
-        await callback.answer(texts.ADMIN_LAST_ADMIN, show_alert=True)
+    target = await _apply(callback, state, admin_tools.set_level(target_id, level))
+    if target is None:
         return
-    except UserNotFound:
-        await state.clear()
-        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
-        return
-    await state.clear()
     await set_user_commands(bot, target.telegram_id, level)
     if target.telegram_id != callback.from_user.id:
         notice = Delivery(target.telegram_id, Method.MESSAGE, {"text": texts.role_changed_notice(level)})
@@ -242,16 +252,9 @@ async def set_activity(
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
     activity = Activity(callback_data.value)
-    try:
-        target = await admin_tools.set_activity(target_id, activity)
-    except LastAdmin:
-        await callback.answer(texts.ADMIN_LAST_ADMIN, show_alert=True)
+    target = await _apply(callback, state, admin_tools.set_activity(target_id, activity))
+    if target is None:
         return
-    except UserNotFound:
-        await state.clear()
-        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
-        return
-    await state.clear()
     await _reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
 
 
