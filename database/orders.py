@@ -117,6 +117,16 @@ class OrderRepo:
         row = await self._db.fetchone(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?", (order_id,))
         return None if row is None else _order(row)
 
+    async def current_for_staff(self, telegram_id: int) -> Order | None:
+        """The order a staff member is working in (work_context), in one read: it is on every relay."""
+        columns = ", ".join(f"o.{name.strip()}" for name in _ORDER_COLUMNS.split(","))
+        row = await self._db.fetchone(
+            f"SELECT {columns} FROM work_context w JOIN orders o ON o.id = w.order_id"
+            " WHERE w.telegram_id = ?",
+            (telegram_id,),
+        )
+        return None if row is None else _order(row)
+
     async def get_by_number(self, number: str) -> Order | None:
         row = await self._db.fetchone(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE number = ?", (number,))
         return None if row is None else _order(row)

@@ -246,10 +246,7 @@ class Conversations:
 
     async def relay_target(self, staff: User) -> RelayTarget:
         """The open order the employee is in and its connected clients; raise RelayError."""
-        context = await self._work.get(staff.telegram_id)
-        if context is None or context.order_id is None:
-            raise NoOrderChosen()
-        order = await self._orders.get(context.order_id)
+        order = await self._orders.current_for_staff(staff.telegram_id)
         if order is None:
             raise NoOrderChosen()
         if not order.is_open:
