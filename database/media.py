@@ -41,22 +41,10 @@ class NewMedia:
 
 
 @dataclass(frozen=True, slots=True)
-class MediaRecord:
+class MediaRecord(NewMedia):
+    """A saved file as stored: what was filed, plus its row id and when."""
+
     id: int
-    dedup_key: str
-    order_id: int
-    type_label: str
-    subfolder: str
-    rel_path: str
-    file_id: str
-    kind: str
-    caption: str
-    employee_id: int
-    chat_id: int
-    message_id: int
-    media_group_id: str | None
-    size: int | None
-    hidden: bool
     created_at: float
 
 
