@@ -22,10 +22,25 @@ class InboxRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def store(self, entries: Sequence[InboxEntry]) -> list[InboxEntry]:
-        """Save new updates in one transaction; return those not already stored or handled."""
+    async def store(self, entries: Sequence[InboxEntry], check_known: bool = True) -> list[InboxEntry]:
+        """Save new updates (one transaction); return those not already stored or handled.
+
+        Telegram sends an update again only if the bot did not confirm it, which happens after a
+        restart: `check_known=False` skips that look-up for batches after the first one.
+        """
         if not entries:
             return []
+        fresh = await self._fresh(entries) if check_known else list(entries)
+        now = time.time()
+        rows = [(e.update_id, e.chat_id, e.payload, now) for e in fresh]
+        sql = "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)"
+        if len(rows) == 1:
+            await self._db.write(sql, rows[0])  # one statement is atomic on its own
+        elif rows:
+            await self._db.write_many(sql, rows)
+        return fresh
+
+    async def _fresh(self, entries: Sequence[InboxEntry]) -> list[InboxEntry]:
         ids = [entry.update_id for entry in entries]
         marks = ",".join("?" * len(ids))
         known = {
@@ -36,13 +51,7 @@ class InboxRepo:
                 (*ids, *ids),
             )
         }
-        fresh = [entry for entry in entries if entry.update_id not in known]
-        now = time.time()
-        await self._db.write_many(
-            "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)",
-            [(e.update_id, e.chat_id, e.payload, now) for e in fresh],
-        )
-        return fresh
+        return [entry for entry in entries if entry.update_id not in known]
 
     async def pending(self) -> list[InboxEntry]:
         rows = await self._db.fetchall("SELECT update_id, chat_id, payload FROM inbox ORDER BY update_id")

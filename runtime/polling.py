@@ -167,6 +167,7 @@ class DurablePolling:
     async def _replay(self) -> None:
         if self._inbox is None:
             return
+        await self._inbox.prune()  # handled ids are kept a few days: long enough to spot a redelivery
         pending = await self._inbox.pending()
         if pending:
             log.info("Replaying %d update(s) left unhandled by the previous run", len(pending))
@@ -175,6 +176,7 @@ class DurablePolling:
 
     async def _poll(self) -> None:
         offset: int | None = None
+        confirmed = False  # until a batch is stored, Telegram may resend what the inbox already has
         failures = 0
         while True:
             try:
@@ -203,13 +205,15 @@ class DurablePolling:
                     self._scheduler.submit(update)
                 continue
             try:
-                fresh = await self._inbox.store([_entry(update) for update in updates])
+                fresh = await self._inbox.store([_entry(u) for u in updates], check_known=not confirmed)
             except sqlite3.Error as exc:  # locked or read-only: Telegram keeps the batch meanwhile
                 offset = updates[0].update_id
+                confirmed = False
                 failures += 1
                 log.error("Cannot write the inbox (%s); the batch stays unconfirmed, retrying", exc)
                 await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
                 continue
+            confirmed = True  # from now on Telegram sends each update once
             for entry in fresh:
                 self._scheduler.submit(_by_id(updates, entry.update_id))
 

@@ -14,6 +14,7 @@ On a failed test the tail of every bot's output and log is printed (shown under 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import stat
@@ -51,12 +52,23 @@ def _make_writable(root: Path) -> None:
         path.chmod(mode | stat.S_IWUSR | stat.S_IRUSR | (stat.S_IXUSR if path.is_dir() else 0))
 
 
+async def _every_press_answered(emu: TelegramEmulator) -> None:
+    """Like Telegram's clients, a button whose press is never answered keeps spinning: a defect."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while emu.unanswered_callbacks(older_than=0) and loop.time() < deadline:
+        await asyncio.sleep(0.1)
+    unanswered = emu.unanswered_callbacks(older_than=0)
+    assert not unanswered, f"{len(unanswered)} button press(es) never answered by the bot"
+
+
 @pytest.fixture
 async def emulator() -> AsyncIterator[TelegramEmulator]:
     emu = TelegramEmulator(token=TOKEN, flood_control=True, local_mode=False)
     await emu.start()
     try:
         yield emu
+        await _every_press_answered(emu)
     finally:
         await emu.stop()
 
@@ -119,6 +131,7 @@ async def shared_emulator() -> AsyncIterator[TelegramEmulator]:
     await emu.start()
     try:
         yield emu
+        await _every_press_answered(emu)
     finally:
         await emu.stop()
 

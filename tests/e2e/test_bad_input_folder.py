@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.e2e.conftest import BotFactory
+from tests.e2e.flows import blob
 from tests.e2e.helpers import connect_as
-from tests.e2e.test_bad_input import blob
 from tests.emulator import TelegramEmulator
 
 

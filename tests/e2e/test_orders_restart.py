@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.harness import BotProcess
-from tests.e2e.helpers import connect
-from tests.e2e.test_orders_media import (
+from tests.e2e.flows import (
     CLIENT_PHONE,
     ORDER,
     blob,
@@ -21,6 +19,8 @@ from tests.e2e.test_orders_media import (
     staff,
     wait_report,
 )
+from tests.e2e.harness import BotProcess
+from tests.e2e.helpers import connect
 from tests.emulator import TelegramEmulator
 
 

@@ -348,6 +348,12 @@ class TelegramEmulator:
         self.push_update("callback_query", query)
         return qid
 
+    def unanswered_callbacks(self, older_than: float = 5.0) -> list[str]:
+        """Button presses the bot never answered (the user's button keeps spinning), older than N s."""
+        now = time.monotonic()
+        pending = self._callbacks.items()
+        return [qid for qid, (_user, at, answered) in pending if not answered and now - at > older_than]
+
     def push_member_update(self, user: SimUser, old: str, new: str) -> None:
         bot = self.bot_user
         old_member: dict[str, Any] = {"status": old, "user": bot}

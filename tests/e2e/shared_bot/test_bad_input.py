@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from tests.e2e.flows import STAGE, blob, choose_stage, wait_report
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import add_order, connect, connect_as, db_rows, indexed_order_id, rescan
 from tests.emulator import BotMessage, SimUser, TelegramEmulator
@@ -19,11 +20,6 @@ from tests.emulator import BotMessage, SimUser, TelegramEmulator
 pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
 
 SHARED_BOT = {"send_rate_per_chat": 3.0}
-STAGE = "Прием автомобилей"
-
-
-def blob(tag: str, size: int = 1024) -> bytes:
-    return (tag.encode() * (size // max(1, len(tag)) + 1))[:size]
 
 
 async def employee_of(bot: BotProcess, emulator: TelegramEmulator, phone: str) -> SimUser:
@@ -44,18 +40,6 @@ async def search_and_open(employee: SimUser, part: str, number: str) -> BotMessa
     assert any(text == number or text.startswith(number + " ") for text in labels), labels
     await employee.press_button(number)
     return await employee.wait_text("Выберите тип действия")
-
-
-async def choose_stage(employee: SimUser, stage: str = STAGE) -> None:
-    await employee.press_button(stage)
-    await employee.wait_text(f"тип действия «{stage}»")
-
-
-async def wait_report(employee: SimUser, timeout: float = 30.0) -> BotMessage:
-    found = await employee.wait_for(
-        lambda m: "Сохранено" in m.content or "Ничего не сохранено" in m.content, timeout=timeout
-    )
-    return found[0]
 
 
 def all_callback_data(*users: SimUser) -> list[str]:

@@ -7,72 +7,33 @@ The backlog across a restart is in test_orders_restart.py (it needs its own bot)
 from __future__ import annotations
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.flows import (
+    CLIENT_PHONE,
+    ORDER,
+    STAGE,
+    blob,
+    choose_by_calendar,
+    choose_stage,
+    largest,
+    staff,
+    wait_report,
+)
 from tests.e2e.harness import BotProcess
-from tests.e2e.helpers import add_order, connect, connect_as, db_rows
-from tests.emulator import BotMessage, SimUser, TelegramEmulator
+from tests.e2e.helpers import add_order, connect, db_rows
+from tests.emulator import TelegramEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
 
-ORDER = "a000177322"  # fixture: open, client phone +375298943508 (only the first test uses it)
-CLIENT_PHONE = "+375298943508"
-STAGE = "Прием автомобилей"
 MB = 1024 * 1024
 
 SHARED_BOT = {"send_rate_per_chat": 3.0}
 
 
-def blob(tag: str, size: int = 2048) -> bytes:
-    return (tag.encode() * (size // max(1, len(tag)) + 1))[:size]
-
-
-def largest(sent: dict) -> str:
-    return (
-        sent["photo"][-1]["file_id"]
-        if "photo" in sent
-        else next(sent[k]["file_id"] for k in ("video", "document") if k in sent)
-    )
-
-
-def calendar_day_button(message: BotMessage, day: date) -> tuple[str, str]:
-    wanted = f"oc:DAY:{day.year}:{day.month}:{day.day}"
-    return next((text, data) for text, data in message.buttons() if data == wanted)
-
-
-async def choose_by_calendar(employee: SimUser, number: str = ORDER) -> None:
-    await employee.send_text("/order")
-    calendar = await employee.wait_text("Выберите заказ-наряд")
-    text, data = calendar_day_button(calendar, date.today())
-    assert "•" in text, "today has open orders (the fixture folders were just created)"
-    await employee.press(data, calendar.message_id)
-    await employee.wait_text("Заказ-наряды за")
-    await employee.press_button(number)
-    await employee.wait_text("Выберите тип действия")
-
-
-async def choose_stage(employee: SimUser, stage: str = STAGE) -> None:
-    await employee.press_button(stage)
-    await employee.wait_text(f"тип действия «{stage}»")
-
-
-async def staff(bot: BotProcess, emulator: TelegramEmulator, phone: str) -> SimUser:
-    employee = emulator.add_user(first_name="Petr", phone=phone)
-    await connect_as(bot, employee, 2, name="Пётр Мастер")
-    return employee
-
-
 MEDIA_OF_ORDER = "SELECT COUNT(*) FROM media WHERE rel_path LIKE ?"
-
-
-async def wait_report(employee: SimUser, timeout: float = 30.0) -> BotMessage:
-    found = await employee.wait_for(
-        lambda m: "Сохранено" in m.content or "Ничего не сохранено" in m.content, timeout=timeout
-    )
-    return found[0]
 
 
 async def test_calendar_search_stage_and_media_reach_folder_and_client(

@@ -1,0 +1,59 @@
+"""Employee steps through the bot's screens, shared by the order and media tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.e2e.harness import BotProcess
+from tests.e2e.helpers import connect_as
+from tests.emulator import BotMessage, SimUser, TelegramEmulator
+
+ORDER = "a000177322"  # fixture: open, client phone +375298943508
+CLIENT_PHONE = "+375298943508"
+STAGE = "Прием автомобилей"
+
+
+def blob(tag: str, size: int = 2048) -> bytes:
+    return (tag.encode() * (size // max(1, len(tag)) + 1))[:size]
+
+
+def largest(sent: dict) -> str:
+    return (
+        sent["photo"][-1]["file_id"]
+        if "photo" in sent
+        else next(sent[k]["file_id"] for k in ("video", "document") if k in sent)
+    )
+
+
+def calendar_day_button(message: BotMessage, day: date) -> tuple[str, str]:
+    wanted = f"oc:DAY:{day.year}:{day.month}:{day.day}"
+    return next((text, data) for text, data in message.buttons() if data == wanted)
+
+
+async def choose_by_calendar(employee: SimUser, number: str = ORDER) -> None:
+    await employee.send_text("/order")
+    calendar = await employee.wait_text("Выберите заказ-наряд")
+    text, data = calendar_day_button(calendar, date.today())
+    assert "•" in text, "today has open orders (the fixture folders were just created)"
+    await employee.press(data, calendar.message_id)
+    await employee.wait_text("Заказ-наряды за")
+    await employee.press_button(number)
+    await employee.wait_text("Выберите тип действия")
+
+
+async def choose_stage(employee: SimUser, stage: str = STAGE) -> None:
+    await employee.press_button(stage)
+    await employee.wait_text(f"тип действия «{stage}»")
+
+
+async def staff(bot: BotProcess, emulator: TelegramEmulator, phone: str) -> SimUser:
+    employee = emulator.add_user(first_name="Petr", phone=phone)
+    await connect_as(bot, employee, 2, name="Пётр Мастер")
+    return employee
+
+
+async def wait_report(employee: SimUser, timeout: float = 30.0) -> BotMessage:
+    found = await employee.wait_for(
+        lambda m: "Сохранено" in m.content or "Ничего не сохранено" in m.content, timeout=timeout
+    )
+    return found[0]
