@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any
 
 import texts
 from database.orders import Order, OrderRepo
@@ -23,7 +22,7 @@ from database.protocol import ProtocolEntry
 from database.users import Level, User, UserRepo
 from database.work import WorkRepo
 from services.attention import AttentionWords
-from services.protocol import Protocol as ProtocolService
+from services.ports import Deliveries, Recorder
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -34,12 +33,6 @@ STAFF_LEVELS = frozenset({Level.ADMIN, Level.EMPLOYEE, Level.CARE})
 _TAG = re.compile(r"<[^>]+>")
 _MEDIA_METHODS = {"photo": Method.PHOTO, "video": Method.VIDEO, "document": Method.DOCUMENT}
 _KIND_LABELS = {"photo": "фото", "video": "видео", "document": "документ"}
-
-
-class Sender(Protocol):
-    """The delivery outbox (runtime.outbox.Outbox), seen from here."""
-
-    async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None: ...
 
 
 # --- domain exceptions: handlers turn them into Russian answers ------------------------------
@@ -228,8 +221,8 @@ class Conversations:
         users: UserRepo,
         orders: OrderRepo,
         work: WorkRepo,
-        protocol: ProtocolService,
-        outbox: Sender,
+        protocol: Recorder,
+        outbox: Deliveries,
         attention: AttentionWords,
         organization: str,
     ) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import texts
 from config import Settings
@@ -36,18 +36,11 @@ from services.media_store import (
     media_file_name,
     safe_file_name,
 )
+from services.ports import Deliveries, Recorder
 
 log = logging.getLogger(__name__)
 
 REPORT_KIND = "media"
-
-
-class Enqueuer(Protocol):
-    async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None: ...
-
-
-class Recorder(Protocol):
-    async def record(self, entry: ProtocolEntry) -> None: ...
 
 
 class Problem(StrEnum):
@@ -121,7 +114,7 @@ class MediaService:
         users: UserRepo,
         work: WorkRepo,
         protocol: Recorder,
-        outbox: Enqueuer,
+        outbox: Deliveries,
     ) -> None:
         self._settings = settings
         self._store = store
