@@ -13,7 +13,12 @@ from config import ConfigError, Settings, load_settings
 from runtime.logs import setup_logging
 
 if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.types import User
+
     from runtime.polling import DurablePolling
+
+RECONNECT_SECONDS = 30
 
 log = logging.getLogger("bot")
 
@@ -33,7 +38,7 @@ async def run(settings: Settings) -> None:
         dp = build_dispatcher(services)
         polling = DurablePolling(dp, bot, InboxRepo(db) if settings.durable_inbox else None)
         _stop_on_signals(polling)
-        me = await bot.get_me()
+        me = await _connect_to_telegram(bot)
         await set_default_commands(bot)
         log.info("Bot @%s started; orders folder: %s", me.username, settings.branch_photo.resolve())
         jobs = [asyncio.create_task(job) for job in services.background_jobs()]
@@ -48,6 +53,18 @@ async def run(settings: Settings) -> None:
         await bot.session.close()
         await db.close()
         log.info("Bot stopped")
+
+
+async def _connect_to_telegram(bot: Bot) -> User:
+    """A server that boots before its network is up keeps trying instead of exiting."""
+    from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+
+    while True:
+        try:
+            return await bot.get_me()
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            log.error("Нет связи с Telegram (%s); новая попытка через %d с", exc, RECONNECT_SECONDS)
+            await asyncio.sleep(RECONNECT_SECONDS)
 
 
 def _stop_on_signals(polling: DurablePolling) -> None:
@@ -73,6 +90,8 @@ def main() -> int:
         print(f"Ошибка настройки: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_dir, settings.log_level)
+    from aiogram.exceptions import TelegramUnauthorizedError
+
     from database.connection import DatabaseError
 
     try:
@@ -82,6 +101,9 @@ def main() -> int:
     except DatabaseError as exc:
         log.critical("База данных недоступна: %s", exc)
         return 1
+    except TelegramUnauthorizedError:
+        log.critical("Telegram не принял BOT_TOKEN: проверьте токен у @BotFather")
+        return 2
     return 0
 
 

@@ -53,3 +53,29 @@ async def test_longest_text_and_markup_are_handled(emulator: TelegramEmulator, b
     reply = await client.wait_for(timeout=15)
     assert reply[0].content
     assert db_rows(bot, "SELECT tg_name FROM users WHERE telegram_id = ?", (client.id,)) == [("<b>&amp;",)]
+
+
+async def test_rejected_token_stops_with_a_clear_message(
+    emulator: TelegramEmulator, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory(start=False, extra_env={"BOT_TOKEN": "999999:WRONG-token-abc"})
+    await bot.start(wait_polling=False)
+    assert await bot.wait(timeout=60) == 2
+    output = bot.output_text()
+    assert "BOT_TOKEN" in output and "Traceback" not in output
+
+
+async def test_no_network_at_start_keeps_trying_until_stopped(
+    emulator: TelegramEmulator, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory(start=False, extra_env={"TELEGRAM_API_URL": "http://127.0.0.1:9"})
+    await bot.start(wait_polling=False)
+    for _ in range(300):
+        if "getMe failed" in bot.output_text():  # the one outgoing path retries with backoff, then repeats
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(3)
+    assert "getMe failed" in bot.output_text()
+    assert bot.running
+    assert await bot.stop() is not None
+    assert "Traceback" not in bot.output_text()
