@@ -27,6 +27,8 @@ class ClientContact:
 class WorkRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # What this process last wrote per client: a relay to the same client skips a write.
+        self._contacts: dict[int, tuple[int, int | None, bool]] = {}
 
     async def get(self, telegram_id: int) -> WorkContext | None:
         row = await self._db.fetchone(
@@ -60,12 +62,15 @@ class WorkRepo:
     async def remember_contact(
         self, client_id: int, staff_id: int, order_id: int | None, via_care: bool = False
     ) -> None:
+        if self._contacts.get(client_id) == (staff_id, order_id, via_care):
+            return
         await self._db.write(
             "INSERT INTO client_contacts (client_id, staff_id, order_id, via_care, updated_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET staff_id = excluded.staff_id,"
             " order_id = excluded.order_id, via_care = excluded.via_care, updated_at = excluded.updated_at",
             (client_id, staff_id, order_id, int(via_care), time.time()),
         )
+        self._contacts[client_id] = (staff_id, order_id, via_care)
 
     async def last_contact(self, client_id: int) -> ClientContact | None:
         row = await self._db.fetchone(
