@@ -66,10 +66,6 @@ class InboxRepo:
                 [(i, now) for i in update_ids],
             )
 
-    async def was_handled(self, update_id: int) -> bool:
-        row = await self._db.fetchone("SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,))
-        return row is not None
-
     async def prune(self) -> None:
         await self._db.write(
             "DELETE FROM handled_updates WHERE handled_at < ?", (time.time() - HANDLED_KEEP_SECONDS,)

@@ -169,14 +169,6 @@ class OutboxRepo:
     async def count(self, status: Status) -> int:
         return int(await self._db.fetchval("SELECT COUNT(*) FROM outbox WHERE status = ?", (str(status),)))
 
-    async def sent_to(self, chat_id: int, dedup_prefix: str) -> bool:
-        """Whether something with a key starting `dedup_prefix` was already queued for this chat."""
-        row = await self._db.fetchone(
-            "SELECT 1 FROM outbox WHERE chat_id = ? AND dedup_key LIKE ? ESCAPE '\\' LIMIT 1",
-            (chat_id, _like_prefix(dedup_prefix)),
-        )
-        return row is not None
-
 
 async def _add_batch(conn: aiosqlite.Connection, batch: BatchSpec, now: float) -> int:
     """Insert the batch, or find the one stored under the same key: one round trip either way."""
@@ -186,7 +178,3 @@ async def _add_batch(conn: aiosqlite.Connection, batch: BatchSpec, now: float) -
         (batch.dedup_key, batch.report_to, batch.kind, json.dumps(batch.params, ensure_ascii=False), now),
     )
     return int(next(iter(rows))[0])
-
-
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -128,14 +128,6 @@ class UserRepo:
         )
         return [_user(row) for row in rows]
 
-    async def count_active_admins(self) -> int:
-        return int(
-            await self._db.fetchval(
-                "SELECT COUNT(*) FROM users WHERE level = ? AND activity = ?",
-                (int(Level.ADMIN), int(Activity.ACTIVE)),
-            )
-        )
-
     async def all(self) -> list[User]:
         rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM users ORDER BY level, telegram_id")
         return [_user(row) for row in rows]
