@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,3 +112,21 @@ class BotMessage:
         if self.reply_buttons():
             line += f" reply_kb={self.reply_buttons()}"
         return line
+
+
+async def wait_until(
+    condition: Callable[[], bool],
+    changed: Callable[[], asyncio.Event],
+    timeout: float,
+    failure: Callable[[], str],
+) -> None:
+    """Wait until `condition()` holds, re-checked whenever `changed()` fires and every 50 ms;
+    on timeout raise AssertionError(failure())."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise AssertionError(failure())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed().wait(), min(remaining, 0.05))

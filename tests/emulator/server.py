@@ -35,38 +35,109 @@ from typing import Any
 
 from aiohttp import web
 
-from .models import ApiError, BotMessage, CallRecord, StoredFile
+from .models import ApiError, BotMessage, CallRecord, StoredFile, wait_until
 from .tg_html import HtmlParseError, parse_html, plain_entities, utf16_len
 from .users import SimUser
 
 __all__ = ["TelegramEmulator"]
 
 MB = 1024 * 1024
-JSON_FIELDS = frozenset({
-    "reply_markup", "media", "entities", "caption_entities", "allowed_updates", "commands", "scope",
-    "menu_button", "link_preview_options", "reply_parameters", "message_ids", "options",
-    "explanation_entities", "rights", "results", "prices",
-})
-SENDING = frozenset({
-    "sendmessage", "sendphoto", "sendvideo", "senddocument", "sendmediagroup", "sendaudio", "sendvoice",
-    "sendsticker", "sendanimation", "sendlocation", "sendcontact", "sendpoll", "senddice", "sendvideonote",
-    "sendvenue", "sendchataction", "copymessage", "copymessages", "forwardmessage", "forwardmessages",
-    "editmessagetext", "editmessagecaption", "editmessagemedia", "editmessagereplymarkup", "pinchatmessage",
-})
+JSON_FIELDS = frozenset(
+    {
+        "reply_markup",
+        "media",
+        "entities",
+        "caption_entities",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "menu_button",
+        "link_preview_options",
+        "reply_parameters",
+        "message_ids",
+        "options",
+        "explanation_entities",
+        "rights",
+        "results",
+        "prices",
+    }
+)
+SENDING = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "sendvideo",
+        "senddocument",
+        "sendmediagroup",
+        "sendaudio",
+        "sendvoice",
+        "sendsticker",
+        "sendanimation",
+        "sendlocation",
+        "sendcontact",
+        "sendpoll",
+        "senddice",
+        "sendvideonote",
+        "sendvenue",
+        "sendchataction",
+        "copymessage",
+        "copymessages",
+        "forwardmessage",
+        "forwardmessages",
+        "editmessagetext",
+        "editmessagecaption",
+        "editmessagemedia",
+        "editmessagereplymarkup",
+        "pinchatmessage",
+    }
+)
 BUTTON_KINDS = (
-    "callback_data", "url", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay",
+    "callback_data",
+    "url",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
 )
 FLOOD_EXEMPT = frozenset({"sendchataction"})
-CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
-})
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 DEFAULT_UPDATE_TYPES_EXCLUDED = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-FILE_PREFIX = {"photo": "AgACAg", "video": "BAACAg", "document": "BQACAg", "voice": "AwACAg",
-               "sticker": "CAACAg", "audio": "CQACAg", "animation": "CgACAg"}
-EXT = {"photo": ".jpg", "video": ".mp4", "voice": ".oga", "sticker": ".webp", "audio": ".mp3",
-       "animation": ".mp4", "document": ""}
+FILE_PREFIX = {
+    "photo": "AgACAg",
+    "video": "BAACAg",
+    "document": "BQACAg",
+    "voice": "AwACAg",
+    "sticker": "CAACAg",
+    "audio": "CQACAg",
+    "animation": "CgACAg",
+}
+EXT = {
+    "photo": ".jpg",
+    "video": ".mp4",
+    "voice": ".oga",
+    "sticker": ".webp",
+    "audio": ".mp3",
+    "animation": ".mp4",
+    "document": "",
+}
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
 MSG_NOT_MODIFIED = (
@@ -149,11 +220,18 @@ class TelegramEmulator:
         self.port = 0
         bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 123456
         self.bot_user: dict[str, Any] = {
-            "id": bot_id, "is_bot": True, "first_name": bot_first_name, "username": bot_username,
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": bot_first_name,
+            "username": bot_username,
         }
         self._me = {
-            **self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False,
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
         }
         self._counter = Counter()
         self._by_username: dict[str, SimUser] = {}
@@ -181,7 +259,8 @@ class TelegramEmulator:
         self._stopping = False
         self._methods: dict[str, Callable] = {
             name[3:].replace("_", "").lower(): getattr(self, name)
-            for name in dir(self) if name.startswith("_m_")
+            for name in dir(self)
+            if name.startswith("_m_")
         }
 
     # ================================================================== lifecycle
@@ -291,14 +370,9 @@ class TelegramEmulator:
 
     async def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait until ``condition()`` holds; re-checked after every API call and every 50 ms."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not condition():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(f"condition not met within {timeout}s")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
+        await wait_until(
+            condition, lambda: self._changed, timeout, lambda: f"condition not met within {timeout}s"
+        )
 
     def recent_errors(self, chat_id: int | None = None, last: int = 10) -> list[CallRecord]:
         out = []
@@ -362,10 +436,16 @@ class TelegramEmulator:
             old_member["until_date"] = 0
         if new == "kicked":
             new_member["until_date"] = 0
-        self.push_update("my_chat_member", {
-            "chat": user.chat_dict, "from": user.user_dict, "date": int(time.time()),
-            "old_chat_member": old_member, "new_chat_member": new_member,
-        })
+        self.push_update(
+            "my_chat_member",
+            {
+                "chat": user.chat_dict,
+                "from": user.user_dict,
+                "date": int(time.time()),
+                "old_chat_member": old_member,
+                "new_chat_member": new_member,
+            },
+        )
 
     # ================================================================== files
 
@@ -386,8 +466,18 @@ class TelegramEmulator:
     ) -> StoredFile:
         file_id, unique = self._new_file_id(kind)
         size = declared_size if declared_size is not None else len(data)
-        f = StoredFile(file_id, unique, kind, size, data if declared_size is None else (data or None),
-                       file_name, mime_type, width, height, duration=5 if kind in ("video", "voice") else 0)
+        f = StoredFile(
+            file_id,
+            unique,
+            kind,
+            size,
+            data if declared_size is None else (data or None),
+            file_name,
+            mime_type,
+            width,
+            height,
+            duration=5 if kind in ("video", "voice") else 0,
+        )
         if kind == "video" and not width:
             f.width, f.height = 1280, 720
         self._files[file_id] = f
@@ -417,8 +507,13 @@ class TelegramEmulator:
 
     @staticmethod
     def photo_size_dict(f: StoredFile) -> dict:
-        return {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "width": f.width,
-                "height": f.height, "file_size": f.size}
+        return {
+            "file_id": f.file_id,
+            "file_unique_id": f.file_unique_id,
+            "width": f.width,
+            "height": f.height,
+            "file_size": f.size,
+        }
 
     @staticmethod
     def file_dict(f: StoredFile) -> dict:
@@ -463,8 +558,9 @@ class TelegramEmulator:
                     params[key] = _InvalidJson(value)
         return params, files
 
-    def _record(self, method: str, params: dict, files: dict, status: int, at: float,
-                description: str | None) -> None:
+    def _record(
+        self, method: str, params: dict, files: dict, status: int, at: float, description: str | None
+    ) -> None:
         rec_params = params
         if files:
             rec_params = dict(params)
@@ -485,16 +581,19 @@ class TelegramEmulator:
 
     @staticmethod
     def _ok(result: Any) -> web.Response:
-        return web.Response(text=json.dumps({"ok": True, "result": result}, ensure_ascii=False),
-                            content_type="application/json")
+        return web.Response(
+            text=json.dumps({"ok": True, "result": result}, ensure_ascii=False),
+            content_type="application/json",
+        )
 
     @staticmethod
     def _err(status: int, description: str, retry_after: int | None = None) -> web.Response:
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
-        return web.Response(status=status, text=json.dumps(body, ensure_ascii=False),
-                            content_type="application/json")
+        return web.Response(
+            status=status, text=json.dumps(body, ensure_ascii=False), content_type="application/json"
+        )
 
     @staticmethod
     def _drop(request: web.Request) -> web.Response:
@@ -548,8 +647,14 @@ class TelegramEmulator:
         except ApiError as exc:
             self._record(method, params, files, exc.status, at, exc.description)
             return self._err(exc.status, exc.description, exc.retry_after)
-        self._record(method, params, files, 0 if after_drop else 200, at, "dropped after success (fault)"
-                     if after_drop else None)
+        self._record(
+            method,
+            params,
+            files,
+            0 if after_drop else 200,
+            at,
+            "dropped after success (fault)" if after_drop else None,
+        )
         if after_drop:
             return self._drop(request)
         return self._ok(result)
@@ -673,7 +778,7 @@ class TelegramEmulator:
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise bad("can't parse inline keyboard button: field \"inline_keyboard\" must be an Array")
+                raise bad('can\'t parse inline keyboard button: field "inline_keyboard" must be an Array')
             total = 0
             for row in rows:
                 if len(row) > 8:
@@ -684,8 +789,10 @@ class TelegramEmulator:
                         raise bad("BUTTON_TEXT_INVALID")
                     kinds = [k for k in BUTTON_KINDS if k in b]
                     if not kinds:
-                        raise bad("can't parse inline keyboard button: Text buttons are unallowed in the "
-                                  "inline keyboard")
+                        raise bad(
+                            "can't parse inline keyboard button: Text buttons are unallowed in the "
+                            "inline keyboard"
+                        )
                     if "callback_data" in b:
                         data = b["callback_data"]
                         if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
@@ -700,7 +807,7 @@ class TelegramEmulator:
         if "keyboard" in markup:
             rows = markup["keyboard"]
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise bad("can't parse keyboard button: field \"keyboard\" must be an Array")
+                raise bad('can\'t parse keyboard button: field "keyboard" must be an Array')
             for row in rows:
                 for b in row:
                     text = b if isinstance(b, str) else (b.get("text") if isinstance(b, dict) else None)
@@ -757,25 +864,41 @@ class TelegramEmulator:
         if markup and "inline_keyboard" in markup:
             raw["reply_markup"] = markup
         msg = BotMessage(
-            message_id=mid, chat_id=user.id, kind=kind, date=now, text=text, html=html, caption=caption,
-            parse_mode=params.get("parse_mode") or None, entities=entities or [],
-            file_id=file.file_id if file else None, file_unique_id=file.file_unique_id if file else None,
-            file_name=file.file_name if file else None, mime_type=file.mime_type if file else None,
-            media_group_id=media_group_id, reply_markup=markup, raw=raw,
+            message_id=mid,
+            chat_id=user.id,
+            kind=kind,
+            date=now,
+            text=text,
+            html=html,
+            caption=caption,
+            parse_mode=params.get("parse_mode") or None,
+            entities=entities or [],
+            file_id=file.file_id if file else None,
+            file_unique_id=file.file_unique_id if file else None,
+            file_name=file.file_name if file else None,
+            mime_type=file.mime_type if file else None,
+            media_group_id=media_group_id,
+            reply_markup=markup,
+            raw=raw,
         )
         user._add_bot_message(msg)
         return msg
 
     def _media_file(
-        self, params: dict, files: dict[str, _Upload], value: Any, kind: str, field: str,
+        self,
+        params: dict,
+        files: dict[str, _Upload],
+        value: Any,
+        kind: str,
+        field: str,
         file_name_hint: str | None = None,
     ) -> tuple[StoredFile, list[StoredFile] | None]:
         """Resolve an InputFile/attach:// upload, a file_id, or (local mode) a file:// path."""
         upload = None
         if isinstance(value, str) and value.startswith("attach://"):
-            upload = files.get(value[len("attach://"):])
+            upload = files.get(value[len("attach://") :])
             if upload is None:
-                raise bad(f"can't find attached file \"{value[len('attach://'):]}\"")
+                raise bad(f'can\'t find attached file "{value[len("attach://") :]}"')
         elif value is None or value == "":
             upload = files.get(field)
             if upload is None:
@@ -783,16 +906,16 @@ class TelegramEmulator:
         if upload is None:
             value = str(value)
             if value.startswith("file://") and self.local_mode:
-                path = Path(value[len("file://"):])
+                path = Path(value[len("file://") :])
                 if not path.is_file():
-                    raise bad(WRONG_FILE_ID[len("Bad Request: "):])
+                    raise bad(WRONG_FILE_ID[len("Bad Request: ") :])
                 upload = _Upload(path.name, path.read_bytes())
             elif value.startswith(("http://", "https://")):
                 raise bad("failed to get HTTP URL content")
             else:
                 f = self._files.get(value)
                 if f is None:
-                    raise bad(WRONG_FILE_ID[len("Bad Request: "):])
+                    raise bad(WRONG_FILE_ID[len("Bad Request: ") :])
                 if (kind == "photo") != (f.kind == "photo"):
                     raise bad("type of file mismatch")
                 return f, f.photo_group
@@ -820,11 +943,27 @@ class TelegramEmulator:
         if kind == "photo":
             return {"photo": [self.photo_size_dict(s) for s in (group or [f])]}
         if kind == "voice":
-            return {"voice": {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "duration": 2,
-                              "mime_type": f.mime_type or "audio/ogg", "file_size": f.size}}
+            return {
+                "voice": {
+                    "file_id": f.file_id,
+                    "file_unique_id": f.file_unique_id,
+                    "duration": 2,
+                    "mime_type": f.mime_type or "audio/ogg",
+                    "file_size": f.size,
+                }
+            }
         if kind == "sticker":
-            return {"sticker": {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "type": "regular",
-                                "width": 512, "height": 512, "is_animated": False, "is_video": False}}
+            return {
+                "sticker": {
+                    "file_id": f.file_id,
+                    "file_unique_id": f.file_unique_id,
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            }
         return {kind: self.file_dict(f)}
 
     # ================================================================== methods
@@ -846,8 +985,11 @@ class TelegramEmulator:
         return True
 
     async def _m_getWebhookInfo(self, p: dict, files: dict) -> Any:
-        return {"url": self._webhook_url, "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return {
+            "url": self._webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     async def _m_getUpdates(self, p: dict, files: dict) -> Any:
         offset = _int_or_none(p.get("offset")) or 0
@@ -879,8 +1021,11 @@ class TelegramEmulator:
         try:
             while True:
                 if poll.conflict:
-                    raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that "
-                                        "only one bot instance is running")
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; make sure that "
+                        "only one bot instance is running",
+                    )
                 batch = self._collect(limit)
                 remaining = deadline - loop.time()
                 if batch or remaining <= 0 or self._stopping:
@@ -917,8 +1062,17 @@ class TelegramEmulator:
         content: dict[str, Any] = {"text": plain}
         if entities:
             content["entities"] = entities
-        msg = self._new_bot_message(user, "text", content, p, markup, text=plain, html=str(p.get("text")),
-                                    entities=entities, reply_to=reply_to)
+        msg = self._new_bot_message(
+            user,
+            "text",
+            content,
+            p,
+            markup,
+            text=plain,
+            html=str(p.get("text")),
+            entities=entities,
+            reply_to=reply_to,
+        )
         return msg.raw
 
     async def _send_media(self, kind: str, p: dict, files: dict) -> Any:
@@ -933,9 +1087,18 @@ class TelegramEmulator:
             content["caption"] = plain
             if entities:
                 content["caption_entities"] = entities
-        msg = self._new_bot_message(user, kind, content, p, markup, caption=plain or None,
-                                    html=caption_raw if plain else None, entities=entities, file=f,
-                                    reply_to=reply_to)
+        msg = self._new_bot_message(
+            user,
+            kind,
+            content,
+            p,
+            markup,
+            caption=plain or None,
+            html=caption_raw if plain else None,
+            entities=entities,
+            file=f,
+            reply_to=reply_to,
+        )
         return msg.raw
 
     async def _m_sendPhoto(self, p: dict, files: dict) -> Any:
@@ -1003,9 +1166,19 @@ class TelegramEmulator:
                 content["caption"] = plain
                 if entities:
                     content["caption_entities"] = entities
-            msg = self._new_bot_message(user, item["type"], content, item, None, caption=plain or None,
-                                        html=item.get("caption") if plain else None, entities=entities,
-                                        file=f, media_group_id=group_id, reply_to=reply_to)
+            msg = self._new_bot_message(
+                user,
+                item["type"],
+                content,
+                item,
+                None,
+                caption=plain or None,
+                html=item.get("caption") if plain else None,
+                entities=entities,
+                file=f,
+                media_group_id=group_id,
+                reply_to=reply_to,
+            )
             out.append(msg.raw)
         return out
 
@@ -1017,11 +1190,34 @@ class TelegramEmulator:
             raise bad(f"message to {what} not found")
         return src_user, raw
 
-    _COPY_KEYS = ("text", "entities", "photo", "video", "document", "voice", "audio", "animation", "sticker",
-                  "location", "contact", "poll", "caption", "caption_entities")
+    _COPY_KEYS = (
+        "text",
+        "entities",
+        "photo",
+        "video",
+        "document",
+        "voice",
+        "audio",
+        "animation",
+        "sticker",
+        "location",
+        "contact",
+        "poll",
+        "caption",
+        "caption_entities",
+    )
 
-    def _copy_into(self, user: SimUser, raw: dict, p: dict, markup: dict | None, *, forward: bool,
-                   group_id: str | None = None, override_caption: bool = True) -> BotMessage:
+    def _copy_into(
+        self,
+        user: SimUser,
+        raw: dict,
+        p: dict,
+        markup: dict | None,
+        *,
+        forward: bool,
+        group_id: str | None = None,
+        override_caption: bool = True,
+    ) -> BotMessage:
         content = {k: raw[k] for k in self._COPY_KEYS if k in raw}
         caption = content.get("caption")
         if not forward and override_caption and "caption" in p:
@@ -1034,17 +1230,47 @@ class TelegramEmulator:
                     content["caption_entities"] = entities
             caption = plain or None
         if forward:
-            content["forward_origin"] = {"type": "user", "sender_user": raw.get("from", self.bot_user),
-                                         "date": raw.get("date", int(time.time()))}
-        kind = next((k for k in ("text", "photo", "video", "document", "voice", "audio", "animation",
-                                 "sticker", "location", "contact", "poll") if k in raw), "other")
+            content["forward_origin"] = {
+                "type": "user",
+                "sender_user": raw.get("from", self.bot_user),
+                "date": raw.get("date", int(time.time())),
+            }
+        kind = next(
+            (
+                k
+                for k in (
+                    "text",
+                    "photo",
+                    "video",
+                    "document",
+                    "voice",
+                    "audio",
+                    "animation",
+                    "sticker",
+                    "location",
+                    "contact",
+                    "poll",
+                )
+                if k in raw
+            ),
+            "other",
+        )
         file = None
         if kind in ("photo", "video", "document", "voice", "audio", "animation", "sticker"):
             fid = raw[kind][-1]["file_id"] if kind == "photo" else raw[kind]["file_id"]
             file = self._files.get(fid)
-        msg = self._new_bot_message(user, kind, content, p, markup, text=content.get("text"),
-                                    caption=caption, entities=content.get("entities") or
-                                    content.get("caption_entities"), file=file, media_group_id=group_id)
+        msg = self._new_bot_message(
+            user,
+            kind,
+            content,
+            p,
+            markup,
+            text=content.get("text"),
+            caption=caption,
+            entities=content.get("entities") or content.get("caption_entities"),
+            file=file,
+            media_group_id=group_id,
+        )
         msg.forwarded = forward
         return msg
 
@@ -1076,8 +1302,9 @@ class TelegramEmulator:
         for raw in raws:
             gid = raw.get("media_group_id")
             new_gid = groups.setdefault(gid, self.new_media_group_id()) if gid else None
-            msg = self._copy_into(user, raw, p, None, forward=forward, group_id=new_gid,
-                                  override_caption=False)
+            msg = self._copy_into(
+                user, raw, p, None, forward=forward, group_id=new_gid, override_caption=False
+            )
             if not forward:
                 msg.copied_from = (src_user.id, raw["message_id"])
             out.append({"message_id": msg.message_id})
@@ -1120,7 +1347,7 @@ class TelegramEmulator:
         markup = self._markup(p, inline_only=True)
         old_markup = msg.raw.get("reply_markup")
         if plain == msg.text and entities == msg.entities and markup == old_markup:
-            raise bad(MSG_NOT_MODIFIED[len("Bad Request: "):])
+            raise bad(MSG_NOT_MODIFIED[len("Bad Request: ") :])
         msg.text, msg.html, msg.entities = plain, str(p.get("text")), entities
         msg.parse_mode = p.get("parse_mode") or None
         msg.raw["text"] = plain
@@ -1145,7 +1372,7 @@ class TelegramEmulator:
         markup = self._markup(p, inline_only=True)
         same_markup = markup == msg.raw.get("reply_markup")
         if (plain or None) == msg.caption and entities == msg.entities and same_markup:
-            raise bad(MSG_NOT_MODIFIED[len("Bad Request: "):])
+            raise bad(MSG_NOT_MODIFIED[len("Bad Request: ") :])
         msg.caption, msg.html, msg.entities = plain or None, p.get("caption"), entities
         msg.raw.pop("caption", None)
         msg.raw.pop("caption_entities", None)
@@ -1160,7 +1387,7 @@ class TelegramEmulator:
         user, msg = self._editable(p)
         markup = self._markup(p, inline_only=True)
         if markup == msg.raw.get("reply_markup"):
-            raise bad(MSG_NOT_MODIFIED[len("Bad Request: "):])
+            raise bad(MSG_NOT_MODIFIED[len("Bad Request: ") :])
         self._set_markup(msg, markup)
         return self._touch(user, msg)
 
@@ -1194,19 +1421,23 @@ class TelegramEmulator:
         qid = str(p.get("callback_query_id") or "")
         entry = self._callbacks.get(qid)
         if entry is None or entry[2]:
-            raise bad(QUERY_TOO_OLD[len("Bad Request: "):])
+            raise bad(QUERY_TOO_OLD[len("Bad Request: ") :])
         user, created, _answered = entry
         if self.callback_timeout is not None and time.monotonic() - created > self.callback_timeout:
-            raise bad(QUERY_TOO_OLD[len("Bad Request: "):])
+            raise bad(QUERY_TOO_OLD[len("Bad Request: ") :])
         text = p.get("text")
         if text is not None and utf16_len(str(text)) > 200:
             raise bad("MESSAGE_TOO_LONG")
         self._callbacks[qid] = (user, created, True)
-        user.callback_answers.append({
-            "callback_query_id": qid, "text": text,
-            "show_alert": str(p.get("show_alert", "")).lower() == "true",
-            "url": p.get("url"), "cache_time": _int_or_none(p.get("cache_time")),
-        })
+        user.callback_answers.append(
+            {
+                "callback_query_id": qid,
+                "text": text,
+                "show_alert": str(p.get("show_alert", "")).lower() == "true",
+                "url": p.get("url"),
+                "cache_time": _int_or_none(p.get("cache_time")),
+            }
+        )
         user._notify()
         return True
 
@@ -1253,8 +1484,15 @@ class TelegramEmulator:
         if isinstance(scope, _InvalidJson) or not isinstance(scope, dict):
             raise bad("can't parse BotCommandScope JSON object")
         stype = scope.get("type")
-        if stype not in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators",
-                         "chat", "chat_administrators", "chat_member"):
+        if stype not in (
+            "default",
+            "all_private_chats",
+            "all_group_chats",
+            "all_chat_administrators",
+            "chat",
+            "chat_administrators",
+            "chat_member",
+        ):
             raise bad("wrong bot command scope type specified")
         chat_id = None
         if stype in ("chat", "chat_administrators", "chat_member"):
@@ -1293,8 +1531,10 @@ class TelegramEmulator:
 
     async def _m_setChatMenuButton(self, p: dict, files: dict) -> Any:
         button = p.get("menu_button") or {"type": "default"}
-        if isinstance(button, _InvalidJson) or not isinstance(button, dict) or button.get("type") not in (
-            "default", "commands", "web_app"
+        if (
+            isinstance(button, _InvalidJson)
+            or not isinstance(button, dict)
+            or button.get("type") not in ("default", "commands", "web_app")
         ):
             raise bad("can't parse menu button JSON object")
         if p.get("chat_id"):
@@ -1314,16 +1554,23 @@ class TelegramEmulator:
     async def _m_getChat(self, p: dict, files: dict) -> Any:
         user = self._chat(p, sending=False)
         info = dict(user.chat_dict)
-        info.update(accent_color_id=0, max_reaction_count=11, accepted_gift_types={
-            "unlimited_gifts": True, "limited_gifts": True, "unique_gifts": True,
-            "premium_subscription": True, "gifts_from_channels": True,
-        })
+        info.update(
+            accent_color_id=0,
+            max_reaction_count=11,
+            accepted_gift_types={
+                "unlimited_gifts": True,
+                "limited_gifts": True,
+                "unique_gifts": True,
+                "premium_subscription": True,
+                "gifts_from_channels": True,
+            },
+        )
         return info
 
     async def _m_getFile(self, p: dict, files: dict) -> Any:
         f = self._files.get(str(p.get("file_id") or ""))
         if f is None:
-            raise bad(WRONG_FILE_ID[len("Bad Request: "):])
+            raise bad(WRONG_FILE_ID[len("Bad Request: ") :])
         if self.local_mode:
             if f.local_path is None:
                 path = self._local_dir() / f"{f.kind}s" / f"file_{len(self._paths)}{EXT.get(f.kind, '')}"
@@ -1346,8 +1593,12 @@ class TelegramEmulator:
                 f.file_path = f"{f.kind}s/file_{len(self._paths)}{ext}"
                 self._paths[f.file_path] = f
             file_path = f.file_path
-        return {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_size": f.size,
-                "file_path": file_path}
+        return {
+            "file_id": f.file_id,
+            "file_unique_id": f.file_unique_id,
+            "file_size": f.size,
+            "file_path": file_path,
+        }
 
 
 # ====================================================================== module helpers

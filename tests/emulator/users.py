@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .models import BotMessage
+from .models import BotMessage, wait_until
 
 if TYPE_CHECKING:
     from .server import TelegramEmulator
@@ -186,12 +186,22 @@ class SimUser:
             sizes = emu.store_photo(data)
             return {"photo": [emu.photo_size_dict(f) for f in sizes]}
         if kind == "video":
-            f = emu.store_file("video", data, file_name=file_name or "video.mp4",
-                               mime_type=mime_type or "video/mp4", declared_size=declared_size)
+            f = emu.store_file(
+                "video",
+                data,
+                file_name=file_name or "video.mp4",
+                mime_type=mime_type or "video/mp4",
+                declared_size=declared_size,
+            )
             return {"video": emu.file_dict(f)}
         if kind == "document":
-            f = emu.store_file("document", data, file_name=file_name or "file.bin",
-                               mime_type=mime_type or "application/octet-stream", declared_size=declared_size)
+            f = emu.store_file(
+                "document",
+                data,
+                file_name=file_name or "file.bin",
+                mime_type=mime_type or "application/octet-stream",
+                declared_size=declared_size,
+            )
             return {"document": emu.file_dict(f)}
         raise ValueError(f"unknown media kind {kind!r}")
 
@@ -254,16 +264,27 @@ class SimUser:
     async def send_sticker(self) -> dict:
         f = self.emu.store_file("sticker", b"emu-sticker-webp", file_name=None, mime_type="image/webp")
         sticker = {
-            "file_id": f.file_id, "file_unique_id": f.file_unique_id, "type": "regular",
-            "width": 512, "height": 512, "is_animated": False, "is_video": False,
-            "emoji": "\U0001f44d", "file_size": f.size,
+            "file_id": f.file_id,
+            "file_unique_id": f.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "\U0001f44d",
+            "file_size": f.size,
         }
         return self._deliver({"sticker": sticker})
 
     async def send_voice(self, data: bytes = b"OggS-emu-voice", duration: int = 2) -> dict:
         f = self.emu.store_file("voice", data, file_name=None, mime_type="audio/ogg")
-        voice = {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "duration": duration,
-                 "mime_type": "audio/ogg", "file_size": f.size}
+        voice = {
+            "file_id": f.file_id,
+            "file_unique_id": f.file_unique_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": f.size,
+        }
         return self._deliver({"voice": voice})
 
     async def send_location(self, latitude: float, longitude: float) -> dict:
@@ -271,12 +292,18 @@ class SimUser:
 
     async def send_poll(self, question: str, options: list[str]) -> dict:
         poll = {
-            "id": self.emu.new_id(), "question": question,
+            "id": self.emu.new_id(),
+            "question": question,
             "options": [
                 {"persistent_id": str(i), "text": text, "voter_count": 0} for i, text in enumerate(options)
             ],
-            "total_voter_count": 0, "is_closed": False, "is_anonymous": False, "type": "regular",
-            "allows_multiple_answers": False, "allows_revoting": False, "members_only": False,
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": False,
+            "type": "regular",
+            "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
         }
         return self._deliver({"poll": poll})
 
@@ -359,14 +386,12 @@ class SimUser:
 
     async def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait until ``condition()`` is true (re-checked on every change in this chat: edits too)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not condition():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(f"{self!r}: condition not met within {timeout}s\n{self.dump()}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
+        await wait_until(
+            condition,
+            lambda: self._changed,
+            timeout,
+            lambda: f"{self!r}: condition not met within {timeout}s\n{self.dump()}",
+        )
 
     def dump(self, last: int = 15) -> str:
         lines = [f"--- chat {self.id}: {len(self.messages)} bot message(s), cursor at {self._cursor} ---"]
