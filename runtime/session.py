@@ -31,6 +31,9 @@ from aiogram.methods.base import Response, TelegramType
 log = logging.getLogger(__name__)
 
 CHAT_BURST = 3  # messages in any one second of one chat
+# Windows are judged when a request leaves, Telegram judges them when it arrives; a little longer
+# windows absorb the difference in transit times, so a burst never lands inside Telegram's second.
+TRANSIT_SLACK_SECONDS = 0.15
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 30.0
 IDLE_SECONDS = 120.0
@@ -124,7 +127,9 @@ class RateLimiter:
         chat = self._chats.get(chat_id)
         if chat is None:
             self._prune()
-            chat = ChatLimits(Window(CHAT_BURST, 1.0), Window(max(1.0, 10 * self._chat_rate), 10.0))
+            burst = Window(CHAT_BURST, 1.0 + TRANSIT_SLACK_SECONDS)
+            sustained = Window(max(1.0, 10 * self._chat_rate), 10.0 + TRANSIT_SLACK_SECONDS)
+            chat = ChatLimits(burst, sustained)
             self._chats[chat_id] = chat
         return chat
 

@@ -113,7 +113,7 @@ class Chatter:
                 await sender.send_text(text)
                 await receiver.wait_text(text, timeout=15)
                 self.delays.append((sent, time.monotonic() - sent))
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.6)  # ~1.6 messages a second into each chat: under its rate of 2
 
     def stop(self) -> None:
         self._stop.set()
@@ -163,7 +163,7 @@ async def test_barcode_and_plate_photos_open_orders_while_others_keep_talking(
         await talking
     during = chatter.during(*barcode_span) + chatter.during(*plate_span)
     assert during, f"no chat message was exchanged during recognition: {chatter.delays}"
-    # a 429 from Telegram's per-chat burst limit may cost one message a second; nothing waits on OCR
+    # the chats stay under their send rate, so no message waits for a slot; none waits on OCR either
     delays = [delay for _, delay in chatter.delays]
     assert statistics.median(delays) < 0.6 and max(delays) < 3.0, delays
 
