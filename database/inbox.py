@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,12 +60,15 @@ class InboxRepo:
 
     async def mark_handled(self, update_ids: Sequence[int]) -> None:
         now = time.time()
-        async with self._db.transaction() as conn:
-            await conn.executemany("DELETE FROM inbox WHERE update_id = ?", [(i,) for i in update_ids])
-            await conn.executemany(
+
+        def move(conn: sqlite3.Connection) -> None:
+            conn.executemany("DELETE FROM inbox WHERE update_id = ?", [(i,) for i in update_ids])
+            conn.executemany(
                 "INSERT OR REPLACE INTO handled_updates (update_id, handled_at) VALUES (?, ?)",
                 [(i, now) for i in update_ids],
             )
+
+        await self._db.run(move)
 
     async def prune(self) -> None:
         await self._db.write(

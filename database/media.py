@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
@@ -127,19 +129,21 @@ class MediaRepo:
         if not media_ids:
             return set()
         now = time.time()
-        async with self._db.transaction() as conn:
-            await conn.executemany(
+        marks = ",".join("?" * len(media_ids))
+
+        def claim(conn: sqlite3.Connection) -> list[Any]:
+            conn.executemany(
                 "INSERT INTO media_deliveries (media_id, client_id, outbox_key, claimed_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (media_id, client_id) DO UPDATE SET"
                 " outbox_key = excluded.outbox_key, claimed_at = excluded.claimed_at"
                 f" WHERE {_CLAIM_LOST}",
                 [(media_id, client_id, outbox_key, now) for media_id in media_ids],
             )
-            marks = ",".join("?" * len(media_ids))
-            async with conn.execute(
+            return conn.execute(
                 f"SELECT media_id FROM media_deliveries WHERE client_id = ? AND outbox_key = ?"
                 f" AND media_id IN ({marks})",
                 (client_id, outbox_key, *media_ids),
-            ) as cursor:
-                rows = await cursor.fetchall()
+            ).fetchall()
+
+        rows = await self._db.run(claim)
         return {int(row[0]) for row in rows}

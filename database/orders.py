@@ -8,6 +8,7 @@ by callback buttons stays valid.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -107,6 +108,19 @@ WHERE number = ?
 """
 
 
+_STAFF_ORDER_SQL = (
+    "SELECT "
+    + ", ".join(f"o.{name.strip()}" for name in _ORDER_COLUMNS.split(","))
+    + " FROM work_context w JOIN orders o ON o.id = w.order_id WHERE w.telegram_id = ?"
+)
+
+
+def current_for_staff(conn: sqlite3.Connection, telegram_id: int) -> Order | None:
+    """For units of work (`Database.read`): the order a staff member is working in."""
+    row = conn.execute(_STAFF_ORDER_SQL, (telegram_id,)).fetchone()
+    return None if row is None else _order(row)
+
+
 class OrderRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -118,14 +132,8 @@ class OrderRepo:
         return None if row is None else _order(row)
 
     async def current_for_staff(self, telegram_id: int) -> Order | None:
-        """The order a staff member is working in (work_context), in one read: it is on every relay."""
-        columns = ", ".join(f"o.{name.strip()}" for name in _ORDER_COLUMNS.split(","))
-        row = await self._db.fetchone(
-            f"SELECT {columns} FROM work_context w JOIN orders o ON o.id = w.order_id"
-            " WHERE w.telegram_id = ?",
-            (telegram_id,),
-        )
-        return None if row is None else _order(row)
+        """The order a staff member is working in (work_context)."""
+        return await self._db.read(lambda conn: current_for_staff(conn, telegram_id))
 
     async def get_by_number(self, number: str) -> Order | None:
         row = await self._db.fetchone(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE number = ?", (number,))
@@ -208,9 +216,10 @@ class OrderRepo:
         """Write one scan's findings in a single transaction; does nothing when there are none."""
         if not (added or changed or reopened or closed):
             return
-        async with self._db.transaction() as conn:
+
+        def write(conn: sqlite3.Connection) -> None:
             if added:
-                await conn.executemany(
+                conn.executemany(
                     _INSERT_SQL,
                     [
                         (
@@ -233,7 +242,7 @@ class OrderRepo:
                     ],
                 )
             if changed:
-                await conn.executemany(
+                conn.executemany(
                     _UPDATE_SQL,
                     [
                         (
@@ -253,12 +262,14 @@ class OrderRepo:
                     ],
                 )
             if reopened:
-                await conn.executemany(
+                conn.executemany(
                     "UPDATE orders SET is_open = 1, updated_at = ? WHERE number = ?",
                     [(now, number) for number in reopened],
                 )
             if closed:
-                await conn.executemany(
+                conn.executemany(
                     "UPDATE orders SET is_open = 0, updated_at = ? WHERE number = ?",
                     [(now, number) for number in closed],
                 )
+
+        await self._db.run(write)

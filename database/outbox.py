@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -102,20 +103,20 @@ class OutboxRepo:
         Returns the batch id (None without a batch) and the items actually added.
         """
         now = time.time()
-        added: list[OutboxItem] = []
-        async with self._db.transaction() as conn:
-            batch_id = await _add_batch(conn, batch, now) if batch else None
-            for d in deliveries:
-                rows = await conn.execute_fetchall(
-                    "INSERT OR IGNORE INTO outbox"
-                    " (dedup_key, chat_id, method, payload, batch_id, next_attempt_at, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    (d.dedup_key, d.chat_id, str(d.method), json.dumps(d.payload, ensure_ascii=False),
-                     batch_id, now, now),
-                )  # fmt: skip
-                for row in rows:
-                    added.append(OutboxItem(row[0], d.chat_id, d.method, d.payload, batch_id, 0, now))
-        return batch_id, added
+        rows = [
+            (d.dedup_key, d.chat_id, str(d.method), json.dumps(d.payload, ensure_ascii=False), now, now)
+            for d in deliveries
+        ]
+
+        def store(conn: sqlite3.Connection) -> tuple[int | None, list[OutboxItem]]:
+            batch_id = _add_batch(conn, batch, now) if batch else None
+            added = []
+            for d, row in zip(deliveries, rows, strict=True):
+                for (item_id,) in conn.execute(_INSERT_ITEM, (*row, batch_id)).fetchall():
+                    added.append(OutboxItem(item_id, d.chat_id, d.method, d.payload, batch_id, 0, now))
+            return batch_id, added
+
+        return await self._db.run(store)
 
     async def pending(self, exclude: set[int], limit: int = 500) -> list[OutboxItem]:
         rows = await self._db.fetchall(
@@ -140,20 +141,26 @@ class OutboxRepo:
 
     async def take_finished_batch(self, batch_id: int) -> Batch | None:
         """If every item of the batch is done and it was not reported yet, mark it and return it."""
-        async with self._db.transaction() as conn:
-            heads = await conn.execute_fetchall(
+
+        def take(conn: sqlite3.Connection) -> tuple[Any, list[Any]] | None:
+            head = conn.execute(
                 "SELECT kind, report_to, params FROM outbox_batches WHERE id = ? AND status = 'open'"
                 " AND NOT EXISTS (SELECT 1 FROM outbox WHERE batch_id = ? AND status = 'pending')",
                 (batch_id, batch_id),
-            )
-            head = next(iter(heads), None)
+            ).fetchone()
             if head is None:
                 return None
-            rows = await conn.execute_fetchall(
+            rows = conn.execute(
                 "SELECT chat_id, method, status, last_error FROM outbox WHERE batch_id = ? ORDER BY id",
                 (batch_id,),
-            )
-            await conn.execute("UPDATE outbox_batches SET status = 'reported' WHERE id = ?", (batch_id,))
+            ).fetchall()
+            conn.execute("UPDATE outbox_batches SET status = 'reported' WHERE id = ?", (batch_id,))
+            return head, rows
+
+        found = await self._db.run(take)
+        if found is None:
+            return None
+        head, rows = found
         outcomes = [Outcome(r[0], Method(r[1]), Status(r[2]), r[3]) for r in rows]
         return Batch(batch_id, head[0], head[1], json.loads(head[2]), outcomes)
 
@@ -170,11 +177,18 @@ class OutboxRepo:
         return int(await self._db.fetchval("SELECT COUNT(*) FROM outbox WHERE status = ?", (str(status),)))
 
 
-async def _add_batch(conn: aiosqlite.Connection, batch: BatchSpec, now: float) -> int:
-    """Insert the batch, or find the one stored under the same key: one round trip either way."""
-    rows = await conn.execute_fetchall(
+_INSERT_ITEM = (
+    "INSERT OR IGNORE INTO outbox"
+    " (dedup_key, chat_id, method, payload, next_attempt_at, created_at, batch_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+
+
+def _add_batch(conn: sqlite3.Connection, batch: BatchSpec, now: float) -> int:
+    """Insert the batch, or find the one stored under the same key: one statement either way."""
+    row = conn.execute(
         "INSERT INTO outbox_batches (dedup_key, report_to, kind, params, created_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (dedup_key) DO UPDATE SET dedup_key = excluded.dedup_key RETURNING id",
         (batch.dedup_key, batch.report_to, batch.kind, json.dumps(batch.params, ensure_ascii=False), now),
-    )
-    return int(next(iter(rows))[0])
+    ).fetchone()
+    return int(row[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 from enum import IntEnum
@@ -67,6 +68,15 @@ def _user(row: aiosqlite.Row) -> User:
 _COLUMNS = "telegram_id, phone, name, tg_name, level, activity, reachable, start_payload"
 
 
+def active_clients_with_phone(conn: sqlite3.Connection, phone: str) -> list[User]:
+    """For units of work (`Database.read`): the connected, active clients with this phone."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE phone = ? AND level = ? AND activity = ?",
+        (phone, int(Level.CLIENT), int(Activity.ACTIVE)),
+    ).fetchall()
+    return [_user(row) for row in rows]
+
+
 class UserRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -115,11 +125,7 @@ class UserRepo:
         return [_user(row) for row in rows]
 
     async def active_clients_with_phone(self, phone: str) -> list[User]:
-        rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM users WHERE phone = ? AND level = ? AND activity = ?",
-            (phone, int(Level.CLIENT), int(Activity.ACTIVE)),
-        )
-        return [_user(row) for row in rows]
+        return await self._db.read(lambda conn: active_clients_with_phone(conn, phone))
 
     async def active_with_level(self, level: Level) -> list[User]:
         rows = await self._db.fetchall(

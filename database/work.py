@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 
+from database import orders, users
 from database.connection import Database
+from database.orders import Order
+from database.users import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,18 @@ class WorkRepo:
             (telegram_id,),
         )
         return WorkContext(row[0], row[1], row[2], row[3]) if row else None
+
+    async def order_and_clients(self, telegram_id: int) -> tuple[Order | None, list[User]]:
+        """The order a staff member is in and its connected clients, in one round trip: every
+        relay of an employee's message starts with this."""
+
+        def query(conn: sqlite3.Connection) -> tuple[Order | None, list[User]]:
+            order = orders.current_for_staff(conn, telegram_id)
+            if order is None or not order.phone:
+                return order, []
+            return order, users.active_clients_with_phone(conn, order.phone)
+
+        return await self._db.read(query)
 
     async def set_order(self, telegram_id: int, order_id: int) -> None:
         """Choosing an order resets the stage: the employee picks it again for the new order."""

@@ -12,6 +12,7 @@ from aiogram.types import ChatMemberUpdated, Message
 import texts
 from config import Settings
 from database.users import Level, User, UserRepo
+from handlers.filters import Match
 from keyboards import common as common_kb
 from keyboards.menus import main_menu
 from runtime.commands import set_user_commands
@@ -47,7 +48,7 @@ async def start(
         await media.deliver_backlog(user, f"{message.chat.id}:{message.message_id}")
 
 
-@router.message(F.contact)
+@router.message(Match(F.contact))
 async def contact(
     message: Message,
     user: User | None,

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 import texts
 from database.users import User
+from handlers.filters import Match
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -20,7 +21,7 @@ async def unknown_button(callback: CallbackQuery) -> None:
     await callback.answer(texts.BUTTON_NO_RIGHTS, show_alert=True)
 
 
-@router.message(F.text | F.photo | F.video | F.document)
+@router.message(Match(F.text | F.photo | F.video | F.document))
 async def unhandled(message: Message, user: User | None) -> None:
     await message.answer(texts.NOT_REGISTERED if user is None else texts.UNKNOWN_INPUT)
 

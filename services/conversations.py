@@ -239,12 +239,11 @@ class Conversations:
 
     async def relay_target(self, staff: User) -> RelayTarget:
         """The open order the employee is in and its connected clients; raise RelayError."""
-        order = await self._orders.current_for_staff(staff.telegram_id)
+        order, clients = await self._work.order_and_clients(staff.telegram_id)
         if order is None:
             raise NoOrderChosen()
         if not order.is_open:
             raise OrderClosed(order)
-        clients = await self._users.active_clients_with_phone(order.phone) if order.phone else []
         if not clients:
             raise ClientNotConnected(order)
         return RelayTarget(order, clients)
@@ -389,9 +388,7 @@ class Conversations:
         care = await self._users.active_with_level(Level.CARE)
         return care or await self._users.active_with_level(Level.ADMIN)
 
-    async def send_care_request(
-        self, client: User, message: Incoming, markup: dict[str, Any] | None
-    ) -> bool:
+    async def send_care_request(self, client: User, message: Incoming, markup: dict[str, Any] | None) -> bool:
         """A client's request to customer care; False when nobody can take it."""
         recipients = await self.care_recipients()
         if not recipients:

@@ -139,8 +139,13 @@ def _warp(gray: np.ndarray, quad: np.ndarray, height: int = 96) -> np.ndarray:
     side = np.linalg.norm(quad[3] - quad[0])
     width = int(np.clip(height * top / max(side, 1.0), height * 2, height * 10))
     dst = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    return cv2.warpPerspective(gray, cv2.getPerspectiveTransform(quad, dst), (width, height),
-                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        gray,
+        cv2.getPerspectiveTransform(quad, dst),
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def _binaries(norm: np.ndarray) -> list[np.ndarray]:
@@ -181,8 +186,7 @@ def _best_line(boxes: list[tuple[int, int, int, int, int]]) -> tuple[list[tuple]
         if ref[2] > 1.2 * big_h:  # references are single (perhaps slanted) glyphs
             continue
         line = sorted(
-            b for b in boxes
-            if abs(b[3] - big_h) <= 0.2 * big_h and abs(b[1] + b[3] / 2 - cy) <= 0.3 * big_h
+            b for b in boxes if abs(b[3] - big_h) <= 0.2 * big_h and abs(b[1] + b[3] / 2 - cy) <= 0.3 * big_h
         )
         key = tuple(b[4] for b in line)
         if key in tried:

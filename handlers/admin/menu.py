@@ -13,6 +13,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 import texts
 from database.outbox import Delivery, Method
 from database.users import Activity, Level, User
+from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import set_user_commands
@@ -21,7 +22,6 @@ from services.admin import AdminTools, BadName, BadPhone, LastAdmin, OrderNotFou
 
 router = Router(name=__name__)
 
-NOT_COMMAND = ~F.text.startswith("/")
 LONG_PROTOCOL = 3500
 
 
@@ -102,7 +102,7 @@ async def users_page(callback: CallbackQuery, callback_data: AdminCb, admin_tool
         await callback.message.edit_text(text, reply_markup=markup)
 
 
-@router.message(StateFilter(*USER_STEPS), F.text, NOT_COMMAND)
+@router.message(StateFilter(*USER_STEPS), PLAIN_TEXT)
 async def user_by_phone(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
     assert message.text is not None
     try:
@@ -181,7 +181,7 @@ async def _apply(callback: CallbackQuery, state: FSMContext, change: Awaitable[U
 # --- level ------------------------------------------------------------------------------------------
 
 
-@router.callback_query(LevelDialog.level, _action(AdminAction.SET_LEVEL))
+@router.callback_query(StateFilter(LevelDialog.level), _action(AdminAction.SET_LEVEL))
 async def set_level(
     callback: CallbackQuery,
     callback_data: AdminCb,
@@ -205,7 +205,7 @@ async def set_level(
     await _reply(callback, texts.admin_level_set(target.display_name, level))
 
 
-@router.message(LevelDialog.level, NOT_COMMAND)
+@router.message(StateFilter(LevelDialog.level), NOT_COMMAND)
 async def level_again(message: Message, state: FSMContext) -> None:
     target_id = await _chosen_id(state)
     await message.answer(texts.ADMIN_PRESS_BUTTON, reply_markup=kb.levels(target_id or 0))
@@ -214,7 +214,7 @@ async def level_again(message: Message, state: FSMContext) -> None:
 # --- name -------------------------------------------------------------------------------------------
 
 
-@router.message(NameDialog.name, F.text, NOT_COMMAND)
+@router.message(StateFilter(NameDialog.name), PLAIN_TEXT)
 async def set_name(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
     assert message.text is not None
     target_id = await _chosen_id(state)
@@ -235,7 +235,7 @@ async def set_name(message: Message, state: FSMContext, admin_tools: AdminTools)
     await message.answer(texts.admin_name_set(target.phone, target.name or ""))
 
 
-@router.message(NameDialog.name, NOT_COMMAND)
+@router.message(StateFilter(NameDialog.name), NOT_COMMAND)
 async def name_again(message: Message) -> None:
     await message.answer(texts.ADMIN_BAD_NAME, reply_markup=kb.cancel())
 
@@ -243,7 +243,7 @@ async def name_again(message: Message) -> None:
 # --- activity ---------------------------------------------------------------------------------------
 
 
-@router.callback_query(ActivityDialog.activity, _action(AdminAction.SET_ACTIVITY))
+@router.callback_query(StateFilter(ActivityDialog.activity), _action(AdminAction.SET_ACTIVITY))
 async def set_activity(
     callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
@@ -258,7 +258,7 @@ async def set_activity(
     await _reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
 
 
-@router.message(ActivityDialog.activity, NOT_COMMAND)
+@router.message(StateFilter(ActivityDialog.activity), NOT_COMMAND)
 async def activity_again(message: Message, state: FSMContext) -> None:
     target_id = await _chosen_id(state)
     await message.answer(texts.ADMIN_PRESS_BUTTON, reply_markup=kb.activities(target_id or 0))
@@ -274,7 +274,7 @@ async def ask_order(callback: CallbackQuery, state: FSMContext) -> None:
     await _reply(callback, texts.ADMIN_ASK_ORDER, kb.cancel())
 
 
-@router.message(ProtocolDialog.number, F.text, NOT_COMMAND)
+@router.message(StateFilter(ProtocolDialog.number), PLAIN_TEXT)
 async def order_protocol(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
     assert message.text is not None
     try:
@@ -287,7 +287,7 @@ async def order_protocol(message: Message, state: FSMContext, admin_tools: Admin
     await _send_protocol(message, title, body, f"recording_dialog_{order.number}.txt")
 
 
-@router.message(ProtocolDialog.number, NOT_COMMAND)
+@router.message(StateFilter(ProtocolDialog.number), NOT_COMMAND)
 async def order_again(message: Message) -> None:
     await message.answer(texts.ADMIN_ASK_ORDER, reply_markup=kb.cancel())
 

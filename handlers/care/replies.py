@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 import texts
 from database.users import User, UserRepo
+from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import conversations as kb
 from keyboards.callbacks import CareAction, CareCb
 from services.conversations import Conversations, Incoming
 
 router = Router(name=__name__)
-
-NOT_COMMAND = ~F.text.startswith("/")
 
 
 class CareReply(StatesGroup):
@@ -47,7 +47,7 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
         await callback.message.edit_text(texts.CANCELLED)
 
 
-@router.message(CareReply.text, F.text, NOT_COMMAND)
+@router.message(StateFilter(CareReply.text), PLAIN_TEXT)
 async def send_reply(
     message: Message, user: User, users: UserRepo, state: FSMContext, conversations: Conversations
 ) -> None:
@@ -63,6 +63,6 @@ async def send_reply(
     await message.answer(texts.CARE_REPLY_SENT)
 
 
-@router.message(CareReply.text, NOT_COMMAND)
+@router.message(StateFilter(CareReply.text), NOT_COMMAND)
 async def reply_again(message: Message) -> None:
     await message.answer(texts.CARE_REPLY_ASK_AGAIN, reply_markup=kb.care_cancel())

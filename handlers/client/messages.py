@@ -15,6 +15,7 @@ import texts
 from config import Settings
 from database.orders import Order
 from database.users import User
+from handlers.filters import NOT_COMMAND, Match
 from keyboards import conversations as kb
 from keyboards.callbacks import ClientAction, ClientCb
 from runtime.telegram_files import TelegramFiles, incoming_file
@@ -23,8 +24,7 @@ from services.media import IncomingFile, MediaService
 
 router = Router(name=__name__)
 
-NOT_COMMAND = ~F.text.startswith("/")
-CONTENT = (F.text & NOT_COMMAND) | F.photo | F.video | F.document
+CONTENT = Match((F.text & ~F.text.startswith("/")) | F.photo | F.video | F.document)
 
 
 class CareRequest(StatesGroup):
@@ -43,7 +43,7 @@ def incoming(message: Message) -> Incoming:
 
 
 @router.message(Command("support"))
-@router.message(F.text == texts.CARE_BUTTON)
+@router.message(Match(F.text == texts.CARE_BUTTON))
 async def ask_care(message: Message, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(CareRequest.text)
@@ -58,13 +58,13 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
         await callback.message.edit_text(texts.CANCELLED)
 
 
-@router.message(CareRequest.text, CONTENT)
+@router.message(StateFilter(CareRequest.text), CONTENT)
 async def care_request(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
     await state.clear()
     await _send_to_care(message, user, incoming(message), conversations)
 
 
-@router.message(CareRequest.text, NOT_COMMAND)
+@router.message(StateFilter(CareRequest.text), NOT_COMMAND)
 async def care_request_again(message: Message) -> None:
     await message.answer(texts.CARE_ASK_AGAIN, reply_markup=kb.client_cancel())
 

@@ -12,6 +12,7 @@ from database.orders import OrderRepo
 from database.users import User
 from database.work import WorkRepo
 from handlers.employee import orders as order_handlers
+from handlers.filters import PLAIN_TEXT
 from keyboards.callbacks import ConvAction, ConvCb
 from services.conversations import (
     ClientNotConnected,
@@ -25,7 +26,7 @@ from services.conversations import (
 router = Router(name=__name__)
 
 
-@router.message(StateFilter(None), F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(None), PLAIN_TEXT)
 async def to_client(message: Message, user: User, conversations: Conversations) -> None:
     assert message.text is not None
     incoming = Incoming(message.chat.id, message.message_id, "text", message.text)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.types import Message
 
 import texts
 from config import Settings
 from database.users import User
+from handlers.filters import FILE
 from runtime.telegram_files import TelegramFiles, incoming_file
 from services.media import IncomingFile, MediaService, Problem
 
@@ -27,7 +28,7 @@ _PROBLEMS = {
 }
 
 
-@router.message(F.photo | F.video | F.document)
+@router.message(FILE)
 async def media_received(
     message: Message,
     bot: Bot,

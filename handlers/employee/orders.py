@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -22,6 +22,7 @@ from config import Settings
 from database.orders import Order, OrderRepo
 from database.users import User
 from database.work import WorkRepo
+from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import orders as kb
 from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb
 from services.order_index import OrderIndex
@@ -169,7 +170,7 @@ async def search_pressed(callback: CallbackQuery, state: FSMContext, bot: Bot) -
     await bot.send_message(callback.from_user.id, texts.ORDER_SEARCH_PROMPT)
 
 
-@router.message(OrderSearch.number, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(OrderSearch.number), PLAIN_TEXT)
 async def search_text(message: Message, state: FSMContext, orders: OrderRepo) -> None:
     part = (message.text or "").strip()
     found = await orders.search_open(part, limit=SEARCH_LIMIT + 1)
@@ -182,7 +183,7 @@ async def search_text(message: Message, state: FSMContext, orders: OrderRepo) ->
         await message.answer(texts.order_search_found(part, len(found)), reply_markup=kb.order_list(found))
 
 
-@router.message(OrderSearch.number, ~F.text.startswith("/"))
+@router.message(StateFilter(OrderSearch.number), NOT_COMMAND)
 async def search_not_text(message: Message) -> None:
     await message.answer(texts.ORDER_SEARCH_TEXT_ONLY)
 

@@ -28,6 +28,7 @@ from database.orders import Order, OrderRepo
 from database.users import User
 from database.work import WorkRepo
 from handlers.employee.orders import SEARCH_LIMIT, OrderSearch, show_found_orders
+from handlers.filters import NOT_COMMAND, PLAIN_TEXT, Match
 from keyboards import orders as orders_kb
 from keyboards.callbacks import OrderAction, OrderCb
 from keyboards.recognition import other_ways
@@ -41,8 +42,7 @@ router = Router(name=__name__)
 MAX_PHOTO_BYTES = 20 * 1024 * 1024  # what the cloud Bot API lets bots download; phone photos are far smaller
 _PHOTO_STATES = StateFilter(OrderSearch.barcode, OrderSearch.plate)
 _ALL_STATES = StateFilter(OrderSearch.barcode, OrderSearch.plate, OrderSearch.typed)
-_IMAGE = F.photo | F.document.mime_type.startswith("image/")
-_NOT_COMMAND = ~F.text.startswith("/")
+_IMAGE = Match(F.photo | F.document.mime_type.startswith("image/"))
 
 Lookup = Callable[[str], Awaitable[list[Order]]]
 
@@ -151,7 +151,7 @@ async def _download(message: Message, bot: Bot) -> bytes | None:
 # --- typed text and everything else in these states ---------------------------------------------------
 
 
-@router.message(_ALL_STATES, F.text, _NOT_COMMAND)
+@router.message(_ALL_STATES, PLAIN_TEXT)
 async def text_received(
     message: Message,
     state: FSMContext,
@@ -181,12 +181,12 @@ async def text_received(
         await _offer(message, state, bot, user, found, text, work, settings)
 
 
-@router.message(_PHOTO_STATES, _NOT_COMMAND)
+@router.message(_PHOTO_STATES, NOT_COMMAND)
 async def photo_expected(message: Message) -> None:
     await message.answer(texts.RECOGNITION_SEND_PHOTO)
 
 
-@router.message(OrderSearch.typed, _NOT_COMMAND)
+@router.message(StateFilter(OrderSearch.typed), NOT_COMMAND)
 async def text_expected(message: Message) -> None:
     await message.answer(texts.RECOGNITION_TEXT_ONLY)
 

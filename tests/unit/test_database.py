@@ -96,3 +96,30 @@ async def test_fsm_state_survives_reopening(tmp_path: Path) -> None:
     assert await storage.get_state(key) == "Admin:name"
     assert await storage.get_data(key) == {"target": 42, "текст": "да"}
     await db.close()
+
+
+async def test_a_unit_of_work_commits_together_or_not_at_all(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+
+        def two_users(conn: sqlite3.Connection) -> int:
+            for telegram_id in (1, 2):
+                conn.execute(
+                    "INSERT INTO users (telegram_id, phone, level, activity, created_at, updated_at)"
+                    " VALUES (?, ?, 3, 1, 0, 0)",
+                    (telegram_id, f"+37529000000{telegram_id}"),
+                )
+            return 2
+
+        def half_then_fail(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM users WHERE telegram_id = 1")
+            raise RuntimeError("disk full")
+
+        assert await db.run(two_users) == 2
+        with pytest.raises(RuntimeError):
+            await db.run(half_then_fail)
+        assert await db.fetchval("SELECT COUNT(*) FROM users") == 2  # the delete was rolled back
+        await db.write("DELETE FROM users WHERE telegram_id = 2")  # and the connection still works
+        assert await db.fetchval("SELECT COUNT(*) FROM users") == 1
+    finally:
+        await db.close()

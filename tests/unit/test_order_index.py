@@ -91,7 +91,7 @@ def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def _count_writes(monkeypatch: pytest.MonkeyPatch, db: Database) -> list[str]:
     writes: list[str] = []
-    for name in ("write", "write_many", "transaction"):
+    for name in ("write", "write_many", "run"):
         real: Callable[..., Any] = getattr(db, name)
 
         def wrapper(*args: Any, _real: Callable[..., Any] = real, _name: str = name, **kwargs: Any) -> Any:
