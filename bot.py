@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import contextlib
 import logging
 import signal
@@ -42,6 +43,9 @@ async def run(settings: Settings) -> None:
         await set_default_commands(bot)
         log.info("Bot @%s started; orders folder: %s", me.username, settings.branch_photo.resolve())
         jobs = [asyncio.create_task(job) for job in services.background_jobs()]
+        # What exists now lives as long as the process (aiogram's hundreds of models among it):
+        # take it out of the garbage collector's full passes, which would walk it again and again.
+        gc.freeze()
         try:
             await polling.run()
         finally:

@@ -26,14 +26,15 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import SendDocument, SendMediaGroup, SendMessage, SendPhoto, SendVideo
 from aiogram.types import (
     InlineKeyboardMarkup,
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
-    Message,
     ReplyParameters,
 )
+from pydantic import BaseModel, ConfigDict
 
 from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, Status
 
@@ -47,6 +48,44 @@ Reporter = Callable[[Batch], Delivery | None]
 BlockedHook = Callable[[int], Awaitable[None]]
 
 _MEDIA_TYPES = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument}
+
+
+# --- sends that read back only the message id -------------------------------------------------
+# aiogram parses every answer into a full Message: the chat, the sender, the entities, each a
+# model with its own hooks. The outbox keeps only the id, so its calls declare a smaller answer.
+
+
+class Receipt(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    message_id: int
+
+
+class SendMessageReceipt(SendMessage):
+    __returning__ = Receipt
+
+
+class SendPhotoReceipt(SendPhoto):
+    __returning__ = Receipt
+
+
+class SendVideoReceipt(SendVideo):
+    __returning__ = Receipt
+
+
+class SendDocumentReceipt(SendDocument):
+    __returning__ = Receipt
+
+
+class SendMediaGroupReceipt(SendMediaGroup):
+    __returning__ = list[Receipt]
+
+
+_SENDS = {
+    Method.MESSAGE: SendMessageReceipt,
+    Method.PHOTO: SendPhotoReceipt,
+    Method.VIDEO: SendVideoReceipt,
+    Method.DOCUMENT: SendDocumentReceipt,
+}
 
 
 class Outbox:
@@ -237,7 +276,7 @@ class Outbox:
         if delivery is not None:
             await self.enqueue([delivery])
 
-    async def _call(self, item: OutboxItem) -> list[Message]:
+    async def _call(self, item: OutboxItem) -> list[Receipt]:
         args = json.loads(json.dumps(item.payload))  # a retry must find the payload untouched
         markup = args.pop("reply_markup", None)
         reply_to = args.pop("reply_to", None)
@@ -248,19 +287,11 @@ class Outbox:
             common["reply_parameters"] = ReplyParameters(
                 message_id=reply_to, allow_sending_without_reply=True
             )
-        match item.method:
-            case Method.MESSAGE:
-                return [await self._bot.send_message(**common, **args)]
-            case Method.PHOTO:
-                return [await self._bot.send_photo(**common, **args)]
-            case Method.VIDEO:
-                return [await self._bot.send_video(**common, **args)]
-            case Method.DOCUMENT:
-                return [await self._bot.send_document(**common, **args)]
-            case Method.MEDIA_GROUP:
-                common.pop("reply_markup", None)
-                media = [_MEDIA_TYPES[part.pop("type")](**part) for part in args.pop("media")]
-                return list(await self._bot.send_media_group(**common, media=media, **args))
+        if item.method is Method.MEDIA_GROUP:
+            common.pop("reply_markup", None)
+            media = [_MEDIA_TYPES[part.pop("type")](**part) for part in args.pop("media")]
+            return list(await self._bot(SendMediaGroupReceipt(**common, media=media, **args)))
+        return [await self._bot(_SENDS[item.method](**common, **args))]
 
     async def wait_idle(self, timeout: float = 30.0) -> None:
         """For tests and shutdown: wait until nothing is being sent."""

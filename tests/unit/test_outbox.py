@@ -3,10 +3,11 @@
 import asyncio
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
-from aiogram.methods import SendMessage
+from aiogram.methods import SendMessage, TelegramMethod
 
 from database.connection import Database
 from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxRepo, Status
@@ -20,11 +21,12 @@ class FakeBot:
         self.failures = failures or {}
         self._next_id = 1
 
-    async def send_message(self, chat_id: int, text: str, **_: object) -> SimpleNamespace:
-        queue = self.failures.get(chat_id)
+    async def __call__(self, method: TelegramMethod[Any]) -> SimpleNamespace:
+        assert isinstance(method, SendMessage), method
+        queue = self.failures.get(method.chat_id)
         if queue:
             raise queue.pop(0)
-        self.sent.append((chat_id, text))
+        self.sent.append((method.chat_id, method.text))
         self._next_id += 1
         return SimpleNamespace(message_id=self._next_id)
 
