@@ -15,6 +15,7 @@ its own execute() and executemany() use (the version is pinned in requirements.t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
+CHECKPOINT_SECONDS = 5.0
 
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
@@ -68,10 +70,29 @@ class Database:
         await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self._conn.execute("PRAGMA journal_mode = WAL")
         await self._conn.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoints run beside the queries (checkpoint_periodically), not inside a commit.
+        await self._conn.execute("PRAGMA wal_autocheckpoint = 0")
         await self._conn.execute("PRAGMA foreign_keys = ON")
 
     async def close(self) -> None:
         await self._conn.close()
+
+    # --- WAL checkpoints ------------------------------------------------------------------
+
+    async def checkpoint(self) -> tuple[int, int]:
+        """Copy committed pages from the WAL into the database file, on a connection and a
+        thread of its own; returns (frames in the WAL, frames copied)."""
+        return await asyncio.to_thread(_checkpoint, self.path)
+
+    async def checkpoint_periodically(self, every: float = CHECKPOINT_SECONDS) -> None:
+        """SQLite would checkpoint inside whichever commit fills the WAL, and every query queued
+        behind that commit would wait for its fsync; done here, nobody waits for it."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.checkpoint()
+            except sqlite3.Error as exc:  # busy or locked: the next round catches up
+                log.warning("WAL checkpoint skipped: %s", exc)
 
     # --- migrations -----------------------------------------------------------------------
 
@@ -145,6 +166,13 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection
         raise
     conn.execute("COMMIT")
     return result
+
+
+def _checkpoint(path: Path) -> tuple[int, int]:
+    # PASSIVE: copies what it can without waiting for (or blocking) the bot's own connection.
+    with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as conn:
+        _busy, in_wal, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(in_wal), int(copied)
 
 
 def available_migrations() -> list[Path]:

@@ -64,6 +64,7 @@ class Services:
         """Long-running loops started with the bot and cancelled at shutdown."""
         return [
             self.outbox.run(),
+            self.db.checkpoint_periodically(),
             self.order_index.run_periodically(self.settings.order_rescan_seconds),
             self.protocol.archive_pending(),
             # .part files of downloads a crash interrupted; newer ones belong to this run's replays

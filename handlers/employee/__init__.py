@@ -14,8 +14,10 @@ def build_router() -> Router:
     role = RoleFilter(Level.ADMIN, Level.EMPLOYEE, Level.CARE)
     router.message.filter(role)
     router.callback_query.filter(role)
+    # chat first: a plain text outside any dialog is what staff send most, and its filters exclude
+    # everything the others take (commands, texts in a dialog state, files)
+    router.include_router(chat.router)
     router.include_router(orders.router)
     router.include_router(recognition.router)  # before media: photos in its states are searches
     router.include_router(media.router)
-    router.include_router(chat.router)
     return router

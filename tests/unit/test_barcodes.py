@@ -45,8 +45,13 @@ def test_cli_format(photos: list[tuple[Path, str]], tmp_path: Path) -> None:
     path, expected = photos[0]
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"junk")
-    proc = subprocess.run([sys.executable, "-m", "services.barcodes", str(path), str(junk)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "services.barcodes", str(path), str(junk)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert len(lines) == 2

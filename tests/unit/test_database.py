@@ -123,3 +123,19 @@ async def test_a_unit_of_work_commits_together_or_not_at_all(tmp_path: Path) -> 
         assert await db.fetchval("SELECT COUNT(*) FROM users") == 1
     finally:
         await db.close()
+
+
+async def test_checkpoints_copy_the_wal_outside_the_bots_commits(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        assert (await db.fetchone("PRAGMA wal_autocheckpoint"))[0] == 0  # no commit pays for one
+        rows = [(index, f"+3752900{index:05d}") for index in range(2000)]
+        await db.write_many(
+            "INSERT INTO users (telegram_id, phone, created_at, updated_at) VALUES (?, ?, 0, 0)", rows
+        )
+        in_wal, copied = await db.checkpoint()
+        assert in_wal > 0 and copied == in_wal
+        with sqlite3.connect(tmp_path / "bot.db") as other:  # what another reader sees
+            assert other.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 2000
+    finally:
+        await db.close()

@@ -34,7 +34,7 @@ from services.media_store import (
         ("LPT1", "_LPT1"),
         ("COM1 .txt", "_COM1.txt"),
         ("Отчёт №1 (итог).pdf", "Отчёт №1 (итог).pdf"),
-        ("a:b*c?d\"e<f>g|h.doc", "a_b_c_d_e_f_g_h.doc"),
+        ('a:b*c?d"e<f>g|h.doc', "a_b_c_d_e_f_g_h.doc"),
         ("tab\there\x00.txt", "tab_here_.txt"),
         ("bidi\u202etxt.exe", "bidi_txt.exe"),
         ("report. . .", "report"),

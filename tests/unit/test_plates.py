@@ -32,8 +32,9 @@ def test_ranking_needs_one_good_read() -> None:
 
 
 def test_reads_synthetic_cars(plates: list[tuple[Path, str]]) -> None:
-    right = sum(bool(found) and found[0] == expected for path, expected in plates
-                for found in [read_plates(path)])
+    right = sum(
+        bool(found) and found[0] == expected for path, expected in plates for found in [read_plates(path)]
+    )
     assert right >= len(plates) - 1
 
 
@@ -47,8 +48,13 @@ def test_no_plate_no_result(tmp_path: Path) -> None:
 def test_cli_format(plates: list[tuple[Path, str]], tmp_path: Path) -> None:
     path, expected = plates[0]
     missing = tmp_path / "missing.jpg"
-    proc = subprocess.run([sys.executable, "-m", "services.plates", str(path), str(missing)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "services.plates", str(path), str(missing)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert len(lines) == 2
