@@ -1,15 +1,13 @@
 """One SQLite connection per process, shared by all tasks, with numbered migrations.
 
-aiosqlite runs every statement on one worker thread, so statements never race. What can race
-is a *transaction*: two tasks interleaving statements on one connection would commit or roll
-back each other's work. Every write therefore goes through `write()` (one statement) or `run()`
-(a unit of work), which take one asyncio lock; plain reads need no lock.
-
-Each await on aiosqlite is a round trip to its thread, and a round trip costs more CPU than a
-small indexed statement itself. So a unit of work of several statements is a plain function run
-on that thread in a single round trip (`run()`, `read()`), not a sequence of awaited statements.
-aiosqlite has no public call for "run this function on your thread": both use `_execute`, the one
-its own execute() and executemany() use (the version is pinned in requirements.txt).
+aiosqlite runs everything on one worker thread, one call after another. A transaction awaited
+statement by statement could be interleaved with another task's statements, committing or
+rolling back their work too; so a unit of work of several statements is a plain function that
+runs on that thread in one call (`run()`, `read()`): nothing can come between its statements,
+and no lock is needed. It is also one round trip instead of several, and a round trip costs
+more CPU than a small indexed statement itself. aiosqlite has no public call for "run this
+function on your thread": both use `_execute`, the one its own execute() and executemany() use
+(the version is pinned in requirements.txt).
 """
 
 from __future__ import annotations
@@ -41,7 +39,6 @@ class DatabaseError(Exception):
 class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
-        self._write_lock = asyncio.Lock()
         self.path = path
 
     @classmethod
@@ -112,10 +109,9 @@ class Database:
         for number, script in enumerate(scripts[current:latest], start=current + 1):
             log.info("Applying database migration %04d (%s)", number, script.name)
             sql = script.read_text(encoding="utf-8")
-            async with self._write_lock:
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
-                )
+            await self._conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
         return max(current, latest)
 
     # --- queries --------------------------------------------------------------------------
@@ -134,17 +130,16 @@ class Database:
         return None if row is None else row[0]
 
     async def write(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
-        """Run one statement atomically; the cursor gives lastrowid and rowcount."""
-        async with self._write_lock:
-            return await self._conn.execute(sql, params)
+        """Run one statement (atomic on its own); the cursor gives lastrowid and rowcount."""
+        return await self._conn.execute(sql, params)
 
     async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
         rows = list(rows)
         await self.run(lambda conn: conn.executemany(sql, rows))
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
-        """Run several reads on the database thread in one round trip (no lock: nothing else
-        runs on that thread meanwhile, so they see the same data)."""
+        """Run several reads on the database thread in one round trip; nothing else runs there
+        meanwhile, so they see the same data."""
         return await self._conn._execute(query, self._conn._conn)
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -153,8 +148,7 @@ class Database:
         `work` is plain synchronous sqlite3 code: it must not touch the event loop. What it
         returns is returned; if it raises, everything it wrote is rolled back.
         """
-        async with self._write_lock:
-            return await self._conn._execute(_in_transaction, self._conn._conn, work)
+        return await self._conn._execute(_in_transaction, self._conn._conn, work)
 
 
 def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:

@@ -63,6 +63,13 @@ class OutboxItem:
 
 
 @dataclass(frozen=True, slots=True)
+class SentMark:
+    item_id: int
+    message_ids: list[int]
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     chat_id: int
     method: Method
@@ -131,6 +138,15 @@ class OutboxRepo:
             "UPDATE outbox SET status = ?, sent_at = ?, message_ids = ?, last_error = ?,"
             " attempts = attempts + 1 WHERE id = ?",
             (str(status), time.time(), json.dumps(message_ids), error, item_id),
+        )
+
+    async def finish_sent(self, marks: Sequence[SentMark]) -> None:
+        """Mark many deliveries sent in one transaction."""
+        rows = [(mark.at, json.dumps(mark.message_ids), mark.item_id) for mark in marks]
+        await self._db.write_many(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, message_ids = ?, last_error = NULL,"
+            " attempts = attempts + 1 WHERE id = ?",
+            rows,
         )
 
     async def postpone(self, item_id: int, delay: float, error: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections import deque
@@ -36,7 +35,7 @@ from aiogram.types import (
 )
 from pydantic import BaseModel, ConfigDict
 
-from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, Status
+from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, SentMark, Status
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +106,11 @@ class Outbox:
         self._quiet_batches: dict[int, int] = {}
         self._quietly_done: list[int] = []
         self._marking: asyncio.Task[None] | None = None
+        # Deliveries sent with nobody to report to are marked in groups (one write per group);
+        # until marked they stay in _known, so a read of stored rows never sends them again.
+        self._sent_marks: list[SentMark] = []
+        self._unmarked: set[int] = set()
+        self._writing_marks: asyncio.Task[None] | None = None
 
     def add_reporter(self, kind: str, reporter: Reporter) -> None:
         self._reporters[kind] = reporter
@@ -183,21 +187,23 @@ class Outbox:
                 item = queue[0]
                 delivered = await self._send_one(item)
                 queue.popleft()
-                self._forget(item)
+                self._forget(item.id)
                 if not delivered:  # postponed: the rest wait behind it, in order, in the database
                     self._held.add(chat_id)
                     while queue:
-                        self._forget(queue.popleft())
+                        self._forget(queue.popleft().id)
         finally:
             for item in queue:
-                self._forget(item)
+                self._forget(item.id)
             del self._queues[chat_id]
             del self._senders[chat_id]
 
-    def _forget(self, item: OutboxItem) -> None:
-        self._known.discard(item.id)
+    def _forget(self, item_id: int) -> None:
+        if item_id in self._unmarked:
+            return  # forgotten once its "sent" mark is written
+        self._known.discard(item_id)
         if self._finished_during_read is not None:
-            self._finished_during_read.add(item.id)
+            self._finished_during_read.add(item_id)
 
     async def _send_one(self, item: OutboxItem) -> bool:
         """Send one item; False when it was postponed."""
@@ -239,10 +245,14 @@ class Outbox:
         return False
 
     async def _finish(self, item: OutboxItem, status: Status, ids: list[int], error: str | None) -> None:
-        await self._repo.finish(item.id, status, ids, error)
+        left = self._quiet_batches.get(item.batch_id) if item.batch_id is not None else None
+        if status is Status.SENT and (item.batch_id is None or left is not None):
+            self._mark_sent_later(SentMark(item.id, ids, time.time()))
+        else:
+            await self._write_sent_marks()  # a report reads the batch's rows: they must be current
+            await self._repo.finish(item.id, status, ids, error)
         if item.batch_id is None:
             return
-        left = self._quiet_batches.get(item.batch_id)
         if left is None or status is not Status.SENT:
             self._quiet_batches.pop(item.batch_id, None)  # a problem: the reporter must hear of it
             await self._report(item.batch_id)
@@ -254,8 +264,29 @@ class Outbox:
             if self._marking is None or self._marking.done():
                 self._marking = asyncio.create_task(self._mark_quiet_batches(), name="outbox-marks")
 
+    def _mark_sent_later(self, mark: SentMark) -> None:
+        self._sent_marks.append(mark)
+        self._unmarked.add(mark.item_id)
+        if self._writing_marks is None or self._writing_marks.done():
+            self._writing_marks = asyncio.create_task(self._write_sent_marks(), name="outbox-sent")
+
+    async def _write_sent_marks(self) -> None:
+        """Group commit: marks made while one write runs go together in the next one."""
+        while self._sent_marks:
+            marks, self._sent_marks = self._sent_marks, []
+            try:
+                await self._repo.finish_sent(marks)
+            except Exception:  # still pending in SQLite: sent again after a restart, not lost
+                log.exception("Could not mark %d sent deliveries", len(marks))
+            for mark in marks:
+                self._unmarked.discard(mark.item_id)
+                self._forget(mark.item_id)
+
     async def flush(self) -> None:
-        """At shutdown: write the last group of "reported" marks."""
+        """At shutdown: write the last groups of "sent" and "reported" marks."""
+        await self._write_sent_marks()
+        if self._writing_marks is not None:
+            await self._writing_marks
         if self._marking is not None:
             await self._marking
 
@@ -277,7 +308,7 @@ class Outbox:
             await self.enqueue([delivery])
 
     async def _call(self, item: OutboxItem) -> list[Receipt]:
-        args = json.loads(json.dumps(item.payload))  # a retry must find the payload untouched
+        args = dict(item.payload)  # copied: a retry must find the payload untouched
         markup = args.pop("reply_markup", None)
         reply_to = args.pop("reply_to", None)
         common: dict[str, Any] = {"chat_id": item.chat_id}
@@ -289,10 +320,14 @@ class Outbox:
             )
         if item.method is Method.MEDIA_GROUP:
             common.pop("reply_markup", None)
-            media = [_MEDIA_TYPES[part.pop("type")](**part) for part in args.pop("media")]
+            media = [_MEDIA_TYPES[part["type"]](**_without(part, "type")) for part in args.pop("media")]
             return list(await self._bot(SendMediaGroupReceipt(**common, media=media, **args)))
         return [await self._bot(_SENDS[item.method](**common, **args))]
 
     async def wait_idle(self, timeout: float = 30.0) -> None:
         """For tests and shutdown: wait until nothing is being sent."""
         await asyncio.wait_for(self._idle.wait(), timeout)
+
+
+def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in mapping.items() if name != key}
