@@ -142,3 +142,37 @@ async def test_quiet_batch_reports_only_problems(db: Database) -> None:
     worker.cancel()
     assert len(reported) == 1  # only the batch that had a problem reached its reporter
     assert await db.fetchval("SELECT COUNT(*) FROM outbox_batches WHERE status = 'open'") == 0
+
+
+async def test_sent_marks_go_in_groups_and_a_report_sees_them(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = TelegramForbiddenError(method=SendMessage(chat_id=7, text="a"), message="bot was blocked")
+    repo, bot = OutboxRepo(db), FakeBot({7: [blocked]})
+    writes: list[int] = []
+    real_finish_sent = repo.finish_sent
+
+    async def counted(marks: list) -> None:
+        writes.append(len(marks))
+        await real_finish_sent(marks)
+
+    monkeypatch.setattr(repo, "finish_sent", counted)
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    reports: list[Batch] = []
+    box.add_reporter("relay", lambda batch: reports.append(batch) or None)
+    worker = asyncio.create_task(box.run())
+    await asyncio.sleep(0.05)
+    await asyncio.gather(*(box.enqueue([_text(100 + i, f"m{i}")]) for i in range(100)))
+    # one client blocked the bot: the report must see the other delivery of its batch as sent
+    spec = BatchSpec("relay", report_to=1, only_problems=True)
+    await box.enqueue([_text(8, "fine"), _text(7, "blocked")], spec)
+    await _drain(box, repo)
+    await box.flush()
+    worker.cancel()
+    assert sum(writes) == 101 and len(writes) < 50
+    assert (
+        await db.fetchval("SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND message_ids != '[]'") == 101
+    )
+    [report] = reports
+    assert sorted((o.chat_id, o.status) for o in report.outcomes) == [(7, Status.BLOCKED), (8, Status.SENT)]
+    assert len(bot.sent) == 101  # nothing was sent twice while its mark waited for its group
