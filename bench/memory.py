@@ -1,6 +1,6 @@
 """Resident memory of `python bot.py`: idle, after relaying 1,000 photos, after 2,000 (no growth).
 
-    python bench/memory.py [--pairs 20] [--photos 1000]
+python bench/memory.py [--pairs 20] [--photos 1000]
 """
 
 from __future__ import annotations

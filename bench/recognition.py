@@ -74,11 +74,13 @@ def main() -> int:
                 print(f"  false plate {path.name}: {found}")
         n_plate_imgs = max(1, len(plates) + len(negatives))
         if times:
-            print(f"plates:   right first {right}/{len(plates)} = {100 * right / max(1, len(plates)):.1f}%  "
-                  f"false plates {wrong + false_neg}/{n_plate_imgs} = "
-                  f"{100 * (wrong + false_neg) / n_plate_imgs:.1f}% "
-                  f"(wrong first {wrong}, on negatives {false_neg})  "
-                  f"s/image median {statistics.median(times):.3f} p90 {_p90(times):.3f}")
+            print(
+                f"plates:   right first {right}/{len(plates)} = {100 * right / max(1, len(plates)):.1f}%  "
+                f"false plates {wrong + false_neg}/{n_plate_imgs} = "
+                f"{100 * (wrong + false_neg) / n_plate_imgs:.1f}% "
+                f"(wrong first {wrong}, on negatives {false_neg})  "
+                f"s/image median {statistics.median(times):.3f} p90 {_p90(times):.3f}"
+            )
 
         hits = 0
         times = []
@@ -89,8 +91,10 @@ def main() -> int:
             if args.verbose and expected not in found:
                 print(f"  barcode miss {path.name}: expected {expected}, got {found}")
         if codes:
-            print(f"barcodes: found {hits}/{len(codes)} = {100 * hits / len(codes):.1f}%  "
-                  f"s/image median {statistics.median(times):.3f} p90 {_p90(times):.3f}")
+            print(
+                f"barcodes: found {hits}/{len(codes)} = {100 * hits / len(codes):.1f}%  "
+                f"s/image median {statistics.median(times):.3f} p90 {_p90(times):.3f}"
+            )
     return 0
 
 
