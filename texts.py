@@ -182,16 +182,14 @@ def switch_order_button(number: str) -> str:
 def outside_order_header(name: str | None, phone: str, number: str | None) -> str:
     order = f"заказ-наряд <b>{esc(number)}</b> закрыт" if number else "без заказ-наряда"
     return (
-        f"💬 <b>Сообщение клиента вне открытых заказ-нарядов</b> ({order})\n"
-        f"Клиент: {user_name(name, phone)}"
+        f"💬 <b>Сообщение клиента вне открытых заказ-нарядов</b> ({order})\nКлиент: {user_name(name, phone)}"
     )
 
 
 REPLY_TO_CLIENT_BUTTON = "✍️ Ответить клиенту"
 SWITCH_ORDER_GONE = "Этот заказ-наряд уже закрыт или не найден."
 CLIENT_NOBODY = (
-    "Сейчас нет сотрудника, который ведёт с вами переписку. "
-    "Вы можете отправить сообщение в службу заботы."
+    "Сейчас нет сотрудника, который ведёт с вами переписку. Вы можете отправить сообщение в службу заботы."
 )
 TO_CARE_BUTTON = "💬 Отправить в службу заботы"
 CLIENT_FILE_NOBODY = "Чтобы написать в службу заботы, отправьте текст сообщения."
@@ -282,9 +280,7 @@ ADMIN_ASK_NAME = (
     "Отправьте новое имя пользователя (до 64 символов). Его будут видеть клиенты.\nОтменить — /cancel."
 )
 ADMIN_BAD_NAME = "Имя должно быть текстом от 1 до 64 символов. Отправьте имя ещё раз."
-ADMIN_LAST_ADMIN = (
-    "Нельзя: вы единственный активный администратор. Сначала назначьте другого администратора."
-)
+ADMIN_LAST_ADMIN = "Нельзя: вы единственный активный администратор. Сначала назначьте другого администратора."
 ADMIN_PRESS_BUTTON = "Выберите вариант кнопкой ниже или нажмите /cancel."
 
 
@@ -433,8 +429,7 @@ def pin_text(number: str, type_label: str | None) -> str:
 
 def type_chosen(number: str, type_label: str, hidden: bool) -> str:
     text = (
-        f"✅ {_order_line(number)}, тип действия «{esc(type_label)}».\n"
-        "Отправляйте фото, видео и документы."
+        f"✅ {_order_line(number)}, тип действия «{esc(type_label)}».\nОтправляйте фото, видео и документы."
     )
     if hidden:
         text += "\n🔒 Этот тип — для сервисных нужд: файлы сохраняются на сервере и клиенту не отправляются."
@@ -491,9 +486,7 @@ def media_report(
     lines = []
     if saved:
         counted = _files(saved) if saved == total else f"{saved} из {total}"
-        lines.append(
-            f"💾 Сохранено: {counted} — {_order_line(order)}, «{esc(stage)}» (папка {esc(folder)})."
-        )
+        lines.append(f"💾 Сохранено: {counted} — {_order_line(order)}, «{esc(stage)}» (папка {esc(folder)}).")
     else:
         lines.append("❌ Ничего не сохранено.")
     if too_big:

@@ -140,8 +140,15 @@ async def test_wrong_token_and_unknown_method(emu: TelegramEmulator, bot: Bot) -
 @pytest.mark.parametrize(
     "text",
     [
-        "<foo>x</foo>", "a < b", "<b>x", "<b><i>x</b></i>", "x</b>", "a & b", "&nbsp;",
-        '<span class="x">s</span>', "<br/>",
+        "<foo>x</foo>",
+        "a < b",
+        "<b>x",
+        "<b><i>x</b></i>",
+        "x</b>",
+        "a & b",
+        "&nbsp;",
+        '<span class="x">s</span>',
+        "<br/>",
     ],
 )
 async def test_html_errors(emu: TelegramEmulator, bot: Bot, text: str) -> None:
@@ -155,7 +162,7 @@ async def test_html_errors(emu: TelegramEmulator, bot: Bot, text: str) -> None:
 async def test_html_valid_tags(emu: TelegramEmulator, bot: Bot) -> None:
     user = await started_user(emu, bot)
     html = (
-        '<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s><strike>k</strike><del>d</del>'
+        "<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s><strike>k</strike><del>d</del>"
         '<span class="tg-spoiler">p</span><tg-spoiler>q</tg-spoiler><a href="https://x.y/?a=1&amp;b=2">l</a>'
         '<code>c</code><pre><code class="language-python">x = 1</code></pre><blockquote>q</blockquote>'
         '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji> &lt;&gt;&amp;&quot;&#33;&#x1F600;'
@@ -163,8 +170,18 @@ async def test_html_valid_tags(emu: TelegramEmulator, bot: Bot) -> None:
     msg = await bot.send_message(user.id, html)
     assert msg.text.endswith(' <>&"!😀')
     types = [e.type for e in msg.entities]
-    assert {"bold", "italic", "underline", "strikethrough", "spoiler", "text_link", "code", "pre",
-            "blockquote", "custom_emoji"} <= set(types)
+    assert {
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "text_link",
+        "code",
+        "pre",
+        "blockquote",
+        "custom_emoji",
+    } <= set(types)
     pre = next(e for e in msg.entities if e.type == "pre")
     assert pre.language == "python"
     link = next(e for e in msg.entities if e.type == "text_link")
@@ -206,8 +223,9 @@ async def test_keyboard_validation(emu: TelegramEmulator, bot: Bot) -> None:
         await bot.send_message(user.id, "no", reply_markup=kb("ж" * 33))  # 66 bytes
     with pytest.raises(TelegramBadRequest):
         await bot.send_message(user.id, "no", reply_markup=kb("ok", text=""))
-    reply = ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text="Телефон", request_contact=True)]],
-                                resize_keyboard=True)
+    reply = ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text="Телефон", request_contact=True)]], resize_keyboard=True
+    )
     await bot.send_message(user.id, "share", reply_markup=reply)
     assert user.messages[-1].reply_buttons() == [("Телефон", True)]
     assert user.reply_keyboard is not None
@@ -320,8 +338,13 @@ async def test_concurrent_get_updates_conflict(emu: TelegramEmulator, bot: Bot) 
 async def test_allowed_updates(emu: TelegramEmulator, bot: Bot) -> None:
     user = emu.add_user()
     await user.send_text("hello")
-    await bot.send_message(user.id, "q", reply_markup=InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="A", callback_data="a")]]))
+    await bot.send_message(
+        user.id,
+        "q",
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="A", callback_data="a")]]
+        ),
+    )
     await user.press("a")
     updates = await bot.get_updates(timeout=0, allowed_updates=["callback_query"])
     assert len(updates) == 1 and updates[0].callback_query.data == "a"
@@ -362,8 +385,10 @@ async def test_user_updates_validate(emu: TelegramEmulator, bot: Bot) -> None:
 
 async def test_user_album(emu: TelegramEmulator, bot: Bot) -> None:
     user = emu.add_user()
-    parts = await user.send_album([("photo", jpeg("red")), ("video", b"vid-bytes", "clip.mp4"),
-                                   ("photo", jpeg("blue"))], caption="альбом")
+    parts = await user.send_album(
+        [("photo", jpeg("red")), ("video", b"vid-bytes", "clip.mp4"), ("photo", jpeg("blue"))],
+        caption="альбом",
+    )
     assert len(parts) == 3
     updates = await bot.get_updates(timeout=0)
     msgs = [u.message for u in updates]
@@ -390,20 +415,30 @@ async def test_media_group_send(emu: TelegramEmulator, bot: Bot) -> None:
     assert [m.kind for m in parts] == ["photo", "video", "photo"]
     assert all(m.media_group_id == sent[0].media_group_id for m in parts)
     # re-send by file_id works, unknown file_id fails
-    again = await bot.send_media_group(user.id, [InputMediaPhoto(media=sent[0].photo[-1].file_id),
-                                                 InputMediaPhoto(media=sent[2].photo[-1].file_id)])
+    again = await bot.send_media_group(
+        user.id,
+        [InputMediaPhoto(media=sent[0].photo[-1].file_id), InputMediaPhoto(media=sent[2].photo[-1].file_id)],
+    )
     assert again[0].photo[-1].file_id == sent[0].photo[-1].file_id
     with pytest.raises(TelegramBadRequest, match="wrong file identifier/HTTP URL specified"):
         await bot.send_photo(user.id, "AgACAgNOPE")
     with pytest.raises(TelegramBadRequest):
         await bot.send_media_group(user.id, [InputMediaPhoto(media=sent[0].photo[-1].file_id)])
     with pytest.raises(TelegramBadRequest):
-        await bot.send_media_group(user.id, [
-            InputMediaPhoto(media=sent[0].photo[-1].file_id),
-            InputMediaDocument(media=BufferedInputFile(b"doc", "d.txt")),
-        ])
-    docs = await bot.send_media_group(user.id, [InputMediaDocument(media=BufferedInputFile(b"d1", "1.txt")),
-                                                InputMediaDocument(media=BufferedInputFile(b"d2", "2.txt"))])
+        await bot.send_media_group(
+            user.id,
+            [
+                InputMediaPhoto(media=sent[0].photo[-1].file_id),
+                InputMediaDocument(media=BufferedInputFile(b"doc", "d.txt")),
+            ],
+        )
+    docs = await bot.send_media_group(
+        user.id,
+        [
+            InputMediaDocument(media=BufferedInputFile(b"d1", "1.txt")),
+            InputMediaDocument(media=BufferedInputFile(b"d2", "2.txt")),
+        ],
+    )
     assert docs[0].document.file_name == "1.txt"
     with pytest.raises(TelegramBadRequest, match="IMAGE_PROCESS_FAILED"):
         await bot.send_photo(user.id, BufferedInputFile(b"not an image", "x.jpg"))
@@ -472,10 +507,14 @@ async def test_upload_size_limit(emu: TelegramEmulator, bot: Bot) -> None:
 
 async def test_callbacks_edits_deletes(emu: TelegramEmulator, bot: Bot) -> None:
     user = await started_user(emu, bot)
-    kb = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="Да, подтвердить", callback_data="y"),
-        InlineKeyboardButton(text="Нет", callback_data="n"),
-    ]])
+    kb = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="Да, подтвердить", callback_data="y"),
+                InlineKeyboardButton(text="Нет", callback_data="n"),
+            ]
+        ]
+    )
     sent = await bot.send_message(user.id, "Подтвердить?", reply_markup=kb)
     qid = await user.press_button("подтвердить")
     update = (await bot.get_updates(timeout=0))[-1]
@@ -493,8 +532,9 @@ async def test_callbacks_edits_deletes(emu: TelegramEmulator, bot: Bot) -> None:
         await bot.answer_callback_query(q2, text="x" * 201)
 
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
-        await bot.edit_message_text("Подтвердить?", chat_id=user.id, message_id=sent.message_id,
-                                    reply_markup=kb)
+        await bot.edit_message_text(
+            "Подтвердить?", chat_id=user.id, message_id=sent.message_id, reply_markup=kb
+        )
     edited = await bot.edit_message_text("<i>Подтверждено</i>", chat_id=user.id, message_id=sent.message_id)
     assert edited.text == "Подтверждено" and edited.reply_markup is None  # no markup -> keyboard removed
     bm = user.message(sent.message_id)
@@ -520,8 +560,9 @@ async def test_commands_pins_chat_and_actions(emu: TelegramEmulator, bot: Bot) -
     user = await started_user(emu, bot)
     await bot.set_my_commands([BotCommand(command="start", description="Начать")])
     assert user.commands == [{"command": "start", "description": "Начать"}]
-    await bot.set_my_commands([BotCommand(command="admin", description="Админка")],
-                              scope=BotCommandScopeChat(chat_id=user.id))
+    await bot.set_my_commands(
+        [BotCommand(command="admin", description="Админка")], scope=BotCommandScopeChat(chat_id=user.id)
+    )
     assert [c["command"] for c in user.commands] == ["admin"]
     assert [c.command for c in await bot.get_my_commands()] == ["start"]
     await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=user.id))

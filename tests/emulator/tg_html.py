@@ -185,8 +185,10 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
                 f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(text, tag_pos)}'
             )
         if name == "tg-emoji" and not attrs.get("emoji-id", "").isdigit():
-            raise HtmlParseError(f"Custom emoji entity must contain a valid emoji-id at byte offset "
-                                 f"{_byte_offset(text, tag_pos)}")
+            raise HtmlParseError(
+                f"Custom emoji entity must contain a valid emoji-id at byte offset "
+                f"{_byte_offset(text, tag_pos)}"
+            )
         stack.append(_Open(name, attrs, pos16))
     if stack:
         raise HtmlParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
@@ -210,8 +212,12 @@ def _close(top: _Open, stack: list[_Open], pos16: int, entities: list[dict]) -> 
         if not href:
             return
         if href.startswith("tg://user?id="):
-            entity = {"type": "text_mention", "offset": top.start, "length": length,
-                      "user": {"id": int(href.split("=", 1)[1] or 0), "is_bot": False, "first_name": "?"}}
+            entity = {
+                "type": "text_mention",
+                "offset": top.start,
+                "length": length,
+                "user": {"id": int(href.split("=", 1)[1] or 0), "is_bot": False, "first_name": "?"},
+            }
         else:
             entity["url"] = href
     elif etype == "pre" and top.language:

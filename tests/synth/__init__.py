@@ -1,8 +1,8 @@
 """Deterministic synthetic images for the recognition services (plates, barcodes, negatives).
 
-    generate_plate_set(out_dir, n, seed)     -> [(path, expected normalized plate)]
-    generate_barcode_set(out_dir, n, seed)   -> [(path, expected code)]
-    generate_negative_set(out_dir, n, seed)  -> [path]   car scenes without plates
+generate_plate_set(out_dir, n, seed)     -> [(path, expected normalized plate)]
+generate_barcode_set(out_dir, n, seed)   -> [(path, expected code)]
+generate_negative_set(out_dir, n, seed)  -> [path]   car scenes without plates
 """
 
 from __future__ import annotations

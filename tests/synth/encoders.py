@@ -61,10 +61,30 @@ def code128_modules(data: str) -> list[int]:
     return widths
 
 
-_EAN_L = ("0001101", "0011001", "0010011", "0111101", "0100011", "0110001", "0101111", "0111011",
-          "0110111", "0001011")
-_EAN_PARITY = ("LLLLLL", "LLGLGG", "LLGGLG", "LLGGGL", "LGLLGG", "LGGLLG", "LGGGLG", "LGLGLL", "LGLGGL",
-               "LGGLGL")
+_EAN_L = (
+    "0001101",
+    "0011001",
+    "0010011",
+    "0111101",
+    "0100011",
+    "0110001",
+    "0101111",
+    "0111011",
+    "0110111",
+    "0001011",
+)
+_EAN_PARITY = (
+    "LLLLLL",
+    "LLGLGG",
+    "LLGGLG",
+    "LLGGGL",
+    "LGLLGG",
+    "LGGLLG",
+    "LGGGLG",
+    "LGLGLL",
+    "LGLGGL",
+    "LGGLGL",
+)
 
 
 def ean13_check_digit(first12: str) -> str:

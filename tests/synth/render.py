@@ -55,8 +55,12 @@ def render_plate(rng: np.random.Generator, text: str, px_per_mm: float = 2.0) ->
     img = Image.new("RGB", (w, h), (shade, shade, max(0, shade - int(rng.integers(0, 15)))))
     d = ImageDraw.Draw(img)
     m = px_per_mm
-    d.rounded_rectangle((1.5 * m, 1.5 * m, w - 1.5 * m, h - 1.5 * m), radius=int(5 * m), outline=(15, 15, 15),
-                        width=max(2, int(2.5 * m)))
+    d.rounded_rectangle(
+        (1.5 * m, 1.5 * m, w - 1.5 * m, h - 1.5 * m),
+        radius=int(5 * m),
+        outline=(15, 15, 15),
+        width=max(2, int(2.5 * m)),
+    )
     # flag (red over green) and BY
     fx0, fy0 = 8 * m, 14 * m
     d.rectangle((fx0, fy0, fx0 + 34 * m, fy0 + 15 * m), fill=(200, 30, 40))
@@ -92,18 +96,32 @@ def _wear(rng: np.random.Generator, img: Image.Image, m: float) -> Image.Image:
     if rng.random() < 0.5:  # dirt: soft brownish blotches and specks
         dirt = np.zeros((h, w), np.float32)
         for _ in range(int(rng.integers(2, 7))):
-            cv2.ellipse(dirt, (int(rng.integers(0, w)), int(rng.integers(h // 3, h))),
-                        (int(rng.uniform(10, 60) * m), int(rng.uniform(4, 20) * m)), rng.uniform(0, 180),
-                        0, 360, float(rng.uniform(0.15, 0.45)), -1)
+            cv2.ellipse(
+                dirt,
+                (int(rng.integers(0, w)), int(rng.integers(h // 3, h))),
+                (int(rng.uniform(10, 60) * m), int(rng.uniform(4, 20) * m)),
+                rng.uniform(0, 180),
+                0,
+                360,
+                float(rng.uniform(0.15, 0.45)),
+                -1,
+            )
         dirt = cv2.GaussianBlur(dirt, (0, 0), 4 * m)
         specks = (rng.random((h, w)) < 0.004).astype(np.float32) * rng.uniform(0.3, 0.7)
         dirt = np.clip(dirt + cv2.GaussianBlur(specks, (0, 0), 0.6 * m) * 4, 0, 0.6)[..., None]
         arr = arr * (1 - dirt) + np.float32([95, 80, 60]) * dirt
     if rng.random() < 0.3:  # glare: a washed-out bright spot
         glare = np.zeros((h, w), np.float32)
-        cv2.ellipse(glare, (int(rng.integers(0, w)), int(rng.integers(0, h))),
-                    (int(rng.uniform(40, 120) * m), int(rng.uniform(15, 40) * m)), rng.uniform(-30, 30),
-                    0, 360, float(rng.uniform(0.4, 0.75)), -1)
+        cv2.ellipse(
+            glare,
+            (int(rng.integers(0, w)), int(rng.integers(0, h))),
+            (int(rng.uniform(40, 120) * m), int(rng.uniform(15, 40) * m)),
+            rng.uniform(-30, 30),
+            0,
+            360,
+            float(rng.uniform(0.4, 0.75)),
+            -1,
+        )
         glare = cv2.GaussianBlur(glare, (0, 0), 12 * m)[..., None]
         arr = arr * (1 - glare) + 255 * glare
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
@@ -115,13 +133,18 @@ def _wear(rng: np.random.Generator, img: Image.Image, m: float) -> Image.Image:
 def _gradient(h: int, w: int, rng: np.random.Generator, lo: float, hi: float) -> np.ndarray:
     ang = rng.uniform(0, 2 * np.pi)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    t = (xx * np.cos(ang) + yy * np.sin(ang))
+    t = xx * np.cos(ang) + yy * np.sin(ang)
     t = (t - t.min()) / max(1e-6, float(t.max() - t.min()))
     return (lo + (hi - lo) * t)[..., None]
 
 
-def degrade(img: np.ndarray, rng: np.random.Generator, blur_max: float = 1.6, noise_max: float = 9.0,
-            light: tuple[float, float] = (0.55, 1.15)) -> np.ndarray:
+def degrade(
+    img: np.ndarray,
+    rng: np.random.Generator,
+    blur_max: float = 1.6,
+    noise_max: float = 9.0,
+    light: tuple[float, float] = (0.55, 1.15),
+) -> np.ndarray:
     """Lighting gradient, optional motion/gaussian blur, sensor noise (BGR uint8 in, out)."""
     h, w = img.shape[:2]
     shade = _gradient(h, w, rng, rng.uniform(light[0], 1.0), rng.uniform(0.9, light[1]))
@@ -158,16 +181,37 @@ def _clutter(canvas: np.ndarray, rng: np.random.Generator, n: int, with_text: bo
             x1, y1 = x + int(rng.integers(10, w // 3)), y + int(rng.integers(10, h // 3))
             cv2.rectangle(canvas, (x, y), (x1, y1), colour, -1)
         elif kind == 1:
-            cv2.line(canvas, (x, y), (int(rng.integers(0, w)), int(rng.integers(0, h))), colour,
-                     int(rng.integers(1, 8)))
+            cv2.line(
+                canvas,
+                (x, y),
+                (int(rng.integers(0, w)), int(rng.integers(0, h))),
+                colour,
+                int(rng.integers(1, 8)),
+            )
         elif kind == 2:
             cv2.circle(canvas, (x, y), int(rng.integers(5, max(6, w // 10))), colour, -1)
         elif with_text:
-            words = ["SERVICE", "AUTO", "24/7", "+375 29 611-22-33", "ШИНОМОНТАЖ", "OPEN", "EXIT", "PARKING",
-                     "TOYOTA", "LADA", "1234", "STOP", "МОЙКА", "ЗАПЧАСТИ", "No 17"]
+            words = [
+                "SERVICE",
+                "AUTO",
+                "24/7",
+                "+375 29 611-22-33",
+                "ШИНОМОНТАЖ",
+                "OPEN",
+                "EXIT",
+                "PARKING",
+                "TOYOTA",
+                "LADA",
+                "1234",
+                "STOP",
+                "МОЙКА",
+                "ЗАПЧАСТИ",
+                "No 17",
+            ]
             pil = Image.fromarray(canvas)
-            ImageDraw.Draw(pil).text((x, y), str(rng.choice(words)), font=font(int(rng.integers(12, 60))),
-                                     fill=colour)
+            ImageDraw.Draw(pil).text(
+                (x, y), str(rng.choice(words)), font=font(int(rng.integers(12, 60))), fill=colour
+            )
             canvas[:] = np.asarray(pil)
 
 
@@ -196,8 +240,16 @@ def car_scene(rng: np.random.Generator, plate: Image.Image | None) -> np.ndarray
     # lights
     light = tuple(int(c) for c in rng.integers(170, 256, 3))
     for sx in (-1, 1):
-        cv2.ellipse(bg, (cx + sx * int(cw * 0.36), y0 + int(ch * 0.38)), (int(cw * 0.09), int(ch * 0.06)),
-                    0, 0, 360, light, -1)
+        cv2.ellipse(
+            bg,
+            (cx + sx * int(cw * 0.36), y0 + int(ch * 0.38)),
+            (int(cw * 0.09), int(ch * 0.06)),
+            0,
+            0,
+            360,
+            light,
+            -1,
+        )
     # grille: dark slats
     gx0, gx1 = cx - int(cw * 0.22), cx + int(cw * 0.22)
     gy0, gy1 = y0 + int(ch * 0.3), y0 + int(ch * 0.5)
@@ -209,8 +261,13 @@ def car_scene(rng: np.random.Generator, plate: Image.Image | None) -> np.ndarray
     cv2.rectangle(bg, (x0, y0 + int(ch * 0.6)), (x0 + cw, y0 + int(ch * 0.85)), bumper, -1)
     if rng.random() < 0.5:  # brand badge text on the grille
         pil = Image.fromarray(bg)
-        ImageDraw.Draw(pil).text((cx, (gy0 + gy1) // 2), str(rng.choice(["VW", "KIA", "BMW", "GEELY"])),
-                                 font=font(max(10, ch // 14)), fill=(200, 200, 200), anchor="mm")
+        ImageDraw.Draw(pil).text(
+            (cx, (gy0 + gy1) // 2),
+            str(rng.choice(["VW", "KIA", "BMW", "GEELY"])),
+            font=font(max(10, ch // 14)),
+            fill=(200, 200, 200),
+            anchor="mm",
+        )
         bg = np.asarray(pil).copy()
     if plate is not None:
         pw = int(cw * rng.uniform(0.22, 0.42))
@@ -271,8 +328,22 @@ def order_sheet(rng: np.random.Generator, code: str, module: int = 0) -> Image.I
     y = 180
     for _ in range(int(rng.integers(6, 16))):
         n = int(rng.integers(2, 9))
-        words = ["Клиент", "Автомобиль", "VIN", "Работы", "замена", "масла", "фильтр", "итого", "BYN",
-                 str(int(rng.integers(1, 9999))), "диагностика", "колодки", "Дата", "12.03.2025"]
+        words = [
+            "Клиент",
+            "Автомобиль",
+            "VIN",
+            "Работы",
+            "замена",
+            "масла",
+            "фильтр",
+            "итого",
+            "BYN",
+            str(int(rng.integers(1, 9999))),
+            "диагностика",
+            "колодки",
+            "Дата",
+            "12.03.2025",
+        ]
         d.text((100, y), " ".join(str(rng.choice(words)) for _ in range(n)), font=body, fill=0)
         y += 44
     widths = bits_to_widths(ean13_bits(code)) if len(code) == 13 else code128_modules(code)
@@ -282,8 +353,13 @@ def order_sheet(rng: np.random.Generator, code: str, module: int = 0) -> Image.I
     bx = int(rng.integers(60, max(61, 1240 - bc.width - 60)))
     by = int(rng.integers(y + 20, 1480))
     sheet.paste(bc, (bx, by))
-    d.text((bx + bc.width // 2, by + bc.height + 18), code, font=font(22, "DejaVuSansMono.ttf"), fill=0,
-           anchor="mm")
+    d.text(
+        (bx + bc.width // 2, by + bc.height + 18),
+        code,
+        font=font(22, "DejaVuSansMono.ttf"),
+        fill=0,
+        anchor="mm",
+    )
     for _ in range(int(rng.integers(0, 6))):
         sy = int(rng.integers(by + bc.height + 50, 1710))
         d.text((100, sy), "Подпись ________  М.П.", font=body, fill=0)
@@ -302,8 +378,9 @@ def sheet_scale(long_side: int, portrait: bool) -> float:
     return min(w / 1240, h / 1754)
 
 
-def photograph_sheet(rng: np.random.Generator, sheet: Image.Image, long_side: int = 0,
-                     portrait: bool = True) -> np.ndarray:
+def photograph_sheet(
+    rng: np.random.Generator, sheet: Image.Image, long_side: int = 0, portrait: bool = True
+) -> np.ndarray:
     """The sheet lying on a desk, photographed at an angle: perspective, shadow, blur, noise."""
     if not long_side:
         long_side, portrait = photo_format(rng)
@@ -337,9 +414,16 @@ def photograph_sheet(rng: np.random.Generator, sheet: Image.Image, long_side: in
         # drawn and blurred at 1/8 scale (a blur this wide at full size takes seconds), then upscaled
         k = 8
         shadow = np.zeros(((h + k - 1) // k, (w + k - 1) // k), np.float32)
-        cv2.ellipse(shadow, (int(rng.integers(0, w)) // k, int(rng.integers(0, h)) // k),
-                    (int(w * rng.uniform(0.2, 0.5)) // k, int(h * rng.uniform(0.1, 0.3)) // k),
-                    rng.uniform(0, 180), 0, 360, 1.0, -1)
+        cv2.ellipse(
+            shadow,
+            (int(rng.integers(0, w)) // k, int(rng.integers(0, h)) // k),
+            (int(w * rng.uniform(0.2, 0.5)) // k, int(h * rng.uniform(0.1, 0.3)) // k),
+            rng.uniform(0, 180),
+            0,
+            360,
+            1.0,
+            -1,
+        )
         shadow = cv2.GaussianBlur(shadow, (0, 0), w * 0.04 / k)
         shadow = cv2.resize(shadow, (w, h), interpolation=cv2.INTER_LINEAR)
         out = (out.astype(np.float32) * (1 - rng.uniform(0.2, 0.5) * shadow[..., None])).astype(np.uint8)
