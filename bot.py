@@ -42,7 +42,13 @@ async def run(settings: Settings) -> None:
         _stop_on_signals(polling)
         me = await _connect_to_telegram(bot)
         await set_default_commands(bot)
-        log.info("Bot @%s started; orders folder: %s", me.username, settings.branch_photo.resolve())
+        loop = type(asyncio.get_running_loop()).__module__.split(".")[0]  # uvloop, or asyncio (Windows)
+        log.info(
+            "Bot @%s started; orders folder: %s; event loop: %s",
+            me.username,
+            settings.branch_photo.resolve(),
+            loop,
+        )
         jobs = [asyncio.create_task(job) for job in services.background_jobs()]
         # What exists now lives as long as the process (aiogram's hundreds of models among it):
         # take it out of the garbage collector's full passes, which would walk it again and again.
