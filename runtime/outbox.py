@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 60
 MAX_RETRY_DELAY = 300.0
 IDLE_RECHECK_SECONDS = 30.0
+MARK_RETRY_SECONDS = 1.0
 
 Reporter = Callable[[Batch], Delivery | None]
 BlockedHook = Callable[[int], Awaitable[None]]
@@ -111,6 +112,7 @@ class Outbox:
         self._sent_marks: list[SentMark] = []
         self._unmarked: set[int] = set()
         self._writing_marks: asyncio.Task[None] | None = None
+        self._closing = False
 
     def add_reporter(self, kind: str, reporter: Reporter) -> None:
         self._reporters[kind] = reporter
@@ -271,22 +273,33 @@ class Outbox:
             self._writing_marks = asyncio.create_task(self._write_sent_marks(), name="outbox-sent")
 
     async def _write_sent_marks(self) -> None:
-        """Group commit: marks made while one write runs go together in the next one."""
+        """Group commit: marks made while one write runs go together in the next one.
+
+        A failed write is retried: until marked, a row stays in _known, so it is not sent again.
+        Only at shutdown does it give up; the rows then stay pending and go out once more after
+        the restart (at least once, never lost).
+        """
         while self._sent_marks:
             marks, self._sent_marks = self._sent_marks, []
             try:
                 await self._repo.finish_sent(marks)
-            except Exception:  # still pending in SQLite: sent again after a restart, not lost
+            except Exception:
                 log.exception("Could not mark %d sent deliveries", len(marks))
+                self._sent_marks = marks + self._sent_marks
+                if self._closing:
+                    return
+                await asyncio.sleep(MARK_RETRY_SECONDS)
+                continue
             for mark in marks:
                 self._unmarked.discard(mark.item_id)
                 self._forget(mark.item_id)
 
     async def flush(self) -> None:
         """At shutdown: write the last groups of "sent" and "reported" marks."""
-        await self._write_sent_marks()
+        self._closing = True
         if self._writing_marks is not None:
             await self._writing_marks
+        await self._write_sent_marks()
         if self._marking is not None:
             await self._marking
 

@@ -1,6 +1,7 @@
 """The outbox worker against a fake bot: order, retries, blocked users, batch reports, restart."""
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -176,3 +177,30 @@ async def test_sent_marks_go_in_groups_and_a_report_sees_them(
     [report] = reports
     assert sorted((o.chat_id, o.status) for o in report.outcomes) == [(7, Status.BLOCKED), (8, Status.SENT)]
     assert len(bot.sent) == 101  # nothing was sent twice while its mark waited for its group
+
+
+async def test_a_failed_sent_mark_is_retried_and_nothing_goes_twice(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox_module, "MARK_RETRY_SECONDS", 0.05)
+    repo, bot = OutboxRepo(db), FakeBot()
+    real_finish_sent = repo.finish_sent
+    failures = [sqlite3.OperationalError("database is locked")] * 2
+
+    async def flaky(marks: list) -> None:
+        if failures:
+            raise failures.pop()
+        await real_finish_sent(marks)
+
+    monkeypatch.setattr(repo, "finish_sent", flaky)
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await asyncio.sleep(0.05)
+    await box.enqueue([_text(1, "a"), _text(2, "b")])
+    for _ in range(3):  # stored rows are read again meanwhile: the unmarked ones are not re-sent
+        await asyncio.sleep(0.03)
+        box._wake.set()
+    await _drain(box, repo)
+    worker.cancel()
+    assert sorted(bot.sent) == [(1, "a"), (2, "b")]
+    assert not failures
