@@ -134,7 +134,10 @@ class Database:
         return await self._conn.execute(sql, params)
 
     async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
+        """One statement over many rows, in one transaction; no rows, no round trip."""
         rows = list(rows)
+        if not rows:
+            return
         await self.run(lambda conn: conn.executemany(sql, rows))
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:

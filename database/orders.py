@@ -131,10 +131,6 @@ class OrderRepo:
         row = await self._db.fetchone(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?", (order_id,))
         return None if row is None else _order(row)
 
-    async def current_for_staff(self, telegram_id: int) -> Order | None:
-        """The order a staff member is working in (work_context)."""
-        return await self._db.read(lambda conn: current_for_staff(conn, telegram_id))
-
     async def get_by_number(self, number: str) -> Order | None:
         row = await self._db.fetchone(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE number = ?", (number,))
         return None if row is None else _order(row)

@@ -77,10 +77,7 @@ class ProtocolRepo:
         return StoredEntry(int(cursor.lastrowid or 0), now, entry)
 
     async def mark_archived(self, entry_ids: Sequence[int]) -> None:
-        if entry_ids:
-            await self._db.write_many(
-                "UPDATE protocol SET archived = 1 WHERE id = ?", [(i,) for i in entry_ids]
-            )
+        await self._db.write_many("UPDATE protocol SET archived = 1 WHERE id = ?", [(i,) for i in entry_ids])
 
     async def unarchived(self) -> list[StoredEntry]:
         rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM protocol WHERE archived = 0 ORDER BY id")
