@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -88,8 +89,10 @@ class Protocol:
             written = [
                 stored.id for stored, (target, _) in zip(group, lines, strict=True) if target not in failures
             ]
-            if written:
+            try:
                 await self._repo.mark_archived(written)
+            except sqlite3.Error as exc:  # the lines are in the files; the next start appends them again
+                log.error("Could not mark %d protocol entries archived: %s", len(written), exc)
 
     async def flush(self) -> None:
         """At shutdown: write what is queued."""
