@@ -7,7 +7,7 @@
 
 ``bot_factory(**kwargs)`` starts another BotProcess (kwargs go to BotProcess; by default all processes of
 a test share one work dir, so a second process sees the same database and Photo folder - restarts).
-``orders_dir`` is a writable copy of the order-folder fixtures (E2E_ORDERS_FIXTURE overrides the source).
+``orders_dir`` is a writable copy of the order-folder fixtures (ORDER_FIXTURES overrides the source).
 The bot is ready once it polls (E2E_START_TIMEOUT, default 60 s).
 On a failed test the tail of every bot's output and log is printed (shown under "Captured stdout teardown").
 """
@@ -25,13 +25,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.conftest import ORDERS_FIXTURE as SHARED_ORDERS_FIXTURE
+from tests.conftest import ORDERS_FIXTURE
 from tests.conftest import phase_failed
 from tests.e2e.harness import BotProcess
 from tests.emulator import TelegramEmulator
 
 TOKEN = "123456:TEST-TOKEN-abcdef"
-ORDERS_FIXTURE = SHARED_ORDERS_FIXTURE
 ADMIN_PHONE = "+375290000001"
 # bot.py imports aiogram, cv2, numpy...: on a loaded 2-CPU box that alone can take 10+ s
 START_TIMEOUT = float(os.environ.get("E2E_START_TIMEOUT", "60"))
