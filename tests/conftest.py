@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 # The dealer's sample order folders, kept in the repository (tests/fixtures/README.md says what each shows).
-ORDERS_FIXTURE = Path(os.environ.get("ORDER_FIXTURES", Path(__file__).resolve().parent / "fixtures" / "orders"))
+ORDERS_FIXTURE = Path(
+    os.environ.get("ORDER_FIXTURES", Path(__file__).resolve().parent / "fixtures" / "orders")
+)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

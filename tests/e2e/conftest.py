@@ -25,8 +25,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.conftest import ORDERS_FIXTURE
-from tests.conftest import phase_failed
+from tests.conftest import ORDERS_FIXTURE, phase_failed
 from tests.e2e.harness import BotProcess
 from tests.emulator import TelegramEmulator
 
