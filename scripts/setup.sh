@@ -22,10 +22,15 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-if [ "${1:-}" = "--dev" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-else
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+# Exact versions with hashes (requirements.lock, made by scripts/lock.sh from requirements.txt):
+# every server gets the same files PyPI served when the lock was made, nothing newer by surprise.
+LOCK=requirements.lock
+[ "${1:-}" = "--dev" ] && LOCK=requirements-dev.lock
+sources="$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)"
+if ! grep -qx "# source-sha256: $sources" "$LOCK"; then
+  echo "Ошибка: $LOCK не соответствует requirements.txt / requirements-dev.txt." >&2
+  echo "Обновите его командой: bash scripts/lock.sh (и закоммитьте .lock-файлы)." >&2
+  exit 1
 fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$LOCK"
 echo "Готово: окружение .venv установлено."
