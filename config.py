@@ -1,7 +1,9 @@
 """Настройки бота. Этот файл дилер правит обычным текстовым редактором.
 
-Каждую настройку можно переопределить переменной окружения с тем же именем
-(TYPE_ORDER и ADMIN_PHONES: JSON, например TYPE_ORDER='{"Прием": "Inspection"}').
+Каждую настройку можно переопределить переменной окружения с тем же именем или строкой
+в файле .env рядом с bot.py. Списки пишутся через запятую: ADMIN_PHONES=+375291110001,+375291110002
+(или JSON: ["+375291110001"]); TYPE_ORDER — JSON, например TYPE_ORDER={"Прием": "Inspection"}.
+Относительные пути (Photo, bot.db, logs, backups) считаются от папки бота, а не от папки запуска.
 Токен бота (BOT_TOKEN) здесь НЕ хранится: он берётся из окружения или из файла .env.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +73,13 @@ ORDER_RESCAN_SECONDS = 60.0
 # Выключать только для замера её стоимости (bench/relay.py).
 DURABLE_INBOX = True
 
+# Резервные копии базы: папка и сколько последних копий хранить (копия делается раз в сутки).
+BACKUP_DIR = "backups"
+BACKUP_KEEP = 14
+
+# Предупредить администраторов, когда на диске с фото или базой останется меньше стольких мегабайт.
+MIN_FREE_DISK_MB = 1024
+
 # --- Дальше дилеру править не нужно -----------------------------------------
 
 _SETTING_NAMES = (
@@ -90,7 +100,25 @@ _SETTING_NAMES = (
     "SEND_RATE_PER_CHAT",
     "ORDER_RESCAN_SECONDS",
     "DURABLE_INBOX",
+    "BACKUP_DIR",
+    "BACKUP_KEEP",
+    "MIN_FREE_DISK_MB",
 )
+# The folder of bot.py and this file: relative paths and .env are found here, not in the folder the
+# bot happens to be started from (Task Scheduler and services start elsewhere).
+_BASE_DIR = Path(__file__).resolve().parent
+
+
+def bot_folder() -> Path:
+    """The folder of bot.py, where .env and the default files live."""
+    return _BASE_DIR
+
+
+# How a dealer writes a value, shown when they wrote it otherwise.
+_EXAMPLES = {
+    "ADMIN_PHONES": "ADMIN_PHONES=+375291110001,+375291110002",
+    "TYPE_ORDER": 'TYPE_ORDER={"Прием автомобилей": "Inspection", "Прочее": "Other"}',
+}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -118,36 +146,51 @@ class Settings:
     send_rate_per_chat: float
     order_rescan_seconds: float
     durable_inbox: bool
+    backup_dir: Path
+    backup_keep: int
+    min_free_disk_mb: float
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
 
 
-def load_settings(env: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Build Settings from this module's values, `.env` and the environment; raise ConfigError."""
+def load_settings(
+    env: dict[str, str] | None = None, env_file: Path | None = None, base_dir: Path | None = None
+) -> Settings:
+    """Build Settings from this module's values, `.env` and the environment; raise ConfigError.
+
+    Relative paths resolve against `base_dir` (the bot's folder), whatever the working directory."""
+    base = _BASE_DIR if base_dir is None else base_dir
     environ = dict(os.environ if env is None else env)
-    file_values = _read_env_file(env_file if env_file is not None else Path(".env"))
+    file_values = _read_env_file(env_file if env_file is not None else base / ".env")
     merged = {**file_values, **environ}
     raw = {name: _raw_value(name, merged) for name in _SETTING_NAMES}
+
+    def path(name: str) -> Path:
+        return base / Path(_text(name, raw[name])).expanduser()
+
     return Settings(
         bot_token=_token(merged.get("BOT_TOKEN", "")),
-        branch_photo=Path(_text("BRANCH_PHOTO", raw["BRANCH_PHOTO"])),
+        branch_photo=path("BRANCH_PHOTO"),
         type_order=_type_order(raw["TYPE_ORDER"]),
         hidden_type_folder=_folder_name("HIDDEN_TYPE_FOLDER", raw["HIDDEN_TYPE_FOLDER"]),
         client_files_folder=_folder_name("CLIENT_FILES_FOLDER", raw["CLIENT_FILES_FOLDER"]),
         closed_order=_text("CLOSED_ORDER", raw["CLOSED_ORDER"]),
         organization_name=_text("ORGANIZATION_NAME", raw["ORGANIZATION_NAME"]),
         branch_tesseract=str(raw["BRANCH_TESSERACT"] or "").strip(),
-        database_path=Path(_text("DATABASE_PATH", raw["DATABASE_PATH"])),
+        database_path=path("DATABASE_PATH"),
         admin_phones=_admin_phones(raw["ADMIN_PHONES"]),
         telegram_api_url=_api_url(raw["TELEGRAM_API_URL"]),
         telegram_api_local=_flag("TELEGRAM_API_LOCAL", raw["TELEGRAM_API_LOCAL"]),
-        log_dir=Path(_text("LOG_DIR", raw["LOG_DIR"])),
+        log_dir=path("LOG_DIR"),
         log_level=_log_level(raw["LOG_LEVEL"]),
         send_rate_global=_non_negative("SEND_RATE_GLOBAL", raw["SEND_RATE_GLOBAL"]),
         send_rate_per_chat=_non_negative("SEND_RATE_PER_CHAT", raw["SEND_RATE_PER_CHAT"]),
         order_rescan_seconds=_positive("ORDER_RESCAN_SECONDS", raw["ORDER_RESCAN_SECONDS"]),
         durable_inbox=_flag("DURABLE_INBOX", raw["DURABLE_INBOX"]),
+        backup_dir=path("BACKUP_DIR"),
+        backup_keep=int(_positive("BACKUP_KEEP", raw["BACKUP_KEEP"])),
+        min_free_disk_mb=_non_negative("MIN_FREE_DISK_MB", raw["MIN_FREE_DISK_MB"]),
     )
 
 
@@ -169,12 +212,18 @@ def _raw_value(name: str, environ: dict[str, str]) -> Any:
     if name not in environ:
         return default
     value = environ[name]
-    if isinstance(default, (dict, list)):
+    if isinstance(default, dict) or (isinstance(default, list) and value.lstrip().startswith("[")):
         try:
             return json.loads(value)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{name}: переменная окружения должна быть JSON ({exc.msg})") from exc
+            raise ConfigError(f"{name}: не читается как JSON ({exc.msg}).{_example(name)}") from exc
+    if isinstance(default, list):  # written the way people write lists: a, b; c
+        return [part.strip() for part in re.split(r"[,;\n]", value) if part.strip()]
     return value
+
+
+def _example(name: str) -> str:
+    return f" Пример: {_EXAMPLES[name]}" if name in _EXAMPLES else ""
 
 
 def _token(value: str) -> str:
@@ -202,7 +251,9 @@ def _folder_name(name: str, value: Any) -> str:
 
 def _type_order(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not value:
-        raise ConfigError("TYPE_ORDER: должен быть непустой словарь «подпись: подпапка»")
+        raise ConfigError(
+            f"TYPE_ORDER: должен быть непустой словарь «подпись: подпапка».{_example('TYPE_ORDER')}"
+        )
     result: dict[str, str] = {}
     for label, folder in value.items():
         if not isinstance(label, str) or not label.strip():
@@ -214,19 +265,30 @@ def _type_order(value: Any) -> dict[str, str]:
 
 
 def _admin_phones(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[,;\n]", value) if part.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"ADMIN_PHONES: должен быть список телефонов.{_example('ADMIN_PHONES')}")
+    phones: list[str] = []
+    for raw in value:
+        found = _phones_in(str(raw))
+        if found is None:
+            raise ConfigError(f"ADMIN_PHONES: «{raw}» не похож на номер телефона.{_example('ADMIN_PHONES')}")
+        phones.extend(p for p in found if p not in phones)
+    return tuple(phones)
+
+
+def _phones_in(text: str) -> list[str] | None:
+    """One phone however spaced ("+375 (29) 111-00-01"), or several separated by spaces."""
     from services.phones import normalize_phone  # the one phone rule; no aiogram inside
 
-    if isinstance(value, str):
-        value = [part for part in value.replace(";", ",").split(",") if part.strip()]
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError("ADMIN_PHONES: должен быть список телефонов")
-    phones = []
-    for raw in value:
-        phone = normalize_phone(str(raw))
-        if phone is None:
-            raise ConfigError(f"ADMIN_PHONES: «{raw}» не похож на номер телефона")
-        phones.append(phone)
-    return tuple(phones)
+    phone = normalize_phone(text)
+    if phone is not None:
+        return [phone]
+    several = [normalize_phone(part) for part in text.split()]
+    if len(several) > 1 and all(several):
+        return [p for p in several if p]
+    return None
 
 
 def _api_url(value: Any) -> str:

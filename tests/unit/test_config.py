@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from config import ConfigError, load_settings
+from config import ConfigError, bot_folder, load_settings
+
+BASE_DIR = bot_folder()
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token-abcdef"
@@ -16,7 +18,10 @@ def settings(tmp_path: Path, **env: str):
 
 def test_defaults_follow_the_spec(tmp_path: Path) -> None:
     s = settings(tmp_path)
-    assert s.branch_photo == Path("Photo")
+    assert s.branch_photo == BASE_DIR / "Photo"
+    assert s.database_path == BASE_DIR / "bot.db"
+    assert s.log_dir == BASE_DIR / "logs"
+    assert s.backup_dir == BASE_DIR / "backups"
     assert s.type_order["Для сервисных нужд"] == "Service"
     assert s.type_order["Прием автомобилей"] == "Inspection"
     assert s.hidden_type_folder == "Service"
@@ -58,6 +63,10 @@ def test_token_comes_from_dotenv_file(tmp_path: Path) -> None:
         ({"TYPE_ORDER": '{"A": "../up"}'}, "TYPE_ORDER"),
         ({"TYPE_ORDER": "{}"}, "TYPE_ORDER"),
         ({"ADMIN_PHONES": '["12"]'}, "ADMIN_PHONES"),
+        ({"ADMIN_PHONES": "+375291110001, call me"}, "ADMIN_PHONES"),
+        ({"ADMIN_PHONES": "[broken"}, "ADMIN_PHONES"),
+        ({"BACKUP_KEEP": "0"}, "BACKUP_KEEP"),
+        ({"MIN_FREE_DISK_MB": "-1"}, "MIN_FREE_DISK_MB"),
         ({"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
         ({"TELEGRAM_API_LOCAL": "maybe"}, "TELEGRAM_API_LOCAL"),
         ({"SEND_RATE_GLOBAL": "fast"}, "SEND_RATE_GLOBAL"),
@@ -86,3 +95,53 @@ def test_every_dealer_setting_can_be_overridden(tmp_path: Path) -> None:
 
     dealer_settings = {name for name in vars(config) if name.isupper() and not name.startswith("_")}
     assert dealer_settings == set(config._SETTING_NAMES)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "+375291110001,+375291110002",
+        "+375291110001, +375291110002",
+        "+375 29 111-00-01; 8 (029) 111-00-02",
+        "+375291110001 +375291110002",
+        '["+375291110001", "375291110002"]',
+        "291110001,\n291110002",
+    ],
+)
+def test_admin_phones_are_read_the_way_dealers_write_them(tmp_path: Path, written: str) -> None:
+    assert settings(tmp_path, ADMIN_PHONES=written).admin_phones == ("+375291110001", "+375291110002")
+
+
+def test_admin_phones_from_dotenv_without_quotes_or_json(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"BOT_TOKEN={TOKEN}\nADMIN_PHONES=+375291110001,+375291110002\n", encoding="utf-8")
+    assert load_settings(env={}, env_file=env_file).admin_phones == ("+375291110001", "+375291110002")
+
+
+@pytest.mark.parametrize(
+    ("env", "example"),
+    [
+        ({"ADMIN_PHONES": "+375291110001, boss"}, "ADMIN_PHONES=+375291110001,+375291110002"),
+        ({"TYPE_ORDER": "Прием=Inspection"}, 'TYPE_ORDER={"Прием автомобилей": "Inspection"'),
+        ({"TYPE_ORDER": "[1]"}, 'TYPE_ORDER={"Прием автомобилей": "Inspection"'),
+    ],
+)
+def test_a_list_or_dict_error_shows_an_example(tmp_path: Path, env: dict[str, str], example: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        settings(tmp_path, **env)
+    assert example in str(error.value)
+    assert str(error.value).startswith(next(iter(env)))
+
+
+def test_relative_paths_resolve_against_the_bot_folder_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = tmp_path / "bot-home"
+    (base).mkdir()
+    (base / ".env").write_text(f"BOT_TOKEN={TOKEN}\nBRANCH_PHOTO=orders\n", encoding="utf-8")
+    s = load_settings(env={"LOG_DIR": "var/logs", "DATABASE_PATH": "/srv/bot.db"}, base_dir=base)
+    assert s.branch_photo == base / "orders"  # .env found in the bot folder, path resolved there
+    assert s.log_dir == base / "var" / "logs"
+    assert s.database_path == Path("/srv/bot.db")  # absolute stays as written
+    assert s.backup_dir == base / "backups"
