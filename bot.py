@@ -1,17 +1,23 @@
-"""Entry point: `python bot.py` starts the bot with long polling."""
+"""Entry point: `python bot.py` starts the bot with long polling.
+
+`--check`, `--backup` and `--demo` (see `python bot.py --help`) live in the ops/ package."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
+import texts
 from config import ConfigError, Settings, load_settings
+from ops.lock import AlreadyRunning, InstanceLock, lock_path
 from runtime.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -29,11 +35,13 @@ async def run(settings: Settings) -> None:
     # aiogram takes seconds to import; settings are checked before paying for it.
     from database.connection import Database
     from database.inbox import InboxRepo
+    from ops.backup import backup_daily
+    from ops.health import build_monitor
     from runtime.app import build_bot, build_dispatcher, build_services
-    from runtime.commands import set_default_commands
+    from runtime.commands import set_bot_profile, set_default_commands, sync_staff_menus
     from runtime.polling import DurablePolling
 
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_path, settings.backup_dir, settings.backup_keep)
     bot = build_bot(settings)
     try:
         services = build_services(settings, db, bot)
@@ -49,7 +57,13 @@ async def run(settings: Settings) -> None:
             settings.branch_photo.resolve(),
             loop,
         )
-        jobs = [asyncio.create_task(job) for job in services.background_jobs()]
+        ops_jobs = [
+            build_monitor(settings, db, services.users, services.outbox).run(),
+            backup_daily(settings),
+            set_bot_profile(bot),
+            sync_staff_menus(bot, services.users),
+        ]
+        jobs = [asyncio.create_task(job) for job in [*services.background_jobs(), *ops_jobs]]
         # What exists now lives as long as the process (aiogram's hundreds of models among it):
         # take it out of the garbage collector's full passes, which would walk it again and again.
         gc.freeze()
@@ -105,13 +119,60 @@ def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
         uvloop.run(main)
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bot.py", description="Бот сервиса: фото заказ-нарядов и переписка."
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="проверить настройки, токен, папки, базу, диск")
+    mode.add_argument("--backup", action="store_true", help="сделать резервную копию базы сейчас")
+    mode.add_argument("--demo", action="store_true", help="попробовать на примерах (временные папка и база)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # The database, logs, protocols and backups hold phones and chats: not for other local users.
+    os.umask(0o077)
     try:
         settings = load_settings()
     except ConfigError as exc:
+        if args.check:
+            from ops.health import check_settings_failed
+
+            return check_settings_failed(exc)
         print(f"Ошибка настройки: {exc}", file=sys.stderr)
         return 2
+    if args.check:
+        from ops.health import run_check
+
+        return run_check(settings)
+    if args.backup:
+        from ops.backup import backup_command
+
+        return backup_command(settings)
+    if args.demo:
+        from ops.demo import banner, demo_settings
+
+        settings = demo_settings(settings)
+        print(banner(settings))
     setup_logging(settings.log_dir, settings.log_level)
+    lock = InstanceLock(lock_path(settings.database_path))
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        log.critical(texts.already_running(exc.path, exc.pid))
+        return 3
+    except OSError as exc:
+        log.critical("База данных недоступна: %s", texts.lock_unavailable(lock.path, exc))
+        return 1
+    try:
+        return _run_until_stopped(settings)
+    finally:
+        lock.release()
+
+
+def _run_until_stopped(settings: Settings) -> int:
     from aiogram.exceptions import TelegramUnauthorizedError
 
     from database.connection import DatabaseError

@@ -149,6 +149,7 @@ class Settings:
     backup_dir: Path
     backup_keep: int
     min_free_disk_mb: float
+    demo: bool  # python bot.py --demo: sample folders, the first contact becomes admin (ops/demo.py)
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -191,6 +192,7 @@ def load_settings(
         backup_dir=path("BACKUP_DIR"),
         backup_keep=int(_positive("BACKUP_KEEP", raw["BACKUP_KEEP"])),
         min_free_disk_mb=_non_negative("MIN_FREE_DISK_MB", raw["MIN_FREE_DISK_MB"]),
+        demo=False,
     )
 
 

@@ -588,3 +588,68 @@ def typed_not_found(text: str) -> str:
         f"По «{esc(text)}» открытых заказ-нарядов нет: ни госномер, ни номер заказ-наряда не совпадают. "
         "Введите иначе или выберите заказ-наряд в календаре."
     )
+
+
+# --- operations: start-up, health, backups, demo, bot profile --------------------------------
+
+# Shown in Telegram on the bot's profile (before /start) and in chat lists / shares.
+BOT_DESCRIPTION = (
+    "Бот сервисного центра дилера.\n\n"
+    "Клиентам: фото и видео вашего автомобиля из заказ-наряда — приёмка, рекомендации, "
+    "повреждения — и переписка с сервисом.\n"
+    "Сотрудникам: съёмка автомобиля и документы прямо в папку заказ-наряда.\n\n"
+    "Нажмите «Старт» и поделитесь номером телефона, указанным в заказ-наряде."
+)
+BOT_SHORT_DESCRIPTION = "Фото вашего автомобиля из сервиса и связь с сервисным центром."
+
+
+def already_running(lock_file: object, pid: str | None) -> str:
+    who = f" (процесс {pid})" if pid else ""
+    return (
+        f"Бот уже запущен{who} с этой же базой данных; вторая копия не запускается, "
+        f"иначе копии мешали бы друг другу получать сообщения. Блокировка: {lock_file}. "
+        "Остановите первую копию, если нужно перезапустить бота."
+    )
+
+
+def lock_unavailable(lock_file: object, error: object) -> str:
+    return f"не удалось создать файл блокировки {lock_file}: {error}"
+
+
+ALERT_PHOTO_FOLDER = "⚠️ Бот не может работать с папкой заказ-нарядов {folder}: {error}. Фото не сохраняются."
+ALERT_PHOTO_FOLDER_OK = "✅ Папка заказ-нарядов {folder} снова доступна."
+ALERT_DISK = "⚠️ На диске с {what} осталось {free} МБ (порог {limit} МБ). Освободите место."
+ALERT_DISK_OK = "✅ Место на диске с {what} снова есть: свободно {free} МБ."
+ALERT_OUTBOX = (
+    "⚠️ Сообщения клиентам задерживаются: в очереди {count}, самое старое ждёт {minutes} мин. "
+    "Проверьте связь сервера с Telegram."
+)
+ALERT_OUTBOX_OK = "✅ Очередь сообщений клиентам снова уходит без задержек."
+DISK_WHAT_PHOTO = "фото"
+DISK_WHAT_DATABASE = "базой"
+
+
+def alert(template: str, **values: object) -> str:
+    return template.format(**{key: esc(value) for key, value in values.items()})
+
+
+# `python bot.py --check`: one line per check, then the verdict.
+CHECK_TITLE = "Проверка бота"
+CHECK_MARKS = {"ok": "[ OK ]", "warn": "[ВНИМ]", "fail": "[ОШИБКА]"}
+CHECK_ALL_OK = "Итог: всё в порядке."
+CHECK_WARNINGS = "Итог: работать можно, но посмотрите предупреждения."
+
+
+def check_failed(count: int) -> str:
+    return f"Итог: ошибок — {count}. Бот с такими ошибками работать не сможет или будет терять работу."
+
+
+def check_line(status: str, title: str, detail: str) -> str:
+    return f"{CHECK_MARKS[status]} {title}: {detail}"
+
+
+DEMO_BANNER = (
+    "Демо-режим: примеры заказ-нарядов скопированы в {photo}, временная база — {database}.\n"
+    "Откройте бота в Telegram, нажмите «Старт» и поделитесь контактом: первый подключившийся "
+    "становится администратором. Ваши настоящие папки и база не затрагиваются. Остановка — Ctrl+C."
+)

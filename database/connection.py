@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from database.backup import BackupError, backup_database
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -42,8 +44,9 @@ class Database:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Connect (WAL, foreign keys, busy timeout) and apply pending migrations."""
+    async def open(cls, path: Path, backup_dir: Path | None = None, backup_keep: int = 14) -> Database:
+        """Connect (WAL, foreign keys, busy timeout) and apply pending migrations; with `backup_dir`,
+        a database that has data and pending migrations is backed up there first."""
         if path.is_dir():
             raise DatabaseError(f"{path} — это папка, а не файл базы данных")
         try:
@@ -55,6 +58,8 @@ class Database:
         db = cls(conn, path)
         try:
             await db._configure()
+            if backup_dir is not None:
+                await db._backup_before_upgrade(backup_dir, backup_keep)
             await db.migrate()
         except BaseException as exc:
             await conn.close()
@@ -92,6 +97,17 @@ class Database:
                 log.warning("WAL checkpoint skipped: %s", exc)
 
     # --- migrations -----------------------------------------------------------------------
+
+    async def _backup_before_upgrade(self, folder: Path, keep: int) -> None:
+        """An upgrade that goes wrong must be undoable: no migration runs without a fresh copy."""
+        current, latest = await self.schema_version(), len(available_migrations())
+        if not 0 < current < latest:  # new database, or nothing to apply
+            return
+        try:
+            copy = await asyncio.to_thread(backup_database, self.path, folder, keep, f"-before-v{latest}")
+        except BackupError as exc:
+            raise DatabaseError(f"обновление базы не начато, потому что {exc}") from exc
+        log.info("Database backed up before migrating %d -> %d: %s", current, latest, copy)
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")

@@ -68,7 +68,8 @@ async def contact(
         log.warning("User %s shared an unreadable phone %r", message.chat.id, message.contact.phone_number)
         await message.answer(texts.BAD_CONTACT_PHONE, reply_markup=common_kb.share_phone())
         return
-    level = level_on_connect(user, phone, settings.admin_phones)
+    first_in_demo = settings.demo and await users.count() == 0
+    level = level_on_connect(user, phone, settings.admin_phones, first_in_demo)
     registered = await users.register(message.from_user.id, phone, message.from_user.full_name, level)
     if registered.level != level:
         await users.set_level(registered.telegram_id, level)

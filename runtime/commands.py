@@ -1,4 +1,6 @@
-"""The command menu each user sees, set per chat so it always matches their role."""
+"""The bot's profile (description, short description) and the command menu each user sees, set per
+chat so it always matches their role. At each start only what differs is set: Telegram limits
+these calls, and a bot restarted by a service manager must not run into that limit."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 import texts
-from database.users import Level
+from database.users import STAFF_LEVELS, Level, UserRepo
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,39 @@ def commands_for(level: Level | None) -> list[BotCommand]:
     ]
 
 
+PROFILE_LANGUAGES = (None, "ru")  # None: everyone whose app language has no text of its own
+
+
 async def set_default_commands(bot: Bot) -> None:
-    await bot.set_my_commands(commands_for(None), scope=BotCommandScopeDefault())
+    if await bot.get_my_commands(scope=BotCommandScopeDefault()) != commands_for(None):
+        await bot.set_my_commands(commands_for(None), scope=BotCommandScopeDefault())
+
+
+async def set_bot_profile(bot: Bot) -> None:
+    """Description and short description in Russian: who the bot is for, before anyone presses Start.
+    Best effort: a profile Telegram refused today is retried at the next start, the bot works anyway."""
+    try:
+        for lang in PROFILE_LANGUAGES:
+            if (await bot.get_my_description(language_code=lang)).description != texts.BOT_DESCRIPTION:
+                await bot.set_my_description(texts.BOT_DESCRIPTION, language_code=lang)
+            short = (await bot.get_my_short_description(language_code=lang)).short_description
+            if short != texts.BOT_SHORT_DESCRIPTION:
+                await bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION, language_code=lang)
+    except TelegramAPIError as exc:
+        log.warning("Could not set the bot's description: %s", exc)
+
+
+async def sync_staff_menus(bot: Bot, users: UserRepo) -> None:
+    """A new release may change a role's commands: bring every active staff menu up to date.
+    Best effort, in the background: clients keep the default menu and need nothing."""
+    for level in STAFF_LEVELS:
+        for user in await users.active_with_level(level):
+            scope = BotCommandScopeChat(chat_id=user.telegram_id)
+            try:
+                if await bot.get_my_commands(scope=scope) != commands_for(level):
+                    await bot.set_my_commands(commands_for(level), scope=scope)
+            except TelegramAPIError as exc:
+                log.warning("Could not check the command menu of chat %s: %s", user.telegram_id, exc)
 
 
 async def set_user_commands(bot: Bot, chat_id: int, level: Level) -> None:
@@ -40,3 +73,11 @@ async def set_user_commands(bot: Bot, chat_id: int, level: Level) -> None:
         await bot.set_my_commands(commands_for(level), scope=BotCommandScopeChat(chat_id=chat_id))
     except TelegramAPIError as exc:
         log.warning("Could not set the command menu of chat %s: %s", chat_id, exc)
+
+
+async def reset_user_commands(bot: Bot, chat_id: int) -> None:
+    """A deactivated user falls back to the default menu (/start, /help): nothing they may not use."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as exc:
+        log.warning("Could not reset the command menu of chat %s: %s", chat_id, exc)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from database.users import Level, User
 
 
-def level_on_connect(existing: User | None, phone: str, admin_phones: tuple[str, ...]) -> Level:
-    """ADMIN_PHONES always make an administrator; otherwise keep the level an admin gave, or client."""
-    if phone in admin_phones:
+def level_on_connect(
+    existing: User | None, phone: str, admin_phones: tuple[str, ...], first_in_demo: bool = False
+) -> Level:
+    """ADMIN_PHONES always make an administrator; otherwise keep the level an admin gave, or client.
+    In the demo the very first person to connect is the administrator (nobody else could make one)."""
+    if phone in admin_phones or (first_in_demo and existing is None):
         return Level.ADMIN
     return existing.level if existing else Level.CLIENT
 

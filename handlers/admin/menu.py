@@ -16,7 +16,7 @@ from database.users import Activity, Level, User
 from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
-from runtime.commands import set_user_commands
+from runtime.commands import reset_user_commands, set_user_commands
 from runtime.outbox import Outbox
 from services.admin import AdminTools, BadName, BadPhone, LastAdmin, OrderNotFound, UserNotFound
 
@@ -245,7 +245,7 @@ async def name_again(message: Message) -> None:
 
 @router.callback_query(StateFilter(ActivityDialog.activity), _action(AdminAction.SET_ACTIVITY))
 async def set_activity(
-    callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
+    callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools, bot: Bot
 ) -> None:
     target_id = await _chosen_id(state, callback_data)
     if target_id is None or callback_data.value not in set(Activity):
@@ -255,6 +255,10 @@ async def set_activity(
     target = await _apply(callback, state, admin_tools.set_activity(target_id, activity))
     if target is None:
         return
+    if target.is_active:
+        await set_user_commands(bot, target.telegram_id, target.level)
+    else:
+        await reset_user_commands(bot, target.telegram_id)
     await _reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
 
 

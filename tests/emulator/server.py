@@ -253,6 +253,8 @@ class TelegramEmulator:
         self._chat_hits: dict[int, list] = {}  # chat -> [deque[(t, units)], units_sum]
         self._commands: dict[tuple[str, int | None, str], list[dict]] = {}
         self._menu_buttons: dict[int | None, dict] = {}
+        # getMyDescription / getMyShortDescription: (kind, language_code) -> text; "" = not set
+        self.descriptions: dict[tuple[str, str], str] = {}
         self._webhook_url = ""
         self._tmpdir: Path | None = None
         self._runner: web.AppRunner | None = None
@@ -1528,6 +1530,38 @@ class TelegramEmulator:
 
     async def _m_getMyCommands(self, p: dict, files: dict) -> Any:
         return list(self._commands.get(self._scope_key(p), []))
+
+    def _description_lang(self, p: dict) -> str:
+        lang = str(p.get("language_code") or "")
+        if lang and not re.match(r"^[a-z]{2}$", lang):
+            raise bad("invalid language code specified")
+        return lang
+
+    def _set_description(self, p: dict, kind: str, limit: int) -> bool:
+        text = p.get(kind)
+        if text is not None and not isinstance(text, str):
+            raise bad(f"can't parse {kind}")
+        if text and len(text) > limit:  # Telegram: 0-512 / 0-120 characters
+            raise bad(f"{kind.upper()}_INVALID")
+        lang = self._description_lang(p)
+        if text:
+            self.descriptions[(kind, lang)] = text
+        else:
+            self.descriptions.pop((kind, lang), None)
+        return True
+
+    async def _m_setMyDescription(self, p: dict, files: dict) -> Any:
+        return self._set_description(p, "description", 512)
+
+    async def _m_getMyDescription(self, p: dict, files: dict) -> Any:
+        return {"description": self.descriptions.get(("description", self._description_lang(p)), "")}
+
+    async def _m_setMyShortDescription(self, p: dict, files: dict) -> Any:
+        return self._set_description(p, "short_description", 120)
+
+    async def _m_getMyShortDescription(self, p: dict, files: dict) -> Any:
+        lang = self._description_lang(p)
+        return {"short_description": self.descriptions.get(("short_description", lang), "")}
 
     async def _m_setChatMenuButton(self, p: dict, files: dict) -> Any:
         button = p.get("menu_button") or {"type": "default"}
