@@ -43,6 +43,7 @@ class BotProcess:
         log_level: str = "DEBUG",
         extra_env: Mapping[str, str] | None = None,
         name: str = "bot",
+        args: Sequence[str] = (),
     ) -> None:
         self.emu = emu
         self.workdir = Path(workdir)
@@ -60,6 +61,7 @@ class BotProcess:
         self.log_level = log_level
         self.extra_env = dict(extra_env or {})
         self.name = name
+        self.args = list(args)  # command-line options of bot.py, e.g. ["--demo"]
         self.proc: subprocess.Popen | None = None
         self._out: IO[bytes] | None = None
         self.starts = 0
@@ -75,6 +77,7 @@ class BotProcess:
             BRANCH_PHOTO=str(self.branch_photo),
             DATABASE_PATH=str(self.database_path),
             LOG_DIR=str(self.log_dir),
+            BACKUP_DIR=str(self.workdir / "backups"),
             LOG_LEVEL=self.log_level,
             ADMIN_PHONES=json.dumps(self.admin_phones),
             ORGANIZATION_NAME=self.organization_name,
@@ -115,7 +118,7 @@ class BotProcess:
         self._out.flush()
         since = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, str(self.script)],
+            [sys.executable, str(self.script), *self.args],
             cwd=str(REPO_ROOT),
             env=self.env(),
             stdout=self._out,
