@@ -35,8 +35,13 @@ def commands_for(level: Level | None) -> list[BotCommand]:
 PROFILE_LANGUAGES = (None, "ru")  # None: everyone whose app language has no text of its own
 
 
+def _same(current: list[BotCommand], wanted: list[BotCommand]) -> bool:
+    # by value: what Telegram returns also carries the bot it came from
+    return [(c.command, c.description) for c in current] == [(c.command, c.description) for c in wanted]
+
+
 async def set_default_commands(bot: Bot) -> None:
-    if await bot.get_my_commands(scope=BotCommandScopeDefault()) != commands_for(None):
+    if not _same(await bot.get_my_commands(scope=BotCommandScopeDefault()), commands_for(None)):
         await bot.set_my_commands(commands_for(None), scope=BotCommandScopeDefault())
 
 
@@ -61,7 +66,7 @@ async def sync_staff_menus(bot: Bot, users: UserRepo) -> None:
         for user in await users.active_with_level(level):
             scope = BotCommandScopeChat(chat_id=user.telegram_id)
             try:
-                if await bot.get_my_commands(scope=scope) != commands_for(level):
+                if not _same(await bot.get_my_commands(scope=scope), commands_for(level)):
                     await bot.set_my_commands(commands_for(level), scope=scope)
             except TelegramAPIError as exc:
                 log.warning("Could not check the command menu of chat %s: %s", user.telegram_id, exc)
