@@ -25,11 +25,14 @@ def backup_database(source: Path, folder: Path, keep: int, label: str = "") -> P
     """Copy `source` into `folder` as `<name>-<YYYYmmdd-HHMMSS><label>.db`, keep the newest `keep`."""
     if not source.is_file():
         raise BackupError(f"базы {source} нет")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"папка для копий {folder} недоступна: {exc}") from exc
     target = _new_name(source, folder, label)
     partial = target.with_name(target.name + ".part")
-    partial.unlink(missing_ok=True)
     try:
+        partial.unlink(missing_ok=True)
         with (
             contextlib.closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)) as src,
             contextlib.closing(sqlite3.connect(partial)) as dst,
