@@ -133,7 +133,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # The database, logs, protocols and backups hold phones and chats: not for other local users.
-    os.umask(0o077)
+    # The group keeps read access: staff read the photos the bot files through a group (README).
+    os.umask(0o027)
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -111,7 +111,8 @@ async def test_files_are_found_and_made_next_to_bot_py_whatever_the_working_dire
     assert (home / "bot.db").is_file() and (home / "logs" / "bot.log").is_file()
     assert f"orders folder: {home / 'Photo'}" in (home / "logs" / "bot.log").read_text(encoding="utf-8")
     assert list(elsewhere.iterdir()) == []
-    assert (home / "bot.db").stat().st_mode & 0o077 == 0  # not readable by other local users
+    for made in (home / "bot.db", home / "logs" / "bot.log"):
+        assert made.stat().st_mode & 0o007 == 0  # nothing for other local users
 
 
 # --- 17.3 python bot.py --check -------------------------------------------------------------------
