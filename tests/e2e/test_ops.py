@@ -15,9 +15,9 @@ import pytest
 
 import texts
 from ops.lock import lock_path
-from tests.e2e.conftest import TOKEN, BotFactory
+from tests.e2e.conftest import ADMIN_PHONE, TOKEN, BotFactory
 from tests.e2e.harness import REPO_ROOT, BotProcess
-from tests.e2e.helpers import connect
+from tests.e2e.helpers import connect, set_user
 from tests.emulator import TelegramEmulator
 
 CLIENT_PHONE = "+375291234567"
@@ -234,3 +234,50 @@ async def _eventually(check, timeout: float = 30.0):
     while not (result := check()) and loop.time() < deadline:
         await asyncio.sleep(0.1)
     return result
+
+
+async def test_a_deactivated_user_falls_back_to_the_default_menu(
+    emulator: TelegramEmulator, bot: BotProcess
+) -> None:
+    admin = emulator.add_user(phone=ADMIN_PHONE)
+    await connect(admin)
+    employee = emulator.add_user(phone="+375291112244")
+    await connect(employee)
+    set_user(bot, employee.id, level=2)
+    await employee.send_text("/start")  # the menu follows the role
+    await employee.wait_text("Ваша роль: сотрудник")
+    assert {c["command"] for c in emulator.commands_for(employee)} >= {"order", "type"}
+
+    await admin.send_text("/admin")
+    await admin.wait_for(timeout=15)
+    await admin.press_button(texts.ADMIN_BUTTONS["activity"])
+    await admin.wait_text("Отправьте номер телефона пользователя")
+    await admin.send_text(employee.phone)
+    await admin.wait_text(texts.ADMIN_CHOOSE_ACTIVITY)
+    await admin.press_button(texts.activity_button(2))
+    await admin.wait_text("не активен")
+    assert await _eventually(
+        lambda: {c["command"] for c in emulator.commands_for(employee)} == {"start", "help"}
+    )
+
+
+async def test_emulator_refuses_descriptions_telegram_refuses(emulator: TelegramEmulator) -> None:
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.exceptions import TelegramBadRequest
+
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url)))
+    try:
+        for call in (
+            bot.set_my_description("я" * 513),
+            bot.set_my_short_description("я" * 121),
+            bot.set_my_description("ok", language_code="russian"),
+        ):
+            with pytest.raises(TelegramBadRequest):
+                await call
+        assert await bot.set_my_short_description("я" * 120, language_code="ru")
+        assert (await bot.get_my_short_description(language_code="ru")).short_description == "я" * 120
+        assert (await bot.get_my_short_description()).short_description == ""
+    finally:
+        await bot.session.close()
