@@ -16,6 +16,8 @@ import pytest
 import texts
 from ops.lock import lock_path
 from tests.e2e.conftest import ADMIN_PHONE, TOKEN, BotFactory
+from tests.e2e.flows import CLIENT_PHONE as CLIENT_PHONE_OF_SAMPLE
+from tests.e2e.flows import ORDER, blob, choose_by_calendar, choose_stage, wait_report
 from tests.e2e.harness import REPO_ROOT, BotProcess
 from tests.e2e.helpers import connect, set_user
 from tests.emulator import TelegramEmulator
@@ -61,6 +63,7 @@ async def test_second_copy_exits_at_once_and_a_killed_first_does_not_block_the_n
     assert "Бот уже запущен" in output and f"процесс {first.pid}" in output
     assert str(lock_path(first.database_path)) in output
     assert "Traceback" not in output
+    assert not [call for call in emulator.recent_errors(last=100) if call.status == 409]  # never polled
     assert first.running
     await still_answers(emulator)
 
@@ -188,20 +191,30 @@ async def test_demo_on_sample_orders_makes_the_first_contact_admin(
 ) -> None:
     env = {"BRANCH_PHOTO": str(tmp_path / "real-folders"), "DATABASE_PATH": str(tmp_path / "real.db")}
     bot = await bot_factory(args=["--demo"], admin_phones=[], extra_env=env)
-    first, second = emulator.add_user(phone="+375297770001"), emulator.add_user(phone="+375297770002")
-    await connect(first)
-    assert "Ваша роль: администратор" in first.messages[-1].text
-    await connect(second)
-    assert "Фото, видео и сообщения по вашему автомобилю" in second.messages[-1].text
-    await first.send_text("/order")
-    await first.wait_for(timeout=15)
     output = bot.output_text()
     assert "Демо-режим" in output
     demo_photo = Path(output.split("скопированы в ", 1)[1].split(",", 1)[0])
-    assert (demo_photo / "a000177322" / "content.txt").is_file()
-    assert not (tmp_path / "real.db").exists() and not (tmp_path / "real-folders").exists()
-    await bot.stop()
-    shutil.rmtree(demo_photo.parent, ignore_errors=True)
+    try:
+        first = emulator.add_user(phone="+375297770001")
+        await connect(first)
+        assert "Ваша роль: администратор" in first.messages[-1].text
+        client = emulator.add_user(phone=CLIENT_PHONE_OF_SAMPLE)  # the owner in a sample content.txt
+        await connect(client)
+        assert "Фото, видео и сообщения по вашему автомобилю" in client.messages[-1].text
+
+        # the whole path: the admin (staff) picks a sample order, takes a photo, the owner gets it
+        await choose_by_calendar(first, ORDER)
+        await choose_stage(first)
+        await first.send_photo(blob("demo-photo"))
+        assert "Сохранено" in (await wait_report(first)).content
+        await client.wait_for(lambda m: m.kind == "photo", timeout=30)
+        assert [p.read_bytes() for p in (demo_photo / ORDER / "Inspection").iterdir()].count(
+            blob("demo-photo")
+        ) == 1
+        assert not (tmp_path / "real.db").exists() and not (tmp_path / "real-folders").exists()
+    finally:
+        await bot.stop()
+        shutil.rmtree(demo_photo.parent, ignore_errors=True)
 
 
 # --- 17.7 profile ---------------------------------------------------------------------------------
