@@ -648,6 +648,43 @@ def check_line(status: str, title: str, detail: str) -> str:
     return f"{CHECK_MARKS[status]} {title}: {detail}"
 
 
+# Titles and details of the check lines (console text: not HTML, nothing to escape).
+CHECK = {
+    "settings": "Настройки",
+    "settings_ok": "config.py и .env прочитаны без ошибок",
+    "telegram": "Telegram",
+    "token_ok": "токен принят, бот @{username}",
+    "token_refused": "токен не принят: проверьте BOT_TOKEN у @BotFather",
+    "no_connection": "нет связи с {server}: {error}",
+    "photo": "Папка заказ-нарядов {folder}",
+    "photo_ok": "чтение и запись есть, папок заказ-нарядов: {orders}",
+    "photo_bad": "нет чтения или записи ({problem})",
+    "recognition": "Распознавание",
+    "recognition_ok": "штрих-коды и госномера распознаются",
+    "recognition_bad": "не работает: {error}",
+    "database": "База {path}",
+    "database_new": "ещё не создана: создастся при первом запуске",
+    "database_broken": "не открывается: {error}",
+    "database_newer": "создана более новой версией бота (схема {version})",
+    "database_old": "схема {version}, обновится до {latest} при запуске (с копией)",
+    "database_ok": "открывается, схема актуальна ({version})",
+    "disk": "Диск с {what}",
+    "disk_unknown": "не удалось узнать свободное место",
+    "disk_low": "свободно {free:.0f} МБ (порог {limit:.0f})",
+    "disk_ok": "свободно {free:.0f} МБ",
+    "backups": "Резервные копии {folder}",
+    "backups_bad": "нет записи ({problem})",
+    "backups_none": "копий пока нет: первая делается при запуске бота",
+    "backups_old": "последней копии {days:.0f} дн.: бот давно не работал?",
+    "backups_ok": "последняя копия {hours:.1f} ч назад",
+}
+FOLDER_MISSING = "папки нет"
+FOLDER_NOT_A_FOLDER = "это не папка"
+FOLDER_NOT_ANSWERING = "не отвечает"
+BACKUP_DONE = "Резервная копия базы: {path} ({size:.1f} МБ)"
+BACKUP_FAILED = "Резервная копия не сделана: {error}"
+
+
 DEMO_BANNER = (
     "Демо-режим: примеры заказ-нарядов скопированы в {photo}, временная база — {database}.\n"
     "Откройте бота в Telegram, нажмите «Старт» и поделитесь контактом: первый подключившийся "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import texts
 from config import Settings
 from database.backup import BackupError, backup_database, latest_backup_age
 
@@ -19,9 +20,9 @@ def backup_command(settings: Settings) -> int:
     try:
         copy = backup_database(settings.database_path, settings.backup_dir, settings.backup_keep)
     except BackupError as exc:
-        print(f"Резервная копия не сделана: {exc}")
+        print(texts.BACKUP_FAILED.format(error=exc))
         return 1
-    print(f"Резервная копия базы: {copy} ({copy.stat().st_size / 1_000_000:.1f} МБ)")
+    print(texts.BACKUP_DONE.format(path=copy, size=copy.stat().st_size / 1_000_000))
     return 0
 
 

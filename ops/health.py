@@ -48,7 +48,7 @@ def heartbeat_path(database_path: Path) -> Path:
 def probe_folder(folder: Path) -> str | None:
     """None if the bot can list, write and delete in `folder`; else why not (for people)."""
     if not folder.is_dir():
-        return "папки нет" if not folder.exists() else "это не папка"
+        return texts.FOLDER_MISSING if not folder.exists() else texts.FOLDER_NOT_A_FOLDER
     try:
         with os.scandir(folder) as entries:
             next(entries, None)
@@ -98,13 +98,13 @@ def run_check(settings: Settings) -> int:
 
 def check_settings_failed(error: Exception) -> int:
     print(texts.CHECK_TITLE)
-    print(texts.check_line("fail", "Настройки", str(error)))
+    print(texts.check_line("fail", texts.CHECK["settings"], str(error)))
     print(texts.check_failed(1))
     return 1
 
 
 async def collect(settings: Settings) -> list[Check]:
-    results = [Check("ok", "Настройки", "config.py и .env прочитаны без ошибок")]
+    results = [Check("ok", texts.CHECK["settings"], texts.CHECK["settings_ok"])]
     results.append(await check_token(settings))
     results.append(await asyncio.to_thread(check_photo_folder, settings.branch_photo))
     results.append(await check_recognizers(settings))
@@ -127,23 +127,27 @@ async def check_token(settings: Settings) -> Check:
     try:
         me = await bot.get_me(request_timeout=20)
     except TelegramUnauthorizedError:
-        return Check("fail", "Telegram", "токен не принят: проверьте BOT_TOKEN у @BotFather")
+        return Check("fail", texts.CHECK["telegram"], texts.CHECK["token_refused"])
     except (TelegramAPIError, TimeoutError, OSError) as exc:
         return Check(
-            "fail", "Telegram", f"нет связи с {settings.telegram_api_url or 'api.telegram.org'}: {exc}"
+            "fail",
+            texts.CHECK["telegram"],
+            texts.CHECK["no_connection"].format(
+                server=settings.telegram_api_url or "api.telegram.org", error=exc
+            ),
         )
     finally:
         await bot.session.close()
-    return Check("ok", "Telegram", f"токен принят, бот @{me.username}")
+    return Check("ok", texts.CHECK["telegram"], texts.CHECK["token_ok"].format(username=me.username))
 
 
 def check_photo_folder(folder: Path) -> Check:
-    title = f"Папка заказ-нарядов {folder}"
+    title = texts.CHECK["photo"].format(folder=folder)
     problem = probe_folder(folder)
     if problem is not None:
-        return Check("fail", title, f"нет чтения или записи ({problem})")
+        return Check("fail", title, texts.CHECK["photo_bad"].format(problem=problem))
     orders = sum(1 for entry in folder.iterdir() if entry.is_dir())
-    return Check("ok", title, f"чтение и запись есть, папок заказ-нарядов: {orders}")
+    return Check("ok", title, texts.CHECK["photo_ok"].format(orders=orders))
 
 
 async def check_recognizers(settings: Settings) -> Check:
@@ -156,61 +160,68 @@ async def check_recognizers(settings: Settings) -> Check:
         await recognizer.barcodes(image)
         await recognizer.plates(image)
     except RecognitionUnavailable as exc:
-        return Check("fail", "Распознавание", f"не работает: {exc}")
+        return Check("fail", texts.CHECK["recognition"], texts.CHECK["recognition_bad"].format(error=exc))
     except Exception as exc:  # any other failure of the engines is just as fatal for the staff
-        return Check("fail", "Распознавание", f"не работает: {type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        return Check("fail", texts.CHECK["recognition"], texts.CHECK["recognition_bad"].format(error=error))
     finally:
         await recognizer.close()
-    return Check("ok", "Распознавание", "штрих-коды и госномера распознаются")
+    return Check("ok", texts.CHECK["recognition"], texts.CHECK["recognition_ok"])
 
 
 def check_database(path: Path) -> Check:
-    title = f"База {path}"
+    title = texts.CHECK["database"].format(path=path)
     if not path.exists():
-        return Check("warn", title, "ещё не создана: создастся при первом запуске")
+        return Check("warn", title, texts.CHECK["database_new"])
     try:
         state = schema_state(path)
     except sqlite3.Error as exc:
-        return Check("fail", title, f"не открывается: {exc}")
+        return Check("fail", title, texts.CHECK["database_broken"].format(error=exc))
     if state.version > state.latest:
-        return Check("fail", title, f"создана более новой версией бота (схема {state.version})")
+        return Check("fail", title, texts.CHECK["database_newer"].format(version=state.version))
     if state.version < state.latest:
         return Check(
-            "warn", title, f"схема {state.version}, обновится до {state.latest} при запуске (с копией)"
+            "warn", title, texts.CHECK["database_old"].format(version=state.version, latest=state.latest)
         )
-    return Check("ok", title, f"открывается, схема актуальна ({state.version})")
+    return Check("ok", title, texts.CHECK["database_ok"].format(version=state.version))
 
 
 def check_disks(settings: Settings) -> list[Check]:
     results = []
-    for what, path in (("фото", settings.branch_photo), ("базой", settings.database_path.parent)):
+    disks = (
+        (texts.DISK_WHAT_PHOTO, settings.branch_photo),
+        (texts.DISK_WHAT_DATABASE, settings.database_path.parent),
+    )
+    for what, path in disks:
         free = free_mb(path)
-        title = f"Диск с {what}"
+        title = texts.CHECK["disk"].format(what=what)
         if free is None:
-            results.append(Check("warn", title, "не удалось узнать свободное место"))
+            results.append(Check("warn", title, texts.CHECK["disk_unknown"]))
         elif free < settings.min_free_disk_mb:
             results.append(
-                Check("fail", title, f"свободно {free:.0f} МБ (порог {settings.min_free_disk_mb:.0f})")
+                Check(
+                    "fail", title, texts.CHECK["disk_low"].format(free=free, limit=settings.min_free_disk_mb)
+                )
             )
         else:
-            results.append(Check("ok", title, f"свободно {free:.0f} МБ"))
+            results.append(Check("ok", title, texts.CHECK["disk_ok"].format(free=free)))
     return results
 
 
 def check_backups(settings: Settings) -> Check:
     from database.backup import latest_backup_age
 
-    title = f"Резервные копии {settings.backup_dir}"
+    title = texts.CHECK["backups"].format(folder=settings.backup_dir)
     folder = settings.backup_dir
     problem = probe_folder(folder) if folder.exists() else None
     if problem is not None:
-        return Check("fail", title, f"нет записи ({problem})")
+        return Check("fail", title, texts.CHECK["backups_bad"].format(problem=problem))
     age = latest_backup_age(settings.database_path, folder)
     if age is None:
-        return Check("warn", title, "копий пока нет: первая делается при запуске бота")
+        return Check("warn", title, texts.CHECK["backups_none"])
     if age > 2 * 86400:
-        return Check("warn", title, f"последней копии {age / 86400:.0f} дн.: бот давно не работал?")
-    return Check("ok", title, f"последняя копия {age / 3600:.1f} ч назад")
+        return Check("warn", title, texts.CHECK["backups_old"].format(days=age / 86400))
+    return Check("ok", title, texts.CHECK["backups_ok"].format(hours=age / 3600))
 
 
 def _blank_png() -> bytes:
@@ -292,7 +303,7 @@ class Monitor:
         try:
             return await asyncio.wait_for(asyncio.shield(self._probe), PROBE_TIMEOUT)
         except TimeoutError:
-            return Storage("не отвечает", None, None)
+            return Storage(texts.FOLDER_NOT_ANSWERING, None, None)
 
     async def _alerts(self, storage: Storage, backlog: Backlog) -> None:
         s = self._settings
