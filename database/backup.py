@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 BUSY_TIMEOUT_S = 10.0
-PAGES_PER_STEP = 256  # the bot's writers get the database between steps
 
 
 class BackupError(Exception):
@@ -37,7 +36,9 @@ def backup_database(source: Path, folder: Path, keep: int, label: str = "") -> P
             contextlib.closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)) as src,
             contextlib.closing(sqlite3.connect(partial)) as dst,
         ):
-            src.backup(dst, pages=PAGES_PER_STEP)
+            # In one step: a copy made in steps starts over whenever the bot writes between them, and
+            # may never finish; in WAL mode one long read does not hold the bot's writers back.
+            src.backup(dst)
             dst.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
             verdict = dst.execute("PRAGMA quick_check").fetchone()[0]
         if verdict != "ok":
