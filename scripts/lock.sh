@@ -2,7 +2,7 @@
 # Regenerates requirements.lock and requirements-dev.lock (exact versions + sha256 of every file PyPI
 # serves, for every transitive dependency, Linux and Windows) from the human-edited requirements*.txt.
 # Run after editing requirements.txt or requirements-dev.txt, and commit the .lock files.
-# Usage: bash scripts/lock.sh            (needs network access to pypi.org)
+# Usage: bash scripts/lock.sh            (needs network access to PyPI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,9 +14,9 @@ if ! "$PY" -m uv --version 2>/dev/null | grep -q "$UV_VERSION"; then
 fi
 
 for name in requirements requirements-dev; do
-  # --no-config and the explicit index: hashes of what pypi.org serves, not of local mirrors.
+  # --no-config: uv's default index (PyPI) and nothing a local config adds, so the hashes are PyPI's.
   "$PY" -m uv pip compile "$name.txt" --universal --python-version 3.11 --generate-hashes \
-    --no-config --no-cache --index-url https://pypi.org/simple --quiet \
+    --no-config --no-cache --quiet \
     --custom-compile-command "bash scripts/lock.sh" -o "$name.lock"
   # setup.sh compares this with the .txt files to refuse a lock that no longer matches them.
   echo "# source-sha256: $(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)" >>"$name.lock"
