@@ -12,7 +12,7 @@ from aiogram.types import ChatMemberUpdated, Message
 import texts
 from config import Settings
 from database.users import Level, User, UserRepo
-from handlers.filters import Match
+from handlers.filters import STAFF, Match, RoleFilter
 from keyboards import common as common_kb
 from keyboards.menus import main_menu
 from runtime.commands import set_user_commands
@@ -81,6 +81,12 @@ async def contact(
     await message.answer(texts.registered(settings.organization_name, level), reply_markup=main_menu(level))
     if level is Level.CLIENT:  # materials filed for their open orders before they connected
         await media.deliver_backlog(registered, f"{message.chat.id}:{message.message_id}")
+
+
+@router.message(Match(F.text == texts.CARE_BUTTON), RoleFilter(*STAFF))
+async def staff_care_button(message: Message, user: User) -> None:
+    """The client's reply button left on a promoted user's screen is never relayed as text."""
+    await message.answer(texts.STAFF_CARE_BUTTON, reply_markup=main_menu(user.level))
 
 
 @router.message(Command("help"))

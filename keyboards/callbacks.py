@@ -7,9 +7,16 @@ value of each factory and checks it. Never put names, phones or folder names her
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram_calendar import SimpleCalendarCallback
+from pydantic import Field
+
+# Forged data with numbers out of range fails to unpack, so no handler matches and the catch-all
+# answers "no rights" instead of a traceback (SQLite takes 64-bit integers, Telegram ids are < 2**52).
+Id = Annotated[int, Field(ge=0, le=2**53)]
+Small = Annotated[int, Field(ge=0, le=10_000)]
 
 # --- orders / employee workflow -------------------------------------------------------
 
@@ -26,8 +33,8 @@ class OrderAction(StrEnum):
 
 class OrderCb(CallbackData, prefix="or"):
     action: OrderAction
-    order_id: int = 0
-    type_index: int = 0
+    order_id: Id = 0
+    type_index: Small = 0
 
 
 class OrderCalendarCb(SimpleCalendarCallback, prefix="oc"):
@@ -43,7 +50,7 @@ class ConvAction(StrEnum):
 
 class ConvCb(CallbackData, prefix="cv"):
     action: ConvAction
-    order_id: int
+    order_id: Id
 
 
 class CareAction(StrEnum):
@@ -53,7 +60,7 @@ class CareAction(StrEnum):
 
 class CareCb(CallbackData, prefix="cr"):
     action: CareAction
-    client_id: int = 0
+    client_id: Id = 0
 
 
 class ClientAction(StrEnum):
@@ -81,5 +88,5 @@ class AdminAction(StrEnum):
 
 class AdminCb(CallbackData, prefix="ad"):
     action: AdminAction
-    user_id: int = 0
-    value: int = 0
+    user_id: Id = 0
+    value: Small = 0

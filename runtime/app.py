@@ -26,6 +26,7 @@ from database.protocol import ProtocolRepo
 from database.users import UserRepo
 from database.work import WorkRepo
 from handlers import build_root_router
+from middlewares.private import PrivateChatsOnly
 from middlewares.user import UserMiddleware
 from runtime.outbox import Outbox
 from runtime.session import OutgoingCalls, RateLimiter
@@ -128,6 +129,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
 
 def build_dispatcher(services: Services) -> Dispatcher:
     dp = Dispatcher(storage=SQLiteStorage(services.db), **services.workflow_data())
+    dp.update.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(UserMiddleware(services.users))
     dp.include_router(build_root_router())
     return dp
