@@ -11,7 +11,7 @@ import pytest
 
 from tests.e2e.conftest import ADMIN_PHONE
 from tests.e2e.harness import BotProcess
-from tests.e2e.helpers import add_order, connect, connect_as, db_rows, indexed_order_id, rescan, set_user
+from tests.e2e.helpers import add_order, connect, db_rows, indexed_order_id, rescan, set_user
 from tests.emulator import SimUser, TelegramEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
@@ -52,7 +52,9 @@ async def _change(admin: SimUser, what: str, phone: str, choice: str) -> None:
     await admin.wait_text("✅")
 
 
-async def test_keyboard_and_menu_follow_level_and_activity(emulator: TelegramEmulator, bot: BotProcess) -> None:
+async def test_keyboard_and_menu_follow_level_and_activity(
+    emulator: TelegramEmulator, bot: BotProcess
+) -> None:
     admin = emulator.add_user(first_name="Админ", phone=ADMIN_PHONE)
     person = emulator.add_user(first_name="Ира", phone="+375291230501")
     client = emulator.add_user(first_name="Клиент", phone="+375291230502")
