@@ -70,6 +70,12 @@ ORDER_RESCAN_SECONDS = 60.0
 # Выключать только для замера её стоимости (bench/relay.py).
 DURABLE_INBOX = True
 
+# Сколько клиент может сохранить в папки заказ-нарядов (фото, видео, документы), мегабайт:
+# всего по одному заказ-наряду и всего за сутки. Файл сверх этого сотрудник всё равно получит,
+# но в папку он не сохранится, и клиент увидит почему. Сотрудников это не ограничивает.
+CLIENT_UPLOAD_ORDER_MB = 50.0
+CLIENT_UPLOAD_DAY_MB = 100.0
+
 # --- Дальше дилеру править не нужно -----------------------------------------
 
 _SETTING_NAMES = (
@@ -90,6 +96,8 @@ _SETTING_NAMES = (
     "SEND_RATE_PER_CHAT",
     "ORDER_RESCAN_SECONDS",
     "DURABLE_INBOX",
+    "CLIENT_UPLOAD_ORDER_MB",
+    "CLIENT_UPLOAD_DAY_MB",
 )
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -118,6 +126,8 @@ class Settings:
     send_rate_per_chat: float
     order_rescan_seconds: float
     durable_inbox: bool
+    client_upload_order_mb: float
+    client_upload_day_mb: float
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -148,6 +158,8 @@ def load_settings(env: dict[str, str] | None = None, env_file: Path | None = Non
         send_rate_per_chat=_non_negative("SEND_RATE_PER_CHAT", raw["SEND_RATE_PER_CHAT"]),
         order_rescan_seconds=_positive("ORDER_RESCAN_SECONDS", raw["ORDER_RESCAN_SECONDS"]),
         durable_inbox=_flag("DURABLE_INBOX", raw["DURABLE_INBOX"]),
+        client_upload_order_mb=_positive("CLIENT_UPLOAD_ORDER_MB", raw["CLIENT_UPLOAD_ORDER_MB"]),
+        client_upload_day_mb=_positive("CLIENT_UPLOAD_DAY_MB", raw["CLIENT_UPLOAD_DAY_MB"]),
     )
 
 
