@@ -325,6 +325,8 @@ class Conversations:
             return care
         if contact is not None and not contact.via_care:
             order = await self._orders.get(contact.order_id) if contact.order_id is not None else None
+            if order is not None and order.is_open:  # open, but no longer the client's: not named
+                order = None
             admins = await self._users.active_with_level(Level.ADMIN)
             return ClientRoute(RouteKind.OUTSIDE if admins else RouteKind.NOBODY, admins, order)
         return ClientRoute(RouteKind.NOBODY, [])
