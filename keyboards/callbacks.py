@@ -6,12 +6,13 @@ value of each factory and checks it. Never put names, phones or folder names her
 
 from __future__ import annotations
 
+from datetime import MAXYEAR, MINYEAR, date
 from enum import StrEnum
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram_calendar import SimpleCalendarCallback
-from pydantic import Field
+from pydantic import Field, model_validator
 
 # Forged data with numbers out of range fails to unpack, so no handler matches and the catch-all
 # answers "no rights" instead of a traceback (SQLite takes 64-bit integers, Telegram ids are < 2**52).
@@ -39,6 +40,16 @@ class OrderCb(CallbackData, prefix="or"):
 
 class OrderCalendarCb(SimpleCalendarCallback, prefix="oc"):
     """aiogram-calendar's SimpleCalendar data under our own prefix (year/month/day, an act)."""
+
+    @model_validator(mode="after")
+    def _real_date(self) -> OrderCalendarCb:
+        """A forged impossible date (or one the calendar's year buttons would step out of) fails to unpack."""
+        if None not in (self.year, self.month, self.day):
+            assert self.year is not None and self.month is not None and self.day is not None
+            if not MINYEAR < self.year < MAXYEAR:
+                raise ValueError("year out of range")
+            date(self.year, self.month, self.day)  # ValueError for 31.02 or month 13
+        return self
 
 
 # --- conversations / care / admin -----------------------------------------------------

@@ -129,6 +129,16 @@ async def test_demoted_admin_leaves_the_dialog_and_forged_numbers_are_refused(
         [],
         [(None,)],
     )
+
+    # forged numbers in an employee's buttons: impossible dates, ids beyond SQLite's integers
+    answers = len(other.callback_answers)
+    forged = ("oc:DAY:2026:2:31", "oc:NEXT-YEAR:9999:1:1", "or:o:99999999999999999999:0", "cv:o:-1")
+    for data in forged:
+        await other.press(data, message_id=other.messages[-1].message_id)
+    await emulator.wait_until(lambda: len(other.callback_answers) >= answers + len(forged))
+    refusals = _alerts(other)[answers:]
+    assert all("недоступна" in text for text in refusals), refusals
+    assert "Traceback" not in bot.log_text()
     set_user(bot, other.id, level=1)
 
 
