@@ -24,3 +24,13 @@ CREATE INDEX client_uploads_order ON client_uploads (client_id, order_id);
 
 -- A client's reply to a bot message is routed to whoever sent that message: found by chat.
 CREATE INDEX outbox_chat ON outbox (chat_id, id);
+
+-- The latest owner of a phone keeps it: client accounts that shared a phone with a newer client account
+-- lose it (they may connect the number again with /start), so one account gets that phone's orders.
+UPDATE users SET phone = ''
+WHERE level = 3 AND phone != '' AND EXISTS (
+    SELECT 1 FROM users newer
+    WHERE newer.phone = users.phone AND newer.level = 3
+      AND (newer.created_at > users.created_at
+           OR (newer.created_at = users.created_at AND newer.telegram_id > users.telegram_id))
+);

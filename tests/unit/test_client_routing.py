@@ -112,3 +112,23 @@ def test_upload_quotas_are_settings(tmp_path: Path) -> None:
     assert (settings.client_upload_order_mb, settings.client_upload_day_mb) == (12.5, 40)
     defaults = load_settings(env={"BOT_TOKEN": "123456:TEST-token-abcdef"}, env_file=tmp_path / "missing.env")
     assert defaults.client_upload_order_mb > 0 and defaults.client_upload_day_mb > 0
+
+
+async def test_upgrade_leaves_one_client_account_per_phone(tmp_path: Path) -> None:
+    import aiosqlite
+
+    path = tmp_path / "bot.db"
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    old = Database(conn, path)
+    await old.migrate(target=5)
+    for telegram_id, created, level in ((1, "2026-01-01", 3), (2, "2026-02-01", 3), (3, "2026-03-01", 2)):
+        await old.write(
+            "INSERT INTO users (telegram_id, phone, level, created_at, updated_at)"
+            " VALUES (?, '+375291112233', ?, ?, ?)",
+            (telegram_id, level, created, created),
+        )
+    await old.close()
+    db = await Database.open(path)
+    rows = await db.fetchall("SELECT telegram_id, phone FROM users ORDER BY telegram_id")
+    assert [tuple(row) for row in rows] == [(1, ""), (2, "+375291112233"), (3, "+375291112233")]
+    await db.close()
