@@ -12,6 +12,7 @@ from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram_calendar import SimpleCalendarCallback
+from aiogram_calendar.schemas import SimpleCalAct
 from pydantic import Field, model_validator
 
 # Forged data with numbers out of range fails to unpack, so no handler matches and the catch-all
@@ -44,11 +45,14 @@ class OrderCalendarCb(SimpleCalendarCallback, prefix="oc"):
     @model_validator(mode="after")
     def _real_date(self) -> OrderCalendarCb:
         """A forged impossible date (or one the calendar's year buttons would step out of) fails to unpack."""
-        if None not in (self.year, self.month, self.day):
-            assert self.year is not None and self.month is not None and self.day is not None
-            if not MINYEAR < self.year < MAXYEAR:
-                raise ValueError("year out of range")
-            date(self.year, self.month, self.day)  # ValueError for 31.02 or month 13
+        if self.year is not None and not MINYEAR < self.year < MAXYEAR:
+            raise ValueError("year out of range")
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise ValueError("month out of range")
+        if self.day is not None and not 0 <= self.day <= 31:  # the calendar packs day 0 on some buttons
+            raise ValueError("day out of range")
+        if self.act is SimpleCalAct.day:
+            date(self.year or 0, self.month or 0, self.day or 0)  # ValueError for 31.02 or a missing part
         return self
 
 

@@ -132,3 +132,28 @@ async def test_upgrade_leaves_one_client_account_per_phone(tmp_path: Path) -> No
     rows = await db.fetchall("SELECT telegram_id, phone FROM users ORDER BY telegram_id")
     assert [tuple(row) for row in rows] == [(1, ""), (2, "+375291112233"), (3, "+375291112233")]
     await db.close()
+
+
+def test_forged_numbers_in_callback_data_fail_to_unpack_so_the_catch_all_refuses_them() -> None:
+    import pytest
+
+    from keyboards.callbacks import AdminCb, OrderCalendarCb, OrderCb
+
+    assert OrderCalendarCb.unpack("oc:DAY:2026:2:28").day == 28
+    assert OrderCalendarCb.unpack("oc:CANCEL:2026:12:0").day == 0  # the calendar's own buttons
+    assert AdminCb.unpack("ad:pk:100001:0").user_id == 100001
+    forged = (
+        "oc:DAY:2026:2:31",
+        "oc:DAY:99999:1:1",
+        "oc:NEXT-YEAR:9999:1:1",
+        "oc:DAY:2026:13:1",
+        "oc:DAY:::",
+        "or:o:99999999999999999999:0",
+        "or:t:1:-1",
+        "ad:pg:0:-1",
+        "ad:zz:0:0",
+    )
+    for data in forged:
+        factory = {"oc": OrderCalendarCb, "or": OrderCb, "ad": AdminCb}[data[:2]]
+        with pytest.raises(ValueError):
+            factory.unpack(data)
