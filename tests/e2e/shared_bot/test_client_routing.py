@@ -206,9 +206,12 @@ async def test_texts_wait_for_a_client_who_blocked_the_bot(
     )
     await employee.send_text("Пока вы нас заблокировали")
     await employee.wait_text("не доставлено")
-    client.unblock_bot()
-    await client.send_text("/start")
+    client.unblock_bot()  # the unblock alone brings it; the /start that usually follows adds nothing
     await client.wait_text("Пока вы нас заблокировали", timeout=15)
+    await client.send_text("/start")
+    await client.wait_text("уже подключены")
+    await employee.send_text("После возвращения")
+    await client.wait_text("После возвращения")
     assert sum("Пока вы нас заблокировали" in m.content for m in client.messages) == 1
 
 
