@@ -79,6 +79,11 @@ BACKUP_KEEP = 14
 
 # Предупредить администраторов, когда на диске с фото или базой останется меньше стольких мегабайт.
 MIN_FREE_DISK_MB = 1024
+# Сколько клиент может сохранить в папки заказ-нарядов (фото, видео, документы), мегабайт:
+# всего по одному заказ-наряду и всего за сутки. Файл сверх этого сотрудник всё равно получит,
+# но в папку он не сохранится, и клиент увидит почему. Сотрудников это не ограничивает.
+CLIENT_UPLOAD_ORDER_MB = 50.0
+CLIENT_UPLOAD_DAY_MB = 100.0
 
 # --- Дальше дилеру править не нужно -----------------------------------------
 
@@ -103,6 +108,8 @@ _SETTING_NAMES = (
     "BACKUP_DIR",
     "BACKUP_KEEP",
     "MIN_FREE_DISK_MB",
+    "CLIENT_UPLOAD_ORDER_MB",
+    "CLIENT_UPLOAD_DAY_MB",
 )
 # The folder of bot.py and this file: relative paths and .env are found here, not in the folder the
 # bot happens to be started from (Task Scheduler and services start elsewhere).
@@ -150,6 +157,8 @@ class Settings:
     backup_keep: int
     min_free_disk_mb: float
     demo: bool  # python bot.py --demo: sample folders, the first contact becomes admin (ops/demo.py)
+    client_upload_order_mb: float
+    client_upload_day_mb: float
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -193,6 +202,8 @@ def load_settings(
         backup_keep=int(_positive("BACKUP_KEEP", raw["BACKUP_KEEP"])),
         min_free_disk_mb=_non_negative("MIN_FREE_DISK_MB", raw["MIN_FREE_DISK_MB"]),
         demo=False,
+        client_upload_order_mb=_positive("CLIENT_UPLOAD_ORDER_MB", raw["CLIENT_UPLOAD_ORDER_MB"]),
+        client_upload_day_mb=_positive("CLIENT_UPLOAD_DAY_MB", raw["CLIENT_UPLOAD_DAY_MB"]),
     )
 
 

@@ -111,6 +111,18 @@ class UserRepo:
     async def set_start_payload(self, telegram_id: int, payload: str | None) -> None:
         await self._set(telegram_id, "start_payload", payload)
 
+    async def release_phone(self, phone: str, keeper: int) -> list[int]:
+        """The latest verified owner of a phone keeps it: other client accounts with it lose it
+        (phone ''), so files and messages for that phone reach one account. Returns who lost it."""
+        rows = await self._db.fetchall(
+            "SELECT telegram_id FROM users WHERE phone = ? AND level = ? AND telegram_id != ?",
+            (phone, int(Level.CLIENT), keeper),
+        )
+        losers = [int(row[0]) for row in rows]
+        for telegram_id in losers:
+            await self._set(telegram_id, "phone", "")
+        return losers
+
     async def set_reachable(self, telegram_id: int, reachable: bool) -> None:
         await self._set(telegram_id, "reachable", int(reachable))
 

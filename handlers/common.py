@@ -11,11 +11,14 @@ from aiogram.types import ChatMemberUpdated, Message
 
 import texts
 from config import Settings
+from database.outbox import Delivery, Method
 from database.users import Level, User, UserRepo
-from handlers.filters import Match
+from handlers.filters import STAFF, Match, RoleFilter
 from keyboards import common as common_kb
 from keyboards.menus import main_menu
 from runtime.commands import set_user_commands
+from runtime.outbox import Outbox
+from services.conversations import Conversations
 from services.media import MediaService
 from services.phones import normalize_phone
 from services.registration import clean_start_payload, level_on_connect
@@ -34,9 +37,10 @@ async def start(
     state: FSMContext,
     bot: Bot,
     media: MediaService,
+    conversations: Conversations,
 ) -> None:
     payload = clean_start_payload(command.args)
-    if user is None:
+    if user is None or not user.phone:  # new, or their phone was connected in another account since
         await state.update_data(start_payload=payload)
         await message.answer(texts.greeting(settings.organization_name), reply_markup=common_kb.share_phone())
         return
@@ -45,7 +49,7 @@ async def start(
     await set_user_commands(bot, message.chat.id, user.level)
     await message.answer(texts.already_registered(user.level), reply_markup=main_menu(user.level))
     if user.level is Level.CLIENT:  # back after blocking the bot: what could not reach them meanwhile
-        await media.deliver_backlog(user, f"{message.chat.id}:{message.message_id}")
+        await _welcome_back(user, f"{message.chat.id}:{message.message_id}", media, conversations)
 
 
 @router.message(Match(F.contact))
@@ -57,6 +61,7 @@ async def contact(
     state: FSMContext,
     bot: Bot,
     media: MediaService,
+    outbox: Outbox,
 ) -> None:
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
@@ -73,6 +78,8 @@ async def contact(
     registered = await users.register(message.from_user.id, phone, message.from_user.full_name, level)
     if registered.level != level:
         await users.set_level(registered.telegram_id, level)
+    if level is Level.CLIENT:
+        await _take_phone(phone, registered, users, outbox)
     payload = (await state.get_data()).get("start_payload")
     if payload:
         await users.set_start_payload(registered.telegram_id, payload)
@@ -82,6 +89,12 @@ async def contact(
     await message.answer(texts.registered(settings.organization_name, level), reply_markup=main_menu(level))
     if level is Level.CLIENT:  # materials filed for their open orders before they connected
         await media.deliver_backlog(registered, f"{message.chat.id}:{message.message_id}")
+
+
+@router.message(Match(F.text == texts.CARE_BUTTON), RoleFilter(*STAFF))
+async def staff_care_button(message: Message, user: User) -> None:
+    """The client's reply button left on a promoted user's screen is never relayed as text."""
+    await message.answer(texts.STAFF_CARE_BUTTON, reply_markup=main_menu(user.level))
 
 
 @router.message(Command("help"))
@@ -110,6 +123,34 @@ async def blocked_bot(event: ChatMemberUpdated, user: User | None, users: UserRe
 
 
 @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=MEMBER))
-async def unblocked_bot(event: ChatMemberUpdated, user: User | None, users: UserRepo) -> None:
-    if user is not None:
-        await users.set_reachable(user.telegram_id, True)
+async def unblocked_bot(
+    event: ChatMemberUpdated,
+    user: User | None,
+    users: UserRepo,
+    media: MediaService,
+    conversations: Conversations,
+) -> None:
+    if user is None:
+        return
+    await users.set_reachable(user.telegram_id, True)
+    if user.level is Level.CLIENT and user.is_active:
+        await _welcome_back(
+            user, f"member:{event.chat.id}:{event.date.timestamp():.0f}", media, conversations
+        )
+
+
+async def _welcome_back(user: User, trigger: str, media: MediaService, conversations: Conversations) -> None:
+    """A client back after blocking the bot gets what could not reach them meanwhile: texts and files
+    alike (each is queued once, whichever of /start and the unblock comes first)."""
+    texts_again = await conversations.deliver_blocked_texts(user)
+    files = await media.deliver_backlog(user, trigger)
+    if texts_again or files:
+        log.info("Client %s is back: %d text(s) and %d file(s) queued", user.telegram_id, texts_again, files)
+
+
+async def _take_phone(phone: str, owner: User, users: UserRepo, outbox: Outbox) -> None:
+    """The latest verified owner of a phone wins; the other accounts are told (18.5)."""
+    for telegram_id in await users.release_phone(phone, owner.telegram_id):
+        log.warning("Phone %s moved from %s to %s", phone, telegram_id, owner.telegram_id)
+        notice = Delivery(telegram_id, Method.MESSAGE, {"text": texts.phone_taken_notice(phone)})
+        await outbox.enqueue([notice])

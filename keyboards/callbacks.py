@@ -6,10 +6,19 @@ value of each factory and checks it. Never put names, phones or folder names her
 
 from __future__ import annotations
 
+from datetime import MAXYEAR, MINYEAR, date
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram_calendar import SimpleCalendarCallback
+from aiogram_calendar.schemas import SimpleCalAct
+from pydantic import Field, model_validator
+
+# Forged data with numbers out of range fails to unpack, so no handler matches and the catch-all
+# answers "no rights" instead of a traceback (SQLite takes 64-bit integers, Telegram ids are < 2**52).
+Id = Annotated[int, Field(ge=0, le=2**53)]
+Small = Annotated[int, Field(ge=0, le=10_000)]
 
 # --- orders / employee workflow -------------------------------------------------------
 
@@ -26,12 +35,25 @@ class OrderAction(StrEnum):
 
 class OrderCb(CallbackData, prefix="or"):
     action: OrderAction
-    order_id: int = 0
-    type_index: int = 0
+    order_id: Id = 0
+    type_index: Small = 0
 
 
 class OrderCalendarCb(SimpleCalendarCallback, prefix="oc"):
     """aiogram-calendar's SimpleCalendar data under our own prefix (year/month/day, an act)."""
+
+    @model_validator(mode="after")
+    def _real_date(self) -> OrderCalendarCb:
+        """A forged impossible date (or one the calendar's year buttons would step out of) fails to unpack."""
+        if self.year is not None and not MINYEAR < self.year < MAXYEAR:
+            raise ValueError("year out of range")
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise ValueError("month out of range")
+        if self.day is not None and not 0 <= self.day <= 31:  # the calendar packs day 0 on some buttons
+            raise ValueError("day out of range")
+        if self.act is SimpleCalAct.day:
+            date(self.year or 0, self.month or 0, self.day or 0)  # ValueError for 31.02 or a missing part
+        return self
 
 
 # --- conversations / care / admin -----------------------------------------------------
@@ -43,7 +65,7 @@ class ConvAction(StrEnum):
 
 class ConvCb(CallbackData, prefix="cv"):
     action: ConvAction
-    order_id: int
+    order_id: Id
 
 
 class CareAction(StrEnum):
@@ -53,7 +75,7 @@ class CareAction(StrEnum):
 
 class CareCb(CallbackData, prefix="cr"):
     action: CareAction
-    client_id: int = 0
+    client_id: Id = 0
 
 
 class ClientAction(StrEnum):
@@ -81,5 +103,5 @@ class AdminAction(StrEnum):
 
 class AdminCb(CallbackData, prefix="ad"):
     action: AdminAction
-    user_id: int = 0
-    value: int = 0
+    user_id: Id = 0
+    value: Small = 0

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject, Update
 from aiogram.types import User as TgUser
 
 import texts
@@ -39,6 +39,6 @@ async def _answer_blocked(update: TelegramObject) -> None:
     if not isinstance(update, Update):
         return
     if isinstance(update.message, Message):
-        await update.message.answer(texts.ACCESS_BLOCKED)
+        await update.message.answer(texts.ACCESS_BLOCKED, reply_markup=ReplyKeyboardRemove())
     elif isinstance(update.callback_query, CallbackQuery):
         await update.callback_query.answer(texts.ACCESS_BLOCKED, show_alert=True)

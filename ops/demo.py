@@ -7,6 +7,7 @@ person to share a contact becomes the administrator (settings.demo), who then gi
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import stat
 import tempfile
@@ -25,6 +26,8 @@ def demo_settings(settings: Settings, root: Path | None = None) -> Settings:
     shutil.copytree(SAMPLE_ORDERS, photo)
     for path in [photo, *photo.rglob("*")]:  # a read-only checkout must not make the copy read-only
         path.chmod(path.stat().st_mode | stat.S_IWUSR | (stat.S_IXUSR if path.is_dir() else 0))
+    for order in photo.iterdir():  # the calendar dates orders by their folder: the samples are today's
+        os.utime(order)
     return dataclasses.replace(
         settings,
         branch_photo=photo,

@@ -23,9 +23,11 @@ from database.media import MediaRepo
 from database.orders import OrderRepo
 from database.outbox import OutboxRepo
 from database.protocol import ProtocolRepo
+from database.routing import RoutingRepo
 from database.users import UserRepo
 from database.work import WorkRepo
 from handlers import build_root_router
+from middlewares.private import PrivateChatsOnly
 from middlewares.user import UserMiddleware
 from runtime.outbox import Outbox
 from runtime.session import OutgoingCalls, RateLimiter
@@ -38,6 +40,7 @@ from services.media_store import MediaStore, cleanup_partial_files
 from services.order_index import OrderIndex
 from services.protocol import Protocol
 from services.recognizer import Recognizer
+from services.uploads import ClientUploads
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class Services:
     work: WorkRepo
     protocol: Protocol
     conversations: Conversations
+    client_uploads: ClientUploads
     admin_tools: AdminTools
     media: MediaService
     recognizer: Recognizer
@@ -97,6 +101,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
     outbox.add_reporter(MEDIA_REPORT_KIND, media_report)
     orders = OrderRepo(db)
     work = WorkRepo(db)
+    routing = RoutingRepo(db)
     protocol = Protocol(ProtocolRepo(db), settings.branch_photo)
     attention = AttentionWords(Path(database.__file__).with_name("attention_words.py"))
     return Services(
@@ -109,8 +114,9 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
         work=work,
         protocol=protocol,
         conversations=Conversations(
-            users, orders, work, protocol, outbox, attention, settings.organization_name
+            users, orders, work, protocol, outbox, attention, settings.organization_name, routing
         ),
+        client_uploads=ClientUploads(routing, settings.client_upload_order_mb, settings.client_upload_day_mb),
         admin_tools=AdminTools(users, orders, protocol),
         media=MediaService(
             settings=settings,
@@ -128,6 +134,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
 
 def build_dispatcher(services: Services) -> Dispatcher:
     dp = Dispatcher(storage=SQLiteStorage(services.db), **services.workflow_data())
+    dp.update.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(UserMiddleware(services.users))
     dp.include_router(build_root_router())
     return dp

@@ -8,10 +8,13 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, ReplyKeyboardRemove
 
 import texts
-from database.users import STAFF_LEVELS, Level, UserRepo
+from database.users import STAFF_LEVELS, Level, User, UserRepo
+from keyboards.menus import main_menu
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +83,27 @@ async def set_user_commands(bot: Bot, chat_id: int, level: Level) -> None:
         log.warning("Could not set the command menu of chat %s: %s", chat_id, exc)
 
 
-async def reset_user_commands(bot: Bot, chat_id: int) -> None:
-    """A deactivated user falls back to the default menu (/start, /help): nothing they may not use."""
+async def drop_user_commands(bot: Bot, chat_id: int) -> None:
+    """A deactivated user keeps no menu of their former role (best effort, like set_user_commands)."""
     try:
         await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
     except TelegramAPIError as exc:
-        log.warning("Could not reset the command menu of chat %s: %s", chat_id, exc)
+        log.warning("Could not delete the command menu of chat %s: %s", chat_id, exc)
+
+
+async def sync_role(bot: Bot, storage: BaseStorage, user: User, notice: str) -> None:
+    """After a level or activity change: no dialog of the old role is left half-way (its state would
+    swallow the person's next messages), and the command menu and the reply keyboard under the input
+    field (sent with `notice`) are the new role's at once. A deactivated user keeps neither."""
+    key = StorageKey(bot_id=bot.id, chat_id=user.telegram_id, user_id=user.telegram_id)
+    await FSMContext(storage=storage, key=key).clear()
+    if user.is_active:
+        await set_user_commands(bot, user.telegram_id, user.level)
+        keyboard = main_menu(user.level)
+    else:
+        await drop_user_commands(bot, user.telegram_id)
+        keyboard = ReplyKeyboardRemove()
+    try:  # direct: the outbox carries inline keyboards only, and the notice must not wait behind it
+        await bot.send_message(user.telegram_id, notice, reply_markup=keyboard)
+    except TelegramAPIError as exc:
+        log.warning("Could not tell %s about their new role: %s", user.telegram_id, exc)

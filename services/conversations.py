@@ -19,8 +19,9 @@ import texts
 from database.orders import Order, OrderRepo
 from database.outbox import Batch, BatchSpec, Delivery, Method, Status
 from database.protocol import ProtocolEntry
+from database.routing import RoutingRepo, SentMessage
 from database.users import Level, User, UserRepo
-from database.work import WorkRepo
+from database.work import ClientContact, WorkRepo
 from services.attention import AttentionWords
 from services.ports import Deliveries, Recorder
 
@@ -212,6 +213,15 @@ def _role(user: User) -> int:
     return int(user.level)
 
 
+def bound(client: User, order: Order) -> bool:
+    """Whether `order` is the client's now: open, and its content.txt names the client's current phone."""
+    return order.is_open and bool(order.phone) and order.phone == client.phone
+
+
+def _works(user: User | None, levels: frozenset[Level]) -> bool:
+    return user is not None and user.is_active and user.level in levels
+
+
 # --- the service ------------------------------------------------------------------------------
 
 
@@ -225,7 +235,9 @@ class Conversations:
         outbox: Deliveries,
         attention: AttentionWords,
         organization: str,
+        routing: RoutingRepo,
     ) -> None:
+        self._routing = routing
         self._users = users
         self._orders = orders
         self._work = work
@@ -284,23 +296,118 @@ class Conversations:
 
     # --- client -> staff ------------------------------------------------------------------
 
-    async def client_route(self, client: User) -> ClientRoute:
+    async def client_route(self, client: User, reply_to: int | None = None) -> ClientRoute:
+        """Where a client's message goes, in this order:
+
+        1. a reply to a bot message goes to whoever sent that message (an employee about an order
+           still theirs, or customer care);
+        2. the employee who last wrote about an open order that is still the client's;
+        3. customer care, once care has answered the client;
+        4. the admins, about an order that is closed or no longer the client's;
+        5. nobody: the client is offered customer care.
+        The binding to an order is checked against the current order index on every message.
+        """
+        if reply_to is not None:
+            replied = await self._reply_route(client, reply_to)
+            if replied is not None:
+                return replied
         contact = await self._work.last_contact(client.telegram_id)
-        if contact is None:
-            return ClientRoute(RouteKind.NOBODY, [])
-        staff = await self._users.get(contact.staff_id)
-        if contact.via_care:
-            if staff is not None and staff.is_active and staff.level in CARE_LEVELS:
-                return ClientRoute(RouteKind.CARE, [staff])
-            recipients = await self.care_recipients()
-            return ClientRoute(RouteKind.CARE if recipients else RouteKind.NOBODY, recipients)
-        order = await self._orders.get(contact.order_id) if contact.order_id is not None else None
-        if order is not None and order.is_open:
-            if staff is not None and staff.is_active and staff.level in STAFF_LEVELS:
-                return ClientRoute(RouteKind.STAFF, [staff], order)
-            return ClientRoute(RouteKind.NOBODY, [], order)
-        admins = await self._users.active_with_level(Level.ADMIN)
-        return ClientRoute(RouteKind.OUTSIDE if admins else RouteKind.NOBODY, admins, order)
+        if contact is not None and not contact.via_care and contact.order_id is not None:
+            order = await self._orders.get(contact.order_id)
+            if order is not None and bound(client, order):
+                staff = await self._users.get(contact.staff_id)
+                if _works(staff, STAFF_LEVELS):
+                    assert staff is not None
+                    return ClientRoute(RouteKind.STAFF, [staff], order)
+                return ClientRoute(RouteKind.NOBODY, [], order)
+        care = await self._care_route(client, contact)
+        if care is not None:
+            return care
+        if contact is not None and not contact.via_care:
+            order = await self._orders.get(contact.order_id) if contact.order_id is not None else None
+            if order is not None and order.is_open:  # open, but no longer the client's: not named
+                order = None
+            admins = await self._users.active_with_level(Level.ADMIN)
+            return ClientRoute(RouteKind.OUTSIDE if admins else RouteKind.NOBODY, admins, order)
+        return ClientRoute(RouteKind.NOBODY, [])
+
+    async def _care_route(self, client: User, contact: ClientContact | None) -> ClientRoute | None:
+        thread = await self._routing.care_thread(client.telegram_id)
+        care_id = thread.care_id if thread is not None else None
+        if care_id is None and contact is not None and contact.via_care:  # rows from before care_threads
+            care_id = contact.staff_id
+        if care_id is None:
+            return None
+        return await self._to_care(care_id)
+
+    async def _to_care(self, care_id: int) -> ClientRoute | None:
+        """To the care user who answered, or (gone since) to whoever does care now."""
+        care = await self._users.get(care_id)
+        if _works(care, CARE_LEVELS):
+            assert care is not None
+            return ClientRoute(RouteKind.CARE, [care])
+        recipients = await self.care_recipients()
+        return ClientRoute(RouteKind.CARE, recipients) if recipients else None
+
+    async def _reply_route(self, client: User, message_id: int) -> ClientRoute | None:
+        """The route back to the sender of bot message `message_id`; None when unknown or no longer valid."""
+        sent = await self._routing.sent_message(client.telegram_id, message_id)
+        origin = await self._origin(sent) if sent is not None else None
+        if origin is None:
+            return None
+        sender_id, order, via_care = origin
+        if via_care:
+            return await self._to_care(sender_id)
+        staff = await self._users.get(sender_id)
+        if order is None or not bound(client, order) or not _works(staff, STAFF_LEVELS):
+            return None
+        assert staff is not None
+        return ClientRoute(RouteKind.STAFF, [staff], order)
+
+    async def _origin(self, sent: SentMessage) -> tuple[int, Order | None, bool] | None:
+        """Who sent a delivered message, read from its outbox key (see relay, send_care_reply and
+        services.media): (sender id, the order it was about, whether it came from care)."""
+        parts = sent.dedup_key.split(":")
+        while parts and parts[0] == "again":  # texts delivered again after a block keep their origin
+            parts = parts[1:]
+        if len(parts) < 3 or not parts[1].lstrip("-").isdigit():
+            return None
+        kind, sender = parts[0], int(parts[1])
+        if kind == "ca":
+            return sender, None, True
+        if kind in ("rl", "media"):
+            number = sent.params.get("order")
+            order = await self._orders.get_by_number(str(number)) if number else None
+            return sender, order, False
+        if kind == "backlog":
+            first = parts[-1].split(".")[0]
+            media = await self._routing.media_origin(int(first)) if first.isdigit() else None
+            if media is None:
+                return None
+            return media.employee_id, await self._orders.get(media.order_id), False
+        return None
+
+    async def client_orders(self, client: User) -> list[Order]:
+        """The client's open orders by their phone now, the most recent first."""
+        return await self._orders.open_for_phone(client.phone) if client.phone else []
+
+    async def file_order(self, client: User, route: ClientRoute) -> Order | None:
+        """The open order a client's file is kept in, whoever they talk to: the order of the
+        conversation when it is still theirs, else their most recent open order."""
+        if route.open_order is not None and bound(client, route.open_order):
+            return route.open_order
+        orders = await self.client_orders(client)
+        return orders[0] if orders else None
+
+    async def care_client(self, client_id: int) -> User | None:
+        """The client care may answer: an active client who wrote to care (or to the admins)."""
+        client = await self._users.get(client_id)
+        if client is None or not client.is_active or client.level is not Level.CLIENT:
+            return None
+        if await self._routing.care_thread(client_id) is not None:
+            return client
+        contact = await self._work.last_contact(client_id)
+        return client if contact is not None and contact.via_care else None
 
     async def forward_from_client(
         self,
@@ -326,6 +433,8 @@ class Conversations:
             for d in incoming_deliveries(staff.telegram_id, header, message, markup, key)
         ]
         await self._outbox.enqueue(deliveries)
+        if route.kind is not RouteKind.STAFF:  # care and the admins may answer them
+            await self._routing.open_care_thread(client.telegram_id)
         if route.kind is RouteKind.STAFF:
             recipient = staff_display_name(route.recipients[0])
         elif route.kind is RouteKind.CARE:
@@ -388,7 +497,9 @@ class Conversations:
         care = await self._users.active_with_level(Level.CARE)
         return care or await self._users.active_with_level(Level.ADMIN)
 
-    async def send_care_request(self, client: User, message: Incoming, markup: dict[str, Any] | None) -> bool:
+    async def send_care_request(
+        self, client: User, message: Incoming, markup: dict[str, Any] | None, file_path: str | None = None
+    ) -> bool:
         """A client's request to customer care; False when nobody can take it."""
         recipients = await self.care_recipients()
         if not recipients:
@@ -398,11 +509,13 @@ class Conversations:
         await self._outbox.enqueue(
             [d for r in recipients for d in incoming_deliveries(r.telegram_id, header, message, markup, key)]
         )
-        await self._record_from_client(client, None, None, CARE_RECIPIENT, message, key)
+        await self._routing.open_care_thread(client.telegram_id)
+        await self._record_from_client(client, None, None, CARE_RECIPIENT, message, key, file_path)
         return True
 
     async def send_care_reply(self, care: User, client: User, message: Incoming) -> None:
-        """Customer care (or an admin) answers a client; the client's next message goes back to care."""
+        """Customer care (or an admin) answers a client. The client's replies to it go back to care, and
+        so do their other messages while no employee works with them on an open order."""
         key = f"ca:{message.key}"
         chunks = compose(texts.care_reply_header(self._organization), message.text)
         await self._outbox.enqueue(
@@ -422,5 +535,41 @@ class Conversations:
         )
         await asyncio.gather(
             self._protocol.record(entry),
-            self._work.remember_contact(client.telegram_id, care.telegram_id, None, via_care=True),
+            self._routing.care_answered(client.telegram_id, care.telegram_id),
         )
+
+    # --- a client back after blocking the bot ---------------------------------------------
+
+    async def deliver_blocked_texts(self, client: User) -> int:
+        """Queue again the texts employees and care wrote while the client had blocked the bot, as
+        files are (MediaService.deliver_backlog): one rule for every kind of message. Idempotent."""
+        blocked = [
+            sent
+            for sent in await self._routing.blocked_texts(client.telegram_id)
+            if origin_key(sent.dedup_key).startswith(PERSONAL_KEYS)
+        ]
+        if not blocked:
+            return 0
+        intro = Delivery(
+            client.telegram_id,
+            Method.MESSAGE,
+            {"text": texts.blocked_texts_intro(len(blocked))},
+            f"again-intro:{blocked[0].dedup_key}",
+        )
+        again = [
+            Delivery(client.telegram_id, Method.MESSAGE, sent.params, f"again:{sent.dedup_key}")
+            for sent in blocked
+        ]
+        await self._outbox.enqueue([intro, *again])
+        return len(again)
+
+
+# Outbox keys of texts a person wrote to a client: an employee's relay, a care answer.
+PERSONAL_KEYS = ("rl:", "ca:")
+
+
+def origin_key(key: str) -> str:
+    """An outbox key without the "again:" prefixes of deliveries made again."""
+    while key.startswith("again:"):
+        key = key[len("again:") :]
+    return key

@@ -11,13 +11,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 import texts
-from database.outbox import Delivery, Method
 from database.users import Activity, Level, User
 from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
-from runtime.commands import reset_user_commands, set_user_commands
-from runtime.outbox import Outbox
+from runtime.commands import sync_role
 from services.admin import AdminTools, BadName, BadPhone, LastAdmin, OrderNotFound, UserNotFound
 
 router = Router(name=__name__)
@@ -187,7 +185,6 @@ async def set_level(
     callback_data: AdminCb,
     state: FSMContext,
     admin_tools: AdminTools,
-    outbox: Outbox,
     bot: Bot,
 ) -> None:
     target_id = await _chosen_id(state, callback_data)
@@ -198,11 +195,9 @@ async def set_level(
     target = await _apply(callback, state, admin_tools.set_level(target_id, level))
     if target is None:
         return
-    await set_user_commands(bot, target.telegram_id, level)
-    if target.telegram_id != callback.from_user.id:
-        notice = Delivery(target.telegram_id, Method.MESSAGE, {"text": texts.role_changed_notice(level)})
-        await outbox.enqueue([notice])
     await _reply(callback, texts.admin_level_set(target.display_name, level))
+    notice = texts.role_changed_notice(level) if target.is_active else texts.ACCESS_BLOCKED
+    await sync_role(bot, state.storage, target, notice)
 
 
 @router.message(StateFilter(LevelDialog.level), NOT_COMMAND)
@@ -255,11 +250,9 @@ async def set_activity(
     target = await _apply(callback, state, admin_tools.set_activity(target_id, activity))
     if target is None:
         return
-    if target.is_active:
-        await set_user_commands(bot, target.telegram_id, target.level)
-    else:
-        await reset_user_commands(bot, target.telegram_id)
     await _reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
+    notice = texts.role_changed_notice(target.level) if target.is_active else texts.ACCESS_BLOCKED
+    await sync_role(bot, state.storage, target, notice)
 
 
 @router.message(StateFilter(ActivityDialog.activity), NOT_COMMAND)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -9,12 +11,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 import texts
-from database.users import User, UserRepo
+from database.users import User
 from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import conversations as kb
 from keyboards.callbacks import CareAction, CareCb
 from services.conversations import Conversations, Incoming
 
+log = logging.getLogger(__name__)
 router = Router(name=__name__)
 
 
@@ -24,11 +27,12 @@ class CareReply(StatesGroup):
 
 @router.callback_query(CareCb.filter(F.action == CareAction.REPLY))
 async def start_reply(
-    callback: CallbackQuery, callback_data: CareCb, users: UserRepo, state: FSMContext
+    callback: CallbackQuery, callback_data: CareCb, state: FSMContext, conversations: Conversations
 ) -> None:
-    client = await users.get(callback_data.client_id)
-    if client is None or not client.is_active:
-        await callback.answer(texts.CLIENT_GONE, show_alert=True)
+    client = await conversations.care_client(callback_data.client_id)
+    if client is None:  # a forged button (staff, strangers) or a client who never wrote to care
+        log.warning("Care %s refused a reply to %s", callback.from_user.id, callback_data.client_id)
+        await callback.answer(texts.CARE_NOT_YOUR_CLIENT, show_alert=True)
         return
     await state.clear()
     await state.set_state(CareReply.text)
@@ -48,14 +52,12 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.message(StateFilter(CareReply.text), PLAIN_TEXT)
-async def send_reply(
-    message: Message, user: User, users: UserRepo, state: FSMContext, conversations: Conversations
-) -> None:
+async def send_reply(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
     assert message.text is not None
     client_id = (await state.get_data()).get("client_id")
     await state.clear()
-    client = await users.get(int(client_id)) if client_id else None
-    if client is None or not client.is_active:
+    client = await conversations.care_client(int(client_id)) if client_id else None
+    if client is None:
         await message.answer(texts.CLIENT_GONE)
         return
     incoming = Incoming(message.chat.id, message.message_id, "text", message.text)

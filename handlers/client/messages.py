@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,10 +20,15 @@ from handlers.filters import NOT_COMMAND, Match
 from keyboards import conversations as kb
 from keyboards.callbacks import ClientAction, ClientCb
 from runtime.telegram_files import TelegramFiles, incoming_file
-from services.conversations import Conversations, Incoming, RouteKind
+from services.conversations import ClientRoute, Conversations, Incoming, RouteKind
 from services.media import IncomingFile, MediaService
+from services.uploads import ClientUploads
+
+log = logging.getLogger(__name__)
 
 router = Router(name=__name__)
+
+NO_ROUTE = ClientRoute(RouteKind.NOBODY, [])
 
 CONTENT = Match((F.text & ~F.text.startswith("/")) | F.photo | F.video | F.document)
 
@@ -59,9 +65,20 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.message(StateFilter(CareRequest.text), CONTENT)
-async def care_request(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
+async def care_request(
+    message: Message,
+    user: User,
+    state: FSMContext,
+    conversations: Conversations,
+    media: MediaService,
+    client_uploads: ClientUploads,
+    settings: Settings,
+    bot: Bot,
+) -> None:
     await state.clear()
-    await _send_to_care(message, user, incoming(message), conversations)
+    files = ClientFiles(media, client_uploads, TelegramFiles(bot, settings.telegram_api_local))
+    saved = await files.keep(message, user, await conversations.file_order(user, NO_ROUTE))
+    await _send_to_care(message, user, incoming(message), conversations, saved)
 
 
 @router.message(StateFilter(CareRequest.text), NOT_COMMAND)
@@ -73,7 +90,8 @@ async def care_request_again(message: Message) -> None:
 async def pending_to_care(
     callback: CallbackQuery, user: User, state: FSMContext, conversations: Conversations
 ) -> None:
-    pending = (await state.get_data()).get("pending")
+    data = await state.get_data()
+    pending, saved = data.get("pending"), data.get("pending_file")
     await state.clear()
     await callback.answer()
     if not isinstance(callback.message, Message):
@@ -83,15 +101,15 @@ async def pending_to_care(
         await callback.message.answer(texts.CARE_ASK, reply_markup=kb.client_cancel())
         return
     await callback.message.edit_reply_markup(reply_markup=None)
-    await _send_to_care(callback.message, user, Incoming(**pending), conversations)
+    await _send_to_care(callback.message, user, Incoming(**pending), conversations, saved)
 
 
 async def _send_to_care(
-    answer_to: Message, user: User, message: Incoming, conversations: Conversations
+    answer_to: Message, user: User, message: Incoming, conversations: Conversations, saved: str | None
 ) -> None:
     await conversations.check_attention(user, message, None)
     markup = kb.as_payload(kb.reply_to_client(user.telegram_id))
-    sent = await conversations.send_care_request(user, message, markup)
+    sent = await conversations.send_care_request(user, message, markup, saved)
     await answer_to.answer(texts.CARE_SENT if sent else texts.CARE_NOBODY)
 
 
@@ -102,36 +120,54 @@ async def from_client(
     state: FSMContext,
     conversations: Conversations,
     media: MediaService,
+    client_uploads: ClientUploads,
     settings: Settings,
     bot: Bot,
 ) -> None:
+    files = ClientFiles(media, client_uploads, TelegramFiles(bot, settings.telegram_api_local))
     msg = incoming(message)
-    route = await conversations.client_route(user)
+    replied = message.reply_to_message.message_id if message.reply_to_message is not None else None
+    route = await conversations.client_route(user, replied)
     await conversations.check_attention(user, msg, route.order)
+    # kept in the client's open order whoever the message goes to (before any answer: nothing is lost)
+    saved = await files.keep(message, user, await conversations.file_order(user, route))
     if route.kind is RouteKind.NOBODY:
-        await state.update_data(pending=asdict(msg))
-        await message.answer(texts.CLIENT_NOBODY, reply_markup=kb.offer_care())
+        await state.update_data(pending=asdict(msg), pending_file=saved)
+        has_orders = bool(await conversations.client_orders(user))
+        await message.answer(
+            texts.CLIENT_NOBODY if has_orders else texts.CLIENT_NO_ORDER, reply_markup=kb.offer_care()
+        )
         return
     if route.kind is RouteKind.STAFF:
         assert route.order is not None
         markup = kb.switch_order(route.order.id, route.order.number)
     else:
         markup = kb.reply_to_client(user.telegram_id)
-    saved = await _save_file(
-        message, route.open_order, media, TelegramFiles(bot, settings.telegram_api_local)
-    )
     await conversations.forward_from_client(user, route, msg, kb.as_payload(markup), saved)
 
 
-async def _save_file(
-    message: Message, order: Order | None, media: MediaService, telegram: TelegramFiles
-) -> str | None:
-    """A client's photo, video or document about an open order is kept in its folder too."""
-    file = incoming_file(message)
-    if file is None or order is None:
-        return None
+class ClientFiles:
+    """A client's photo, video or document about an open order is kept in the order's folder,
+    within the client's upload quotas (a file over them still reaches staff, by file id)."""
 
-    async def fetch(item: IncomingFile, target: Path) -> None:
-        await telegram.fetch(item.file_id, target, item.file_size)
+    def __init__(self, media: MediaService, uploads: ClientUploads, telegram: TelegramFiles) -> None:
+        self._media = media
+        self._uploads = uploads
+        self._telegram = telegram
 
-    return await media.save_client_file(order, file, fetch)
+    async def keep(self, message: Message, user: User, order: Order | None) -> str | None:
+        file = incoming_file(message)
+        if file is None or order is None:
+            return None
+        refusal = await self._uploads.reserve(file.key, user.telegram_id, order.id, file.file_size)
+        if refusal is not None:
+            log.warning("Client %s over the upload quota; %s not saved", user.telegram_id, file.key)
+            await message.answer(texts.upload_quota_exceeded(refusal.per_order, refusal.limit_mb))
+            return None
+
+        async def fetch(item: IncomingFile, target: Path) -> None:
+            await self._telegram.fetch(item.file_id, target, item.file_size)
+
+        saved = await self._media.save_client_file(order, file, fetch)
+        await self._uploads.settle(file.key, None if saved is None else (file.file_size or 0))
+        return saved

@@ -44,10 +44,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
-def _make_writable(root: Path) -> None:
+def _prepare_copy(root: Path) -> None:
+    """A writable copy whose order folders are today's (the calendar dates orders by their folder;
+    copytree keeps the checkout's dates, which may be yesterday's)."""
     for path in [root, *root.rglob("*")]:
         mode = path.stat().st_mode
         path.chmod(mode | stat.S_IWUSR | stat.S_IRUSR | (stat.S_IXUSR if path.is_dir() else 0))
+    for order in root.iterdir():
+        os.utime(order)
 
 
 async def _every_press_answered(emu: TelegramEmulator) -> None:
@@ -78,7 +82,7 @@ def orders_dir(tmp_path: Path) -> Path:
     target = tmp_path / "bot" / "Photo"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ORDERS_FIXTURE, target)
-    _make_writable(target)
+    _prepare_copy(target)
     return target
 
 
@@ -143,7 +147,7 @@ async def shared_bot(
     workdir = tmp_path_factory.mktemp("shared-bot")
     photo = workdir / "Photo"
     shutil.copytree(ORDERS_FIXTURE, photo)
-    _make_writable(photo)
+    _prepare_copy(photo)
     options = {"admin_phones": [ADMIN_PHONE], **getattr(request.module, "SHARED_BOT", {})}
     proc = BotProcess(shared_emulator, workdir, branch_photo=photo, **options)
     failures_before = request.session.testsfailed

@@ -215,6 +215,8 @@ class TelegramEmulator:
         self.rng = random.Random(seed)
         self.calls: list[CallRecord] = []
         self.users: dict[int, SimUser] = {}
+        self.groups: dict[int, dict] = {}  # group/channel chats the bot was shown, by id
+        self.left_chats: list[int] = []  # leaveChat calls, in order
         self.bot_started = asyncio.Event()
         self.base_url = ""
         self.port = 0
@@ -448,6 +450,52 @@ class TelegramEmulator:
                 "new_chat_member": new_member,
             },
         )
+
+    # ================================================================== groups and channels
+    # A user adds the bot to a group (or posts in one): the updates carry a non-private chat. The bot
+    # may only leave; anything it sends there fails with "chat not found" (recorded in `calls`).
+
+    def group_chat(self, chat_id: int, chat_type: str = "group", title: str = "Сервис — чат") -> dict:
+        assert chat_id < 0 and chat_type in ("group", "supergroup", "channel")
+        return {"id": chat_id, "type": chat_type, "title": title}
+
+    def push_added_to_group(self, user: SimUser, chat: dict) -> None:
+        self.groups[chat["id"]] = chat
+        self.push_update(
+            "my_chat_member",
+            {
+                "chat": chat,
+                "from": user.user_dict,
+                "date": int(time.time()),
+                "old_chat_member": {"status": "left", "user": self.bot_user},
+                "new_chat_member": {"status": "member", "user": self.bot_user},
+            },
+        )
+
+    def push_group_message(self, user: SimUser, chat: dict, text: str) -> dict:
+        """A message in a group (or a channel post, without "from") that the bot can see."""
+        self.groups[chat["id"]] = chat
+        msg: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "chat": chat,
+            "date": int(time.time()),
+            "text": text,
+        }
+        if text.startswith("/"):
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if chat["type"] == "channel":
+            self.push_update("channel_post", msg)
+        else:
+            msg["from"] = user.user_dict
+            self.push_update("message", msg)
+        return msg
+
+    async def _m_leaveChat(self, p: dict, files: dict) -> Any:
+        chat_id = _int_or_none(p.get("chat_id"))
+        if chat_id is None or chat_id not in self.groups:
+            raise bad("chat not found")
+        self.left_chats.append(chat_id)
+        return True
 
     # ================================================================== files
 

@@ -383,6 +383,31 @@ async def test_user_updates_validate(emu: TelegramEmulator, bot: Bot) -> None:
     assert text.text == "Мои заказы"
 
 
+async def test_replies_groups_channels_and_leave_chat(emu: TelegramEmulator, bot: Bot) -> None:
+    user = emu.add_user(first_name="Пётр")
+    await user.send_text("hello")
+    sent = await bot.send_message(user.id, "ответьте мне")
+    await user.send_text("отвечаю", reply_to=sent.message_id)
+    group, channel = emu.group_chat(-100200, "supergroup"), emu.group_chat(-100300, "channel")
+    emu.push_added_to_group(user, group)
+    emu.push_group_message(user, group, "/admin")
+    emu.push_group_message(user, channel, "пост")  # channel_post: not in the allowed updates below
+    updates = await bot.get_updates(timeout=0, allowed_updates=["message", "my_chat_member"])
+    for update in updates:
+        Update.model_validate(update.model_dump(mode="json", exclude_none=True, by_alias=True))
+    _hello, reply, added, command = updates
+    assert reply.message.reply_to_message.message_id == sent.message_id
+    assert reply.message.reply_to_message.text == "ответьте мне"
+    assert added.my_chat_member.chat.type == "supergroup" and added.my_chat_member.new_chat_member
+    assert command.message.chat.id == -100200 and command.message.text == "/admin"
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.send_message(-100200, "в группу")
+    assert await bot.leave_chat(-100200) is True
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.leave_chat(-999)
+    assert emu.left_chats == [-100200]
+
+
 async def test_user_album(emu: TelegramEmulator, bot: Bot) -> None:
     user = emu.add_user()
     parts = await user.send_album(

@@ -143,9 +143,14 @@ class SimUser:
         self.emu.push_update("message", msg)
         return msg
 
-    async def send_text(self, text: str) -> dict:
-        """Send a text message; a leading /command gets a bot_command entity. Returns the Message dict."""
+    async def send_text(self, text: str, reply_to: int | None = None) -> dict:
+        """Send a text message; a leading /command gets a bot_command entity. Returns the Message dict.
+        ``reply_to``: the id of a message in this chat the user replies to (swipe → reply)."""
         content: dict[str, Any] = {"text": text}
+        if reply_to is not None:
+            target = self._raw.get(reply_to)
+            assert target is not None, f"{self!r}: no message #{reply_to} to reply to"
+            content["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
         if text.startswith("/"):
             end = len(text.split(None, 1)[0]) if text.strip() else 0
             if end > 1:

@@ -176,5 +176,5 @@ async def test_customer_care_receives_and_answers(emulator: TelegramEmulator, bo
     assert f"Служба заботы {ORG}" in answer.content
     await client.send_text("Жду")
     await care.wait_text("Жду")
-    contact = "SELECT via_care, staff_id FROM client_contacts WHERE client_id = ?"
-    assert db_rows(bot, contact, (client.id,)) == [(1, care.id)]
+    thread = "SELECT care_id FROM care_threads WHERE client_id = ?"
+    assert db_rows(bot, thread, (client.id,)) == [(care.id,)]
