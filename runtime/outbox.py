@@ -19,6 +19,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -36,6 +37,7 @@ from aiogram.types import (
 from pydantic import BaseModel, ConfigDict
 
 from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, SentMark, Status
+from runtime.session import CallerRetries, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ _MEDIA_TYPES = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": 
 # --- sends that read back only the message id -------------------------------------------------
 # aiogram parses every answer into a full Message: the chat, the sender, the entities, each a
 # model with its own hooks. The outbox keeps only the id, so its calls declare a smaller answer.
+# They are `CallerRetries`: the session tries once, the outbox postpones the row durably.
 
 
 class Receipt(BaseModel):
@@ -60,23 +63,23 @@ class Receipt(BaseModel):
     message_id: int
 
 
-class SendMessageReceipt(SendMessage):
+class SendMessageReceipt(SendMessage, CallerRetries):
     __returning__ = Receipt
 
 
-class SendPhotoReceipt(SendPhoto):
+class SendPhotoReceipt(SendPhoto, CallerRetries):
     __returning__ = Receipt
 
 
-class SendVideoReceipt(SendVideo):
+class SendVideoReceipt(SendVideo, CallerRetries):
     __returning__ = Receipt
 
 
-class SendDocumentReceipt(SendDocument):
+class SendDocumentReceipt(SendDocument, CallerRetries):
     __returning__ = Receipt
 
 
-class SendMediaGroupReceipt(SendMediaGroup):
+class SendMediaGroupReceipt(SendMediaGroup, CallerRetries):
     __returning__ = list[Receipt]
 
 
@@ -221,7 +224,11 @@ class Outbox:
             log.error("Outbox item %s to %s refused: %s", item.id, item.chat_id, exc.message)
             await self._finish(item, status, [], exc.message)
             return True
-        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+            if not is_transient(exc):  # an answer of the wrong shape: sending again would not help
+                log.error("Outbox item %s to %s: unreadable answer: %s", item.id, item.chat_id, exc)
+                await self._finish(item, Status.FAILED, [], "unreadable answer")
+                return True
             return await self._postpone(item, exc)
         await self._finish(item, Status.SENT, [message.message_id for message in sent], None)
         return True
