@@ -15,10 +15,11 @@ A call is 1 unit; sendMediaGroup / copyMessages / forwardMessages are 1 request 
 Faults, like Telegram behind its proxies: ``fail_next(method, status)`` for the next calls of one
 method, or ``fault_rate`` (0..1) with ``fault_kinds`` on the methods in ``fault_methods`` (default:
 the sending calls; add "getfile" and ``DOWNLOAD`` ("file": downloads under /file/) to fault those
-too). Kinds: "400"/"403"/"429"/"500"/"502"/"504" (JSON error), "502html"/"504html" (nginx's HTML
-error page, text/html), "drop" (connection cut before the call took effect), "drop_after" (the call
-took effect, then the connection is cut: a retry duplicates it), "truncate" (downloads: half the
-body, then the connection is cut; for API calls the same as "drop_after").
+too; ``fault_kinds_for[method]`` gives one method kinds of its own). Kinds: "400"/"403"/"429"/
+"500"/"502"/"504" (JSON error), "502html"/"504html" (nginx's HTML error page, text/html), "drop"
+(connection cut before the call took effect), "drop_after" (the call took effect, then the
+connection is cut: a retry duplicates it), "truncate" (downloads: half the body, then the cut;
+for API calls the same as "drop_after").
 """
 
 from __future__ import annotations
