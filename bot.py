@@ -111,7 +111,7 @@ def main() -> int:
     except ConfigError as exc:
         print(f"Ошибка настройки: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_dir, settings.log_level)
+    setup_logging(settings.log_dir, settings.log_level, secrets=[settings.bot_token])
     from aiogram.exceptions import TelegramUnauthorizedError
 
     from database.connection import DatabaseError
