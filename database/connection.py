@@ -8,6 +8,13 @@ and no lock is needed. It is also one round trip instead of several, and a round
 more CPU than a small indexed statement itself. aiosqlite has no public call for "run this
 function on your thread": both use `_execute`, the one its own execute() and executemany() use
 (the version is pinned in requirements.txt).
+
+Durability: WAL with `synchronous=NORMAL` survives a process crash, and a power cut loses at most
+the newest commits, never an older one without the newer (the WAL is replayed in order and stops
+at the first frame that did not reach the disk). A commit after which the bot tells Telegram
+"received" (the inbox) is `durable=True`: `synchronous=FULL` for that one transaction, so the WAL
+is fsynced before the commit returns; since WAL frames are ordered, every earlier commit is on disk
+with it. bench/durability.py prints what that costs per commit.
 """
 
 from __future__ import annotations
@@ -133,35 +140,42 @@ class Database:
         """Run one statement (atomic on its own); the cursor gives lastrowid and rowcount."""
         return await self._conn.execute(sql, params)
 
-    async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
+    async def write_many(self, sql: str, rows: Iterable[Params], durable: bool = False) -> None:
         """One statement over many rows, in one transaction; no rows, no round trip."""
         rows = list(rows)
         if not rows:
             return
-        await self.run(lambda conn: conn.executemany(sql, rows))
+        await self.run(lambda conn: conn.executemany(sql, rows), durable=durable)
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run several reads on the database thread in one round trip; nothing else runs there
         meanwhile, so they see the same data."""
         return await self._conn._execute(query, self._conn._conn)
 
-    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, work: Callable[[sqlite3.Connection], T], durable: bool = False) -> T:
         """Run `work(connection)` on the database thread as one transaction, in one round trip.
 
         `work` is plain synchronous sqlite3 code: it must not touch the event loop. What it
-        returns is returned; if it raises, everything it wrote is rolled back.
+        returns is returned; if it raises, everything it wrote is rolled back. `durable`: the
+        commit survives a power cut once this returns (an fsync of the WAL, see the module doc).
         """
-        return await self._conn._execute(_in_transaction, self._conn._conn, work)
+        return await self._conn._execute(_in_transaction, self._conn._conn, work, durable)
 
 
-def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
+    if durable:  # for this commit only; synchronous cannot change inside a transaction
+        conn.execute("PRAGMA synchronous = FULL")
     try:
-        result = work(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        if durable:
+            conn.execute("PRAGMA synchronous = NORMAL")
     return result
 
 

@@ -24,7 +24,9 @@ class InboxRepo:
         self._db = db
 
     async def store(self, entries: Sequence[InboxEntry], check_known: bool = True) -> list[InboxEntry]:
-        """Save new updates (one transaction); return those not already stored or handled.
+        """Save new updates (one durable transaction); return those not already stored or handled.
+
+        The next getUpdates confirms them to Telegram, so the commit must survive a power cut.
 
         Telegram sends an update again only if the bot did not confirm it, which happens after a
         restart: `check_known=False` skips that look-up for batches after the first one.
@@ -35,10 +37,7 @@ class InboxRepo:
         now = time.time()
         rows = [(e.update_id, e.chat_id, e.payload, now) for e in fresh]
         sql = "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)"
-        if len(rows) == 1:
-            await self._db.write(sql, rows[0])  # one statement is atomic on its own
-        elif rows:
-            await self._db.write_many(sql, rows)
+        await self._db.write_many(sql, rows, durable=True)
         return fresh
 
     async def _fresh(self, entries: Sequence[InboxEntry]) -> list[InboxEntry]:

@@ -8,7 +8,9 @@ from tests.emulator import TelegramEmulator
 from tests.emulator.server import DOWNLOAD
 
 
-async def test_failed_downloads_never_log_the_token(emulator: TelegramEmulator, bot_factory: BotFactory) -> None:
+async def test_failed_downloads_never_log_the_token(
+    emulator: TelegramEmulator, bot_factory: BotFactory
+) -> None:
     bot = await bot_factory(send_rate_global=0, send_rate_per_chat=0, extra_env={"LOG_LEVEL": "DEBUG"})
     [(employee, client)] = await _pairs(emulator, bot, 1)
     emulator.fail_next(DOWNLOAD, status="403")  # refused for good: the employee is told
