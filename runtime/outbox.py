@@ -1,7 +1,9 @@
 """The delivery outbox: everything the bot sends on someone's behalf goes through SQLite first.
 
 A handler stores its deliveries (one transaction, idempotent by key) and returns; this worker
-sends them, one chat in order, many chats at once, through the rate-limited session. A restart
+sends them, many chats at once, through the rate-limited session. Within one chat it takes turns
+between the people whose messages the deliveries carry (round-robin over senders, each sender's
+own in order): forty messages from one client do not hold back another client's one. A restart
 finds unsent rows and sends them; a 429, a 5xx or a network error postpones a row with backoff;
 a user who blocked the bot is marked unreachable. When every delivery of a batch is done, its
 reporter builds one message for the person who caused it ("saved 12 files, sent to the client").
@@ -99,7 +101,7 @@ class Outbox:
         self._on_blocked: list[BlockedHook] = []
         self._wake = asyncio.Event()
         self._ready = asyncio.Event()  # set once rows left by an earlier run are queued
-        self._queues: dict[int, deque[OutboxItem]] = {}  # per chat, due items in id order
+        self._queues: dict[int, FairQueue] = {}  # per chat, due items: in id order per sender
         self._senders: dict[int, asyncio.Task[None]] = {}
         self._known: set[int] = set()  # ids queued in memory or being sent
         self._held: set[int] = set()  # chats whose earliest item waits for a retry
@@ -171,7 +173,7 @@ class Outbox:
         if item.id in self._known or item.chat_id in self._held:
             return  # already queued, or waiting behind a retry: the next read of stored rows brings it
         self._known.add(item.id)
-        self._queues.setdefault(item.chat_id, deque()).append(item)
+        self._queues.setdefault(item.chat_id, FairQueue()).append(item)
         if item.chat_id not in self._senders:
             self._idle.clear()
             task = asyncio.create_task(self._send_chat(item.chat_id), name=f"out-{item.chat_id}")
@@ -189,16 +191,16 @@ class Outbox:
         queue = self._queues[chat_id]
         try:
             while queue:
-                item = queue[0]
+                item = queue.head()
                 delivered = await self._send_one(item)
-                queue.popleft()
+                queue.pop_head()
                 self._forget(item.id)
                 if not delivered:  # postponed: the rest wait behind it, in order, in the database
                     self._held.add(chat_id)
-                    while queue:
-                        self._forget(queue.popleft().id)
+                    for rest in queue.take_all():
+                        self._forget(rest.id)
         finally:
-            for item in queue:
+            for item in queue.take_all():
                 self._forget(item.id)
             del self._queues[chat_id]
             del self._senders[chat_id]
@@ -347,6 +349,53 @@ class Outbox:
     async def wait_idle(self, timeout: float = 30.0) -> None:
         """For tests and shutdown: wait until nothing is being sent."""
         await asyncio.wait_for(self._idle.wait(), timeout)
+
+
+class FairQueue:
+    """One chat's due items: round-robin over senders (lanes), each lane in id order.
+
+    A lane is served once, then goes to the back of the turn; a new lane joins at the back. With one
+    item per lane (or one lane) this is plain FIFO.
+    """
+
+    __slots__ = ("_lanes", "_turn")
+
+    def __init__(self) -> None:
+        self._lanes: dict[int | None, deque[OutboxItem]] = {}
+        self._turn: deque[int | None] = deque()
+
+    def append(self, item: OutboxItem) -> None:
+        lane = self._lanes.get(item.lane)
+        if lane is None:
+            lane = self._lanes[item.lane] = deque()
+            self._turn.append(item.lane)
+        lane.append(item)
+
+    def head(self) -> OutboxItem:
+        """The item whose turn it is (left in place until `pop_head`)."""
+        return self._lanes[self._turn[0]][0]
+
+    def pop_head(self) -> OutboxItem:
+        key = self._turn.popleft()
+        lane = self._lanes[key]
+        item = lane.popleft()
+        if lane:
+            self._turn.append(key)
+        else:
+            del self._lanes[key]
+        return item
+
+    def take_all(self) -> list[OutboxItem]:
+        items = [item for lane in self._lanes.values() for item in lane]
+        self._lanes.clear()
+        self._turn.clear()
+        return items
+
+    def __len__(self) -> int:
+        return sum(map(len, self._lanes.values()))
+
+    def __bool__(self) -> bool:
+        return bool(self._turn)
 
 
 def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
