@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from tests.e2e.conftest import ADMIN_PHONE
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import add_order, connect, connect_as, db_rows, indexed_order_id, rescan
 from tests.emulator import SimUser, TelegramEmulator
@@ -59,3 +60,22 @@ async def test_a_flooding_client_does_not_hold_back_another(
     before = relayed.index(next(text for text in relayed if "срочно" in text))
     print(f"the other client's message arrived after {before} of {FLOOD} flood messages")
     assert before < FLOOD // 2  # in turn, not behind the whole flood
+
+
+async def test_a_stranger_repeating_an_attention_word_pages_the_admins_once(
+    emulator: TelegramEmulator, bot: BotProcess
+) -> None:
+    admin = emulator.add_user(first_name="Админ", phone=ADMIN_PHONE)
+    stranger = emulator.add_user(first_name="Незнакомец", phone="+375295550201")
+    client = emulator.add_user(first_name="Клиент", phone="+375295550202")
+    for user in (admin, stranger, client):
+        await connect(user)
+    for index in range(10):
+        await stranger.send_text(f"плохо {index}")
+        await stranger.wait_for(timeout=30)  # each answered: it was handled
+    await client.send_text("всё плохо с машиной")
+    await admin.wait_text("всё плохо с машиной", timeout=60)
+    alerts = [m.content for m in admin.messages if "Внимание" in m.content]
+    from_stranger = [text for text in alerts if "плохо " in text and "машиной" not in text]
+    assert len(from_stranger) == 1, alerts  # one alert per client and window, not ten
+    assert any("всё плохо с машиной" in text for text in alerts)
