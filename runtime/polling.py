@@ -13,7 +13,8 @@ A handler that failed for a transient reason (Telegram or a proxy answered 5xx o
 connection was cut: `runtime.session.is_transient`) has not finished its update: the update stays
 in the inbox and is run again after a pause, still at the head of its chat's queue, so that chat's
 later updates keep waiting behind it. Any other failure was answered by the errors router and ends
-the update.
+the update. After `MAX_UPDATE_ATTEMPTS` (about 17 minutes) the update is set aside so the chat
+goes on: it stays in the inbox and runs again at the next start.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ MAX_CONCURRENT_UPDATES = 64
 SHUTDOWN_GRACE_SECONDS = 3.0  # what is unfinished then stays in the inbox and is replayed
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 MAX_RETRY_SECONDS = 60.0
+MAX_UPDATE_ATTEMPTS = 20
 
 
 def retry_delay(failures: int) -> float:
@@ -143,6 +145,12 @@ class ChatScheduler:
                 if await self._handle(batch):
                     return
             failures += 1
+            if failures >= MAX_UPDATE_ATTEMPTS:
+                log.error(
+                    "Update %s of chat %s failed %d times for transient reasons; set aside until the next"
+                    " start (it stays in the inbox)", batch[0].update_id, key, failures,
+                )  # fmt: skip
+                return
             delay = retry_delay(failures)
             log.warning(
                 "Update %s of chat %s failed for a transient reason (attempt %d); running it again in %.0f s",

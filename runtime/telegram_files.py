@@ -106,7 +106,8 @@ class TelegramFiles:
                 await out.write(chunk)
 
 
-PERMANENT_STATUSES = frozenset({400, 401, 403, 413})
+# Each attempt asks getFile for a fresh path first, so a 404 is a file that is gone, not an expired path.
+PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 413})
 
 
 class _DownloadError(Exception):

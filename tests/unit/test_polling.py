@@ -64,3 +64,21 @@ async def test_a_chat_waiting_for_a_retry_does_not_hold_a_slot(monkeypatch: pyte
     scheduler.submit(_update(2, 20))
     await scheduler.drain(timeout=5)
     assert handled == [2, 1]  # chat 20 went on while chat 10 waited for its retry
+
+
+async def test_an_update_failing_for_too_long_is_set_aside_and_the_chat_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(polling, "retry_delay", lambda failures: 0.0)
+    monkeypatch.setattr(polling, "MAX_UPDATE_ATTEMPTS", 3)
+    calls: list[int] = []
+
+    async def handle(batch: list[Update]) -> bool:
+        calls.append(batch[0].update_id)
+        return batch[0].update_id != 1  # update 1 never succeeds
+
+    scheduler = ChatScheduler(handle)
+    scheduler.submit(_update(1, 10))
+    scheduler.submit(_update(2, 10))
+    await scheduler.drain(timeout=5)
+    assert calls == [1, 1, 1, 2]
