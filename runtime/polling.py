@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramConflictError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -38,7 +39,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Message, Update
 
 from database.inbox import InboxEntry, InboxRepo
-from runtime.session import is_transient
+from runtime.session import is_transient, short_reason
 
 log = logging.getLogger(__name__)
 
@@ -226,10 +227,17 @@ class DurablePolling:
             except TelegramRetryAfter as exc:
                 await asyncio.sleep(exc.retry_after)
                 continue
-            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+            except (
+                TelegramNetworkError,
+                TelegramServerError,
+                TelegramConflictError,
+                ClientDecodeError,
+            ) as exc:
+                if isinstance(exc, ClientDecodeError) and not is_transient(exc):
+                    raise
                 failures += 1
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
-                log.warning("getUpdates failed (%s); retrying in %.1f s", exc, delay)
+                log.warning("getUpdates failed (%s); retrying in %.1f s", short_reason(exc), delay)
                 await asyncio.sleep(delay)
                 continue
             if not updates:
@@ -248,9 +256,16 @@ class DurablePolling:
                 log.error("Cannot write the inbox (%s); the batch stays unconfirmed, retrying", exc)
                 await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
                 continue
-            confirmed = True  # from now on Telegram sends each update once
-            for entry in fresh:
+            for entry in fresh:  # safe from a process crash already: handling may start
                 self._scheduler.submit(_by_id(updates, entry.update_id))
+            try:  # safe from a power cut before the next getUpdates confirms the batch to Telegram
+                await self._inbox.flush_to_disk()
+            except OSError as exc:  # not known to be on disk: let Telegram keep the batch
+                offset, confirmed = updates[0].update_id, False
+                log.error("Cannot flush the inbox to disk (%s); the batch stays unconfirmed", exc)
+                await asyncio.sleep(1.0)
+                continue
+            confirmed = True  # from now on Telegram sends each update once
 
     async def _dispatch(self, batch: list[Update]) -> bool:
         """Handle one update (or album); False when it failed for a transient reason and stays."""

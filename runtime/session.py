@@ -226,7 +226,7 @@ class OutgoingCalls(BaseRequestMiddleware):
                 if attempt >= max_attempts or not is_transient(exc):
                     raise
                 delay = backoff_delay(attempt)
-                name, why = method.__api_method__, _short(exc)
+                name, why = method.__api_method__, short_reason(exc)
                 log.warning("%s failed (%s), attempt %d; retrying in %.1f s", name, why, attempt, delay)
                 await asyncio.sleep(delay)
             except TelegramBadRequest as exc:
@@ -237,7 +237,7 @@ class OutgoingCalls(BaseRequestMiddleware):
                 raise
 
 
-def _short(exc: BaseException) -> str:
+def short_reason(exc: BaseException) -> str:
     """One line for the log: an HTML error page is reduced to its kind, not pasted whole."""
     if isinstance(exc, ClientDecodeError):
         return "answer is not JSON (a proxy's error page or a cut connection)"

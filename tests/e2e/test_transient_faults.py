@@ -85,6 +85,8 @@ async def test_a_cut_after_the_send_took_effect_sends_again_at_least_once(
     bot = await bot_factory(send_rate_global=0, send_rate_per_chat=0)
     emulator.flood_control = False
     [(employee, client)] = await _pairs(emulator, bot, 1)
+    emulator.fail_next("getUpdates", status="502html")  # the long poll itself behind a failing proxy
+    emulator.fail_next("getUpdates", status="504html")
     emulator.fail_next("sendPhoto", status="drop_after")
     emulator.fail_next(DOWNLOAD, status="truncate")
     emulator.fail_next("getFile", status="504html")
