@@ -39,7 +39,7 @@ from aiogram.types import (
 from pydantic import BaseModel, ConfigDict
 
 from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, SentMark, Status
-from runtime.session import CallerRetries, is_transient
+from runtime.session import CallerRetries, is_transient, short_reason
 
 log = logging.getLogger(__name__)
 
@@ -251,8 +251,9 @@ class Outbox:
             if isinstance(exc, TelegramRetryAfter)
             else min(MAX_RETRY_DELAY, 2.0**item.attempts)
         )
-        log.warning("Outbox item %s to %s postponed %.0f s: %s", item.id, item.chat_id, delay, exc)
-        await self._repo.postpone(item.id, delay, str(exc))
+        reason = short_reason(exc)
+        log.warning("Outbox item %s to %s postponed %.0f s: %s", item.id, item.chat_id, delay, reason)
+        await self._repo.postpone(item.id, delay, reason)
         return False
 
     async def _finish(self, item: OutboxItem, status: Status, ids: list[int], error: str | None) -> None:
