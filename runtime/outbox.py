@@ -252,6 +252,8 @@ class Outbox:
             else min(MAX_RETRY_DELAY, 2.0**item.attempts)
         )
         reason = short_reason(exc)
+        if isinstance(exc, TelegramNetworkError):  # the request may have reached Telegram before the cut
+            reason += " (may have been delivered: sent again, at least once)"
         log.warning("Outbox item %s to %s postponed %.0f s: %s", item.id, item.chat_id, delay, reason)
         await self._repo.postpone(item.id, delay, reason)
         return False

@@ -277,7 +277,7 @@ class DurablePolling:
             await self._dp.feed_update(self._bot, first, **self._data, **extra)
         except Exception as exc:  # the errors router answered permanent failures; transient ones come here
             if is_transient(exc):
-                log.warning("Update %s failed for now: %s", first.update_id, exc)
+                log.warning("Update %s failed for now: %s", first.update_id, short_reason(exc))
                 return False
             log.exception("Update %s was not handled", first.update_id)
         if self._inbox is not None:
