@@ -99,3 +99,26 @@ async def test_a_cut_after_the_send_took_effect_sends_again_at_least_once(
     assert len(received) == 2 and len(set(received)) == 1  # the cut send, then the retry: one duplicate
     assert len(list((Path(bot.branch_photo) / "load0" / "Inspection").iterdir())) == 1
     assert not _asked_to_resend(employee)
+
+
+async def test_an_update_that_keeps_failing_is_run_again_from_the_inbox_in_chat_order(
+    emulator: TelegramEmulator, bot_factory: BotFactory
+) -> None:
+    bot = await bot_factory(send_rate_global=0, send_rate_per_chat=0)
+    emulator.flood_control = False
+    [(employee, client)] = await _pairs(emulator, bot, 1)
+    first, second = _photo(15, 0), _photo(15, 1)
+    emulator.fail_next(DOWNLOAD, status="502html", count=6)  # more than one handling retries downloads
+    await employee.send_photo(first, caption="первое")
+    await employee.send_photo(second, caption="второе")
+    await client.wait_until(lambda: len(_photos_received(client)) >= 2, timeout=90)
+    assert [m.caption.rsplit("\n", 1)[-1] for m in client.messages if m.kind == "photo"] == [
+        "первое",
+        "второе",
+    ]
+    await emulator.wait_until(lambda: _settled(bot), timeout=30)
+    assert "failed for a transient reason" in bot.log_text()  # the first update was run again
+    assert not _asked_to_resend(employee)
+    assert _digests(Path(bot.branch_photo) / "load0" / "Inspection") == Counter(
+        hashlib.sha256(data).hexdigest() for data in (first, second)
+    )
