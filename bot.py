@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = demo_settings(settings)
         print(banner(settings))
-    setup_logging(settings.log_dir, settings.log_level)
+    setup_logging(settings.log_dir, settings.log_level, secrets=[settings.bot_token])
     lock = InstanceLock(lock_path(settings.database_path))
     try:
         lock.acquire()

@@ -26,6 +26,8 @@ class InboxRepo:
     async def store(self, entries: Sequence[InboxEntry], check_known: bool = True) -> list[InboxEntry]:
         """Save new updates (one transaction); return those not already stored or handled.
 
+        The commit survives a process crash; `flush_to_disk()` makes it survive a power cut too.
+
         Telegram sends an update again only if the bot did not confirm it, which happens after a
         restart: `check_known=False` skips that look-up for batches after the first one.
         """
@@ -35,10 +37,7 @@ class InboxRepo:
         now = time.time()
         rows = [(e.update_id, e.chat_id, e.payload, now) for e in fresh]
         sql = "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)"
-        if len(rows) == 1:
-            await self._db.write(sql, rows[0])  # one statement is atomic on its own
-        elif rows:
-            await self._db.write_many(sql, rows)
+        await self._db.write_many(sql, rows)
         return fresh
 
     async def _fresh(self, entries: Sequence[InboxEntry]) -> list[InboxEntry]:
@@ -53,6 +52,12 @@ class InboxRepo:
             )
         }
         return [entry for entry in entries if entry.update_id not in known]
+
+    async def flush_to_disk(self) -> None:
+        """Everything committed so far survives a power cut once this returns (the next getUpdates
+        confirms the stored batch to Telegram). An fsync of the WAL on a thread of its own, so the
+        database thread (and every handler's query) does not wait for the disk."""
+        await self._db.sync_wal()
 
     async def pending(self) -> list[InboxEntry]:
         rows = await self._db.fetchall("SELECT update_id, chat_id, payload FROM inbox ORDER BY update_id")

@@ -32,12 +32,31 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One Bot API call to make: `payload` holds its JSON arguments except chat_id."""
+    """One Bot API call to make: `payload` holds its JSON arguments except chat_id.
+
+    One chat's deliveries are sent round-robin across the people whose messages caused them (in
+    order within each), so one sender's flood cannot hold back everybody else. That sender is read
+    from the dedup key, by the convention every relay key follows: `<kind>:<sender chat id>:<rest>`
+    (`lane_of`); a delivery without such a key shares one lane with the others like it.
+    """
 
     chat_id: int
     method: Method
     payload: dict[str, Any]
     dedup_key: str | None = None
+
+
+def lane_of(dedup_key: str | None) -> int | None:
+    """The sender chat id of a key `<kind>:<sender chat id>:<rest>`; None (one shared lane) otherwise."""
+    if not dedup_key:
+        return None
+    parts = dedup_key.split(":", 3)
+    if len(parts) < 3:
+        return None
+    try:
+        return int(parts[1])
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +79,7 @@ class OutboxItem:
     batch_id: int | None
     attempts: int
     next_attempt_at: float
+    lane: int | None = None  # whose message it carries: the fair queue's lane (see Delivery)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +115,7 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
         batch_id=row["batch_id"],
         attempts=row["attempts"],
         next_attempt_at=row["next_attempt_at"],
+        lane=lane_of(row["dedup_key"]),
     )
 
 
@@ -120,14 +141,15 @@ class OutboxRepo:
             added = []
             for d, row in zip(deliveries, rows, strict=True):
                 for (item_id,) in conn.execute(_INSERT_ITEM, (*row, batch_id)).fetchall():
-                    added.append(OutboxItem(item_id, d.chat_id, d.method, d.payload, batch_id, 0, now))
+                    lane = lane_of(d.dedup_key)
+                    added.append(OutboxItem(item_id, d.chat_id, d.method, d.payload, batch_id, 0, now, lane))
             return batch_id, added
 
         return await self._db.run(store)
 
     async def pending(self, exclude: set[int], limit: int = 500) -> list[OutboxItem]:
         rows = await self._db.fetchall(
-            "SELECT id, chat_id, method, payload, batch_id, attempts, next_attempt_at FROM outbox"
+            "SELECT id, chat_id, method, payload, batch_id, attempts, next_attempt_at, dedup_key FROM outbox"
             " WHERE status = 'pending' ORDER BY id LIMIT ?",
             (limit + len(exclude),),
         )

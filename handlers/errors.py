@@ -1,4 +1,8 @@
-"""The last resort: an update whose handler failed is logged and the sender is told."""
+"""The last resort: an update whose handler failed is logged and the sender is told.
+
+A transient failure (Telegram or the network, see runtime.session.is_transient) is not answered
+here: it goes back to the polling loop, which keeps the update in the inbox and runs it again.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,17 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 import texts
+from runtime.session import is_transient
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
 
 
-@router.errors()
+async def permanent(event: ErrorEvent) -> bool:
+    return not is_transient(event.exception)
+
+
+@router.errors(permanent)
 async def on_error(event: ErrorEvent) -> None:
     update = event.update
     log.error("Update %s failed: %r", update.update_id, event.exception, exc_info=event.exception)

@@ -1,7 +1,9 @@
 """The delivery outbox: everything the bot sends on someone's behalf goes through SQLite first.
 
 A handler stores its deliveries (one transaction, idempotent by key) and returns; this worker
-sends them, one chat in order, many chats at once, through the rate-limited session. A restart
+sends them, many chats at once, through the rate-limited session. Within one chat it takes turns
+between the people whose messages the deliveries carry (round-robin over senders, each sender's
+own in order): forty messages from one client do not hold back another client's one. A restart
 finds unsent rows and sends them; a 429, a 5xx or a network error postpones a row with backoff;
 a user who blocked the bot is marked unreachable. When every delivery of a batch is done, its
 reporter builds one message for the person who caused it ("saved 12 files, sent to the client").
@@ -19,6 +21,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -36,6 +39,7 @@ from aiogram.types import (
 from pydantic import BaseModel, ConfigDict
 
 from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, SentMark, Status
+from runtime.session import CallerRetries, is_transient, short_reason
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ _MEDIA_TYPES = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": 
 # --- sends that read back only the message id -------------------------------------------------
 # aiogram parses every answer into a full Message: the chat, the sender, the entities, each a
 # model with its own hooks. The outbox keeps only the id, so its calls declare a smaller answer.
+# They are `CallerRetries`: the session tries once, the outbox postpones the row durably.
 
 
 class Receipt(BaseModel):
@@ -60,23 +65,23 @@ class Receipt(BaseModel):
     message_id: int
 
 
-class SendMessageReceipt(SendMessage):
+class SendMessageReceipt(SendMessage, CallerRetries):
     __returning__ = Receipt
 
 
-class SendPhotoReceipt(SendPhoto):
+class SendPhotoReceipt(SendPhoto, CallerRetries):
     __returning__ = Receipt
 
 
-class SendVideoReceipt(SendVideo):
+class SendVideoReceipt(SendVideo, CallerRetries):
     __returning__ = Receipt
 
 
-class SendDocumentReceipt(SendDocument):
+class SendDocumentReceipt(SendDocument, CallerRetries):
     __returning__ = Receipt
 
 
-class SendMediaGroupReceipt(SendMediaGroup):
+class SendMediaGroupReceipt(SendMediaGroup, CallerRetries):
     __returning__ = list[Receipt]
 
 
@@ -96,7 +101,7 @@ class Outbox:
         self._on_blocked: list[BlockedHook] = []
         self._wake = asyncio.Event()
         self._ready = asyncio.Event()  # set once rows left by an earlier run are queued
-        self._queues: dict[int, deque[OutboxItem]] = {}  # per chat, due items in id order
+        self._queues: dict[int, FairQueue] = {}  # per chat, due items: in id order per sender
         self._senders: dict[int, asyncio.Task[None]] = {}
         self._known: set[int] = set()  # ids queued in memory or being sent
         self._held: set[int] = set()  # chats whose earliest item waits for a retry
@@ -168,7 +173,7 @@ class Outbox:
         if item.id in self._known or item.chat_id in self._held:
             return  # already queued, or waiting behind a retry: the next read of stored rows brings it
         self._known.add(item.id)
-        self._queues.setdefault(item.chat_id, deque()).append(item)
+        self._queues.setdefault(item.chat_id, FairQueue()).append(item)
         if item.chat_id not in self._senders:
             self._idle.clear()
             task = asyncio.create_task(self._send_chat(item.chat_id), name=f"out-{item.chat_id}")
@@ -186,16 +191,16 @@ class Outbox:
         queue = self._queues[chat_id]
         try:
             while queue:
-                item = queue[0]
+                item = queue.head()
                 delivered = await self._send_one(item)
-                queue.popleft()
+                queue.pop_head()
                 self._forget(item.id)
                 if not delivered:  # postponed: the rest wait behind it, in order, in the database
                     self._held.add(chat_id)
-                    while queue:
-                        self._forget(queue.popleft().id)
+                    for rest in queue.take_all():
+                        self._forget(rest.id)
         finally:
-            for item in queue:
+            for item in queue.take_all():
                 self._forget(item.id)
             del self._queues[chat_id]
             del self._senders[chat_id]
@@ -221,7 +226,11 @@ class Outbox:
             log.error("Outbox item %s to %s refused: %s", item.id, item.chat_id, exc.message)
             await self._finish(item, status, [], exc.message)
             return True
-        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+            if not is_transient(exc):  # an answer of the wrong shape: sending again would not help
+                log.error("Outbox item %s to %s: unreadable answer: %s", item.id, item.chat_id, exc)
+                await self._finish(item, Status.FAILED, [], "unreadable answer")
+                return True
             return await self._postpone(item, exc)
         await self._finish(item, Status.SENT, [message.message_id for message in sent], None)
         return True
@@ -242,8 +251,11 @@ class Outbox:
             if isinstance(exc, TelegramRetryAfter)
             else min(MAX_RETRY_DELAY, 2.0**item.attempts)
         )
-        log.warning("Outbox item %s to %s postponed %.0f s: %s", item.id, item.chat_id, delay, exc)
-        await self._repo.postpone(item.id, delay, str(exc))
+        reason = short_reason(exc)
+        if isinstance(exc, TelegramNetworkError):  # the request may have reached Telegram before the cut
+            reason += " (may have been delivered: sent again, at least once)"
+        log.warning("Outbox item %s to %s postponed %.0f s: %s", item.id, item.chat_id, delay, reason)
+        await self._repo.postpone(item.id, delay, reason)
         return False
 
     async def _finish(self, item: OutboxItem, status: Status, ids: list[int], error: str | None) -> None:
@@ -340,6 +352,53 @@ class Outbox:
     async def wait_idle(self, timeout: float = 30.0) -> None:
         """For tests and shutdown: wait until nothing is being sent."""
         await asyncio.wait_for(self._idle.wait(), timeout)
+
+
+class FairQueue:
+    """One chat's due items: round-robin over senders (lanes), each lane in id order.
+
+    A lane is served once, then goes to the back of the turn; a new lane joins at the back. With one
+    item per lane (or one lane) this is plain FIFO.
+    """
+
+    __slots__ = ("_lanes", "_turn")
+
+    def __init__(self) -> None:
+        self._lanes: dict[int | None, deque[OutboxItem]] = {}
+        self._turn: deque[int | None] = deque()
+
+    def append(self, item: OutboxItem) -> None:
+        lane = self._lanes.get(item.lane)
+        if lane is None:
+            lane = self._lanes[item.lane] = deque()
+            self._turn.append(item.lane)
+        lane.append(item)
+
+    def head(self) -> OutboxItem:
+        """The item whose turn it is (left in place until `pop_head`)."""
+        return self._lanes[self._turn[0]][0]
+
+    def pop_head(self) -> OutboxItem:
+        key = self._turn.popleft()
+        lane = self._lanes[key]
+        item = lane.popleft()
+        if lane:
+            self._turn.append(key)
+        else:
+            del self._lanes[key]
+        return item
+
+    def take_all(self) -> list[OutboxItem]:
+        items = [item for lane in self._lanes.values() for item in lane]
+        self._lanes.clear()
+        self._turn.clear()
+        return items
+
+    def __len__(self) -> int:
+        return sum(map(len, self._lanes.values()))
+
+    def __bool__(self) -> bool:
+        return bool(self._turn)
 
 
 def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:

@@ -8,6 +8,13 @@ when its handler has finished, and whatever is left at start-up is replayed. See
 Updates of one chat are handled one after another, in order; different chats run concurrently.
 The parts of an album (same media_group_id) are collected and handed to one handler call as
 `album=[Message, ...]`.
+
+A handler that failed for a transient reason (Telegram or a proxy answered 5xx or an HTML page, the
+connection was cut: `runtime.session.is_transient`) has not finished its update: the update stays
+in the inbox and is run again after a pause, still at the head of its chat's queue, so that chat's
+later updates keep waiting behind it. Any other failure was answered by the errors router and ends
+the update. After `MAX_UPDATE_ATTEMPTS` (about 17 minutes) the update is set aside so the chat
+goes on: it stays in the inbox and runs again at the next start.
 """
 
 from __future__ import annotations
@@ -16,11 +23,12 @@ import asyncio
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramConflictError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -31,6 +39,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Message, Update
 
 from database.inbox import InboxEntry, InboxRepo
+from runtime.session import is_transient, short_reason
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,13 @@ POLL_TIMEOUT_SECONDS = 25
 MAX_CONCURRENT_UPDATES = 64
 SHUTDOWN_GRACE_SECONDS = 3.0  # what is unfinished then stays in the inbox and is replayed
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+MAX_RETRY_SECONDS = 60.0
+MAX_UPDATE_ATTEMPTS = 20
+
+
+def retry_delay(failures: int) -> float:
+    """Pause before running an update again after a transient failure: 1 s, 2 s, 4 s ... 60 s."""
+    return min(MAX_RETRY_SECONDS, 2.0 ** (failures - 1))
 
 
 def chat_key(update: Update) -> int:
@@ -66,7 +82,8 @@ _Item = Update | _Album
 class ChatScheduler:
     """Per-chat queues: order within a chat, concurrency across chats, albums collected."""
 
-    def __init__(self, handle: Callable[[list[Update]], asyncio.Future[None] | object]) -> None:
+    def __init__(self, handle: Callable[[list[Update]], Awaitable[bool]]) -> None:
+        """`handle(batch)` returns False when the batch must be run again later (a transient failure)."""
         self._handle = handle
         self._queues: dict[int, deque[_Item]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -115,13 +132,32 @@ class ChatScheduler:
                     batch = sorted(item.updates, key=lambda u: u.update_id)
                 else:
                     batch = [item]
-                async with self._slots:
-                    await self._handle(batch)  # type: ignore[misc]
+                await self._handle_until_done(key, batch)
                 queue.popleft()
         finally:
             del self._workers[key]
             if not queue:
                 self._queues.pop(key, None)
+
+    async def _handle_until_done(self, key: int, batch: list[Update]) -> None:
+        failures = 0
+        while True:
+            async with self._slots:
+                if await self._handle(batch):
+                    return
+            failures += 1
+            if failures >= MAX_UPDATE_ATTEMPTS:
+                log.error(
+                    "Update %s of chat %s failed %d times for transient reasons; set aside until the next"
+                    " start (it stays in the inbox)", batch[0].update_id, key, failures,
+                )  # fmt: skip
+                return
+            delay = retry_delay(failures)
+            log.warning(
+                "Update %s of chat %s failed for a transient reason (attempt %d); running it again in %.0f s",
+                batch[0].update_id, key, failures, delay,
+            )  # fmt: skip
+            await asyncio.sleep(delay)  # outside the slot: other chats go on meanwhile
 
     async def drain(self, timeout: float) -> None:
         """Wait for queued work to finish, then cancel what is left (it stays in the inbox)."""
@@ -191,10 +227,17 @@ class DurablePolling:
             except TelegramRetryAfter as exc:
                 await asyncio.sleep(exc.retry_after)
                 continue
-            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+            except (
+                TelegramNetworkError,
+                TelegramServerError,
+                TelegramConflictError,
+                ClientDecodeError,
+            ) as exc:
+                if isinstance(exc, ClientDecodeError) and not is_transient(exc):
+                    raise
                 failures += 1
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
-                log.warning("getUpdates failed (%s); retrying in %.1f s", exc, delay)
+                log.warning("getUpdates failed (%s); retrying in %.1f s", short_reason(exc), delay)
                 await asyncio.sleep(delay)
                 continue
             if not updates:
@@ -213,23 +256,35 @@ class DurablePolling:
                 log.error("Cannot write the inbox (%s); the batch stays unconfirmed, retrying", exc)
                 await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
                 continue
-            confirmed = True  # from now on Telegram sends each update once
-            for entry in fresh:
+            for entry in fresh:  # safe from a process crash already: handling may start
                 self._scheduler.submit(_by_id(updates, entry.update_id))
+            try:  # safe from a power cut before the next getUpdates confirms the batch to Telegram
+                await self._inbox.flush_to_disk()
+            except OSError as exc:  # not known to be on disk: let Telegram keep the batch
+                offset, confirmed = updates[0].update_id, False
+                log.error("Cannot flush the inbox to disk (%s); the batch stays unconfirmed", exc)
+                await asyncio.sleep(1.0)
+                continue
+            confirmed = True  # from now on Telegram sends each update once
 
-    async def _dispatch(self, batch: list[Update]) -> None:
+    async def _dispatch(self, batch: list[Update]) -> bool:
+        """Handle one update (or album); False when it failed for a transient reason and stays."""
         first = batch[0]
         extra: dict[str, object] = {}
         if first.message is not None and first.message.media_group_id is not None:
             extra["album"] = [update.message for update in batch if isinstance(update.message, Message)]
         try:
             await self._dp.feed_update(self._bot, first, **self._data, **extra)
-        except Exception:  # the errors router already answered; never let one update stop the chat
+        except Exception as exc:  # the errors router answered permanent failures; transient ones come here
+            if is_transient(exc):
+                log.warning("Update %s failed for now: %s", first.update_id, short_reason(exc))
+                return False
             log.exception("Update %s was not handled", first.update_id)
         if self._inbox is not None:
             self._to_mark.extend(update.update_id for update in batch)
             if self._marking is None or self._marking.done():
                 self._marking = asyncio.create_task(self._flush_marks(), name="inbox-marks")
+        return True
 
     async def _flush_marks(self) -> None:
         """Group commit: marks made while one commit runs go together in the next one."""

@@ -3,8 +3,13 @@
 Telegram allows about 30 messages per second overall and about one per second in one chat
 (short bursts pass; an album counts as its items). Calls that put something into a chat wait
 for a slot in sliding windows of those shapes; a 429 pauses that chat for `retry_after`; 5xx
-answers and network errors are retried with exponential backoff, so a hiccup delays a message
-instead of losing it.
+answers, a proxy's HTML error page (a body that is not JSON) and network errors are retried with
+exponential backoff, so a hiccup delays a message instead of losing it.
+
+One owner of retries per call: this middleware retries every call except those whose caller keeps
+its own durable retry schedule (getUpdates: the polling loop; the outbox's sends, marked
+`CallerRetries`: the outbox postpones the row in SQLite). What still fails after the last attempt
+is raised; `is_transient()` tells the polling loop to keep the update in the inbox and run it again.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -27,6 +33,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import AnswerCallbackQuery, GetUpdates, SendChatAction, SendMediaGroup, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +150,26 @@ class RateLimiter:
             del self._chats[chat_id]
 
 
+class CallerRetries:
+    """Mixin for a method whose caller retries it durably: the session makes one attempt only."""
+
+
+class TransientFailure(Exception):
+    """Something outside the bot failed for now (Telegram, a proxy, the network): try again later.
+
+    Raised where a non-aiogram error must say "transient" (a file download); never carries a URL.
+    """
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Will the same call, made again later, probably succeed? 429, 5xx, HTML pages, cut connections."""
+    if isinstance(exc, TransientFailure | TelegramRetryAfter | TelegramServerError | TelegramNetworkError):
+        return True
+    # A body that is not JSON at all is a proxy's error page or a cut answer; JSON of the wrong shape
+    # (ValidationError) is a bug on one side and would fail again.
+    return isinstance(exc, ClientDecodeError) and not isinstance(exc.original, ValidationError)
+
+
 def _chat_of(method: TelegramMethod[TelegramType]) -> int | str | None:
     if isinstance(method, SendChatAction):
         return None
@@ -175,6 +202,8 @@ class OutgoingCalls(BaseRequestMiddleware):
             self._response_models[returning] = Response[returning]  # type: ignore[valid-type]
         if isinstance(method, GetUpdates):  # the polling loop has its own retry policy
             return await make_request(bot, method)
+        # A caller with a durable retry schedule gets one attempt (flood control still applies).
+        max_attempts = 1 if isinstance(method, CallerRetries) else self._max_attempts
         chat_id = _chat_of(method)
         cost = len(method.media) if isinstance(method, SendMediaGroup) else 1
         attempt = 0
@@ -185,20 +214,20 @@ class OutgoingCalls(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
-                if attempt >= self._max_attempts:
+                if chat_id is not None:
+                    self._limiter.pause_chat(chat_id, exc.retry_after)
+                if attempt >= max_attempts:
                     raise
                 name = method.__api_method__
                 log.warning("429 on %s (chat %s): waiting %s s", name, chat_id, exc.retry_after)
-                if chat_id is not None:
-                    self._limiter.pause_chat(chat_id, exc.retry_after)
-                else:
+                if chat_id is None:
                     await asyncio.sleep(exc.retry_after)
-            except (TelegramServerError, TelegramNetworkError) as exc:
-                if attempt >= self._max_attempts:
+            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+                if attempt >= max_attempts or not is_transient(exc):
                     raise
                 delay = backoff_delay(attempt)
-                name = method.__api_method__
-                log.warning("%s failed (%s), attempt %d; retrying in %.1f s", name, exc, attempt, delay)
+                name, why = method.__api_method__, short_reason(exc)
+                log.warning("%s failed (%s), attempt %d; retrying in %.1f s", name, why, attempt, delay)
                 await asyncio.sleep(delay)
             except TelegramBadRequest as exc:
                 if isinstance(method, AnswerCallbackQuery):
@@ -206,3 +235,10 @@ class OutgoingCalls(BaseRequestMiddleware):
                     log.info("Callback answer not accepted: %s", exc.message)
                     return True  # type: ignore[return-value]
                 raise
+
+
+def short_reason(exc: BaseException) -> str:
+    """One line for the log: an HTML error page is reduced to its kind, not pasted whole."""
+    if isinstance(exc, ClientDecodeError):
+        return "answer is not JSON (a proxy's error page or a cut connection)"
+    return str(exc)

@@ -5,6 +5,11 @@ imported: the file is parsed with `ast` and only the `ATTENTION_WORDS = [...]` l
 so a typo cannot run code or stop the bot. The file's mtime is checked at most every
 `check_every` seconds (when a client message arrives); a broken file keeps the previous list and
 the reason is logged once per change of the file.
+
+Alerts are rate-limited per client: one alert per client per `ALERT_WINDOW_SECONDS`. Later
+messages with attention words in that window still reach whoever the client talks to; the admins
+are not paged again. So a stranger repeating «плохо» a hundred times costs the admins one alert,
+and the real alerts of other clients are not queued behind theirs.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from __future__ import annotations
 import ast
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 VARIABLE = "ATTENTION_WORDS"
 DEFAULT_WORDS = ("плох", "гряз", "разочаров", "не нрав", "низко", "дорог")
+ALERT_WINDOW_SECONDS = 600.0
 
 
 class AttentionFileError(ValueError):
@@ -53,8 +60,30 @@ def parse_words(source: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w in (normalize(word) for word in words) if w))
 
 
+class AlertWindow:
+    """Remembers when each client last caused an alert; one per client per `seconds`."""
+
+    def __init__(
+        self, seconds: float = ALERT_WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._last: dict[int, float] = {}
+
+    def due(self, client_id: int) -> bool:
+        last = self._last.get(client_id)
+        return last is None or self._clock() - last >= self._seconds
+
+    def note(self, client_id: int) -> None:
+        now = self._clock()
+        if len(self._last) > 1000:  # forget windows that are over: the map stays small
+            self._last = {key: at for key, at in self._last.items() if now - at < self._seconds}
+        self._last[client_id] = now
+
+
 class AttentionWords:
-    def __init__(self, path: Path, check_every: float = 3.0) -> None:
+    def __init__(self, path: Path, check_every: float = 3.0, alerts: AlertWindow | None = None) -> None:
+        self.alerts = alerts or AlertWindow()
         self._path = path
         self._check_every = check_every
         self._words: tuple[str, ...] = DEFAULT_WORDS

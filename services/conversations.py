@@ -477,6 +477,8 @@ class Conversations:
         word = self._attention.find(message.text)
         if word is None:
             return False
+        if not self._attention.alerts.due(client.telegram_id):  # one alert per client and window
+            return True
         if about is not None and about.is_open:
             numbers = about.number
         else:
@@ -488,6 +490,7 @@ class Conversations:
         await self._outbox.enqueue(
             [d for admin in admins for d in message_deliveries(admin.telegram_id, chunks, None, key)]
         )
+        self._attention.alerts.note(client.telegram_id)
         return True
 
     # --- customer care --------------------------------------------------------------------

@@ -11,6 +11,15 @@ copy*/forward*, edit*, pinChatMessage), 429 "Too Many Requests: retry after N" w
   * per chat sustained: at most ``flood_chat_per_10s`` (20) units in any sliding 10 s window.
 A call is 1 unit; sendMediaGroup / copyMessages / forwardMessages are 1 request but len(items) units
 (real Telegram counts every album part as a message). Rejected calls are not counted.
+
+Faults, like Telegram behind its proxies: ``fail_next(method, status)`` for the next calls of one
+method, or ``fault_rate`` (0..1) with ``fault_kinds`` on the methods in ``fault_methods`` (default:
+the sending calls; add "getfile" and ``DOWNLOAD`` ("file": downloads under /file/) to fault those
+too; ``fault_kinds_for[method]`` gives one method kinds of its own). Kinds: "400"/"403"/"429"/
+"500"/"502"/"504" (JSON error), "502html"/"504html" (nginx's HTML error page, text/html), "drop"
+(connection cut before the call took effect), "drop_after" (the call took effect, then the
+connection is cut: a retry duplicates it), "truncate" (downloads: half the body, then the cut;
+for API calls the same as "drop_after").
 """
 
 from __future__ import annotations
@@ -150,6 +159,12 @@ NGINX_502 = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
     "</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
 )
+NGINX_504 = (
+    "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway"
+    " Time-out</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
+)
+HTML_PAGES = {"502html": (502, NGINX_502), "504html": (504, NGINX_504)}
+DOWNLOAD = "file"  # the fault "method" name of file downloads
 
 
 def bad(description: str) -> ApiError:
@@ -208,6 +223,8 @@ class TelegramEmulator:
         self.fault_rate = 0.0
         self.fault_kinds: tuple[str, ...] = ("500", "502", "429", "drop")
         self.fault_retry_after = 1
+        self.fault_methods: frozenset[str] = SENDING  # lower-case method names, DOWNLOAD for downloads
+        self.fault_kinds_for: dict[str, tuple[str, ...]] = {}  # per lower-case method: its own kinds
         self.flood_global_per_sec = 30
         self.flood_chat_burst = 3
         self.flood_chat_per_10s = 20
@@ -334,8 +351,9 @@ class TelegramEmulator:
         retry_after: int | None = None,
         description: str | None = None,
     ) -> None:
-        """The next ``count`` calls of ``method`` fail: status 400/403/429/500/502, "502html" (nginx HTML
-        body), "drop" (connection closed, nothing done) or "drop_after" (done, then connection closed)."""
+        """The next ``count`` calls of ``method`` (or DOWNLOAD) fail: status 400/403/429/500/502/504,
+        "502html"/"504html" (nginx HTML page), "drop" (connection closed, nothing done), "drop_after"
+        (done, then connection closed) or "truncate" (downloads: half the body, then closed)."""
         queue = self._faults.setdefault(method.lower(), deque())
         for _ in range(count):
             queue.append(_Fault(status, retry_after, description))
@@ -676,11 +694,12 @@ class TelegramEmulator:
             if status == "drop":
                 self._record(method, params, files, 0, at, "dropped (fault)")
                 return self._drop(request)
-            if status == "drop_after":
+            if status in ("drop_after", "truncate"):
                 after_drop = True
-            elif status == "502html":
-                self._record(method, params, files, 502, at, "Bad Gateway (html, fault)")
-                return web.Response(status=502, text=NGINX_502, content_type="text/html")
+            elif status in HTML_PAGES:
+                code, page = HTML_PAGES[status]
+                self._record(method, params, files, code, at, f"{status} (fault)")
+                return web.Response(status=code, text=page, content_type="text/html")
             else:
                 code = int(status)
                 retry = fault.retry_after
@@ -713,18 +732,48 @@ class TelegramEmulator:
         queue = self._faults.get(low)
         if queue:
             return queue.popleft()
-        if self.fault_rate > 0 and low in SENDING and self.rng.random() < self.fault_rate:
-            kind = self.rng.choice(self.fault_kinds)
+        if self.fault_rate > 0 and low in self.fault_methods and self.rng.random() < self.fault_rate:
+            kind = self.rng.choice(self.fault_kinds_for.get(low, self.fault_kinds))
             return _Fault(kind, None, None)
         return None
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        at = time.monotonic()
+        path = request.match_info["path"]
         if request.match_info["token"] != self.token:
             return self._err(401, "Unauthorized")
-        f = self._paths.get(request.match_info["path"])
+        f = self._paths.get(path)
         if f is None:
+            self._record("file", {"path": path}, {}, 404, at, "Not Found")
             return self._err(404, "Not Found")
+        fault = self._pick_fault(DOWNLOAD)
+        status = "" if fault is None else str(fault.status)
+        if fault is not None:
+            self._record("file", {"path": path}, {}, 0, at, f"{status} (fault)")
+        if status == "drop":
+            return self._drop(request)
+        if status in HTML_PAGES:
+            code, page = HTML_PAGES[status]
+            return web.Response(status=code, text=page, content_type="text/html")
+        if status in ("drop_after", "truncate"):
+            return await self._truncated(request, f.data or b"")
+        if status:
+            code = int(status)
+            return self._err(code, _fault_description(code, self.fault_retry_after))
+        self._record("file", {"path": path}, {}, 200, at, None)
         return web.Response(body=f.data or b"", content_type="application/octet-stream")
+
+    @staticmethod
+    async def _truncated(request: web.Request, data: bytes) -> web.StreamResponse:
+        """Announce the whole file, send half of it, then cut the connection."""
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.content_length = len(data)
+        await response.prepare(request)
+        await response.write(data[: len(data) // 2])
+        await asyncio.sleep(0.01)  # let the half reach the client before the cut
+        if request.transport is not None:
+            request.transport.abort()
+        return response
 
     # ================================================================== flood control
 
@@ -1708,6 +1757,7 @@ def _fault_description(code: int, retry: int | None) -> str:
         429: f"Too Many Requests: retry after {retry}",
         500: "Internal Server Error",
         502: "Bad Gateway",
+        504: "Gateway Timeout",
         503: "Service Unavailable",
     }.get(code, "Emulated fault")
 

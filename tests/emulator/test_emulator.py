@@ -45,6 +45,7 @@ from PIL import Image
 
 from tests.e2e.harness import BotProcess
 from tests.emulator import BotMessage, SimUser, TelegramEmulator
+from tests.emulator.server import DOWNLOAD
 
 TOKEN = "123456:TEST-TOKEN-abcdef"
 
@@ -670,6 +671,58 @@ async def test_fault_injection(emu: TelegramEmulator, bot: Bot) -> None:
     assert 5 <= failures <= 35
     assert emu.count("sendMessage", 200) == 1 + 60 - failures  # "ok" + successes (drop_after is 0)
     assert emu.count("sendMessage") == len([c for c in emu.calls if c.method == "sendMessage"])
+
+
+async def test_proxy_pages_and_cut_connections(emu: TelegramEmulator, bot: Bot) -> None:
+    """502/504 come as nginx's HTML page; a cut may come before or after the call took effect."""
+    user = await started_user(emu, bot)
+    emu.fail_next("sendMessage", status="504html")
+    with pytest.raises(ClientDecodeError):
+        await bot.send_message(user.id, "a")
+    assert emu.calls[-1].status == 504 and not user.messages
+    async with aiohttp.ClientSession() as http:
+        emu.fail_next("sendMessage", status="502html")
+        async with http.post(f"{emu.base_url}/bot{TOKEN}/sendMessage", json={"chat_id": user.id}) as resp:
+            assert resp.status == 502 and resp.content_type == "text/html"
+            assert "<center>nginx" in await resp.text()
+    emu.fail_next("sendMessage", status="drop")
+    with pytest.raises(TelegramNetworkError):
+        await bot.send_message(user.id, "never arrives")
+    assert not user.messages
+    emu.fault_methods = frozenset({"getfile"})
+    emu.fault_kinds = ("502html",)
+    emu.fault_rate = 1.0
+    update = user._deliver(user._media_content("document", b"x" * 1000, "a.bin", None, None))
+    with pytest.raises(ClientDecodeError):
+        await bot.get_file(update["document"]["file_id"])
+    await bot.send_message(user.id, "sending is not faulted now")
+    emu.fault_rate = 0.0
+
+
+async def test_download_faults(emu: TelegramEmulator, bot: Bot) -> None:
+    user = await started_user(emu, bot)
+    data = bytes(range(256)) * 400
+    update = user._deliver(user._media_content("document", data, "a.bin", None, None))
+    info = await bot.get_file(update["document"]["file_id"])
+    assert info.file_path is not None
+    emu.fail_next(DOWNLOAD, status="truncate")
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await bot.download_file(info.file_path)
+    emu.fail_next(DOWNLOAD, status="504html")
+    with pytest.raises(aiohttp.ClientResponseError) as failed:
+        await bot.download_file(info.file_path)
+    assert failed.value.status == 504
+    emu.fail_next(DOWNLOAD, status="drop", count=2)  # aiohttp itself repeats a GET cut on a reused connection
+    with pytest.raises(aiohttp.ClientError):
+        await bot.download_file(info.file_path)
+    assert (await bot.download_file(info.file_path)).read() == data
+    assert emu.count(DOWNLOAD, 200) == 1 and emu.count(DOWNLOAD) == 5
+    emu.fault_methods = frozenset({DOWNLOAD})
+    emu.fault_kinds_for = {DOWNLOAD: ("502html",)}
+    emu.fault_rate = 1.0
+    with pytest.raises(aiohttp.ClientResponseError):
+        await bot.download_file(info.file_path)
+    emu.fault_rate = 0.0
 
 
 async def test_wait_for_cursor(emu: TelegramEmulator, bot: Bot) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.attention import AttentionFileError, AttentionWords, parse_words
+from services.attention import AlertWindow, AttentionFileError, AttentionWords, parse_words
 from services.conversations import compose, plain_len, split_text
 
 
@@ -61,3 +61,14 @@ def test_long_texts_split_under_the_limit_and_escape() -> None:
     assert "&lt;" in chunks[0] and "<b>" in chunks[0]
     assert split_text("x" * 10, 4, 4) == ["xxxx", "xxxx", "xx"]
     assert split_text("😀" * 3, 4, 4) == ["😀😀", "😀"]
+
+
+def test_one_alert_per_client_and_window() -> None:
+    now = [0.0]
+    window = AlertWindow(600.0, clock=lambda: now[0])
+    assert window.due(1)
+    window.note(1)
+    now[0] = 599.0
+    assert not window.due(1) and window.due(2)  # another client is not held back
+    now[0] = 600.0
+    assert window.due(1)

@@ -204,3 +204,28 @@ async def test_a_failed_sent_mark_is_retried_and_nothing_goes_twice(
     worker.cancel()
     assert sorted(bot.sent) == [(1, "a"), (2, "b")]
     assert not failures
+
+
+async def test_one_senders_flood_does_not_hold_back_another_sender(db: Database) -> None:
+    """Forty messages from client 7 and then one from client 8, all to employee 1: 8's goes second."""
+    repo = OutboxRepo(db)
+    flood = [_text(1, f"A{i}", f"cm:7:{100 + i}:1:0") for i in range(40)]
+    await Outbox(repo, FakeBot()).enqueue([*flood, _text(1, "B", "cm:8:5:1:0")])  # stored, not yet sent
+    gate = asyncio.Event()
+
+    class GatedBot(FakeBot):
+        async def __call__(self, method: TelegramMethod[Any]) -> SimpleNamespace:
+            await gate.wait()
+            return await super().__call__(method)
+
+    bot = GatedBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await asyncio.sleep(0.1)  # the stored rows are queued; the first send waits at the gate
+    await box.enqueue([_text(1, "C", "cm:9:6:1:0")])  # a third client, live
+    gate.set()
+    await _drain(box, repo)
+    worker.cancel()
+    texts = [text for _, text in bot.sent]
+    assert texts[:3] == ["A0", "B", "C"]  # turns: 7, 8, 9, then 7's others
+    assert texts[3:] == [f"A{i}" for i in range(1, 40)]  # each sender's own stay in order

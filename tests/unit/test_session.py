@@ -1,14 +1,23 @@
 """Flood control and retries of the one outgoing path, against a fake transport."""
 
 import asyncio
+import json
 import time
 
 import pytest
-from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import AnswerCallbackQuery, SendMessage
+from pydantic import ValidationError
 
 from runtime import session as session_module
-from runtime.session import TRANSIT_SLACK_SECONDS, OutgoingCalls, RateLimiter
+from runtime.outbox import Receipt, SendMessageReceipt
+from runtime.session import TRANSIT_SLACK_SECONDS, OutgoingCalls, RateLimiter, is_transient
 
 
 def _busiest(stamps: list[tuple[float, int]], seconds: float) -> int:
@@ -113,3 +122,48 @@ async def test_bad_request_is_not_retried_but_expired_callback_answer_is_harmles
     answer = AnswerCallbackQuery(callback_query_id="1")
     transport = Transport([TelegramBadRequest(method=answer, message="query is too old")])
     assert await OutgoingCalls(RateLimiter(0, 0))(transport, None, answer) is True  # type: ignore[arg-type]
+
+
+def _html_page_error() -> ClientDecodeError:
+    page = "<html><head><title>502 Bad Gateway</title></head></html>"
+    try:
+        json.loads(page)
+    except ValueError as exc:
+        return ClientDecodeError("Failed to decode object", exc, page)
+    raise AssertionError("unreachable")
+
+
+async def test_a_proxy_html_page_is_transient_and_retried() -> None:
+    method = SendMessage(chat_id=1, text="x")
+    transport = Transport([_html_page_error(), _html_page_error()])
+    assert await OutgoingCalls(RateLimiter(0, 0))(transport, None, method) == "ok"  # type: ignore[arg-type]
+    assert transport.calls == 3
+    assert is_transient(_html_page_error())
+
+
+async def test_an_answer_of_the_wrong_shape_is_not_retried() -> None:
+    method = SendMessage(chat_id=1, text="x")
+    try:
+        Receipt.model_validate({"id": 1})
+    except ValidationError as exc:
+        wrong_shape = ClientDecodeError("Failed to deserialize object", exc, {"id": 1})
+    transport = Transport([wrong_shape])
+    with pytest.raises(ClientDecodeError):
+        await OutgoingCalls(RateLimiter(0, 0))(transport, None, method)  # type: ignore[arg-type]
+    assert transport.calls == 1
+    assert not is_transient(wrong_shape)
+
+
+async def test_a_call_whose_caller_retries_gets_one_attempt_and_still_pauses_the_chat() -> None:
+    method = SendMessageReceipt(chat_id=1, text="x")
+    transport = Transport([TelegramServerError(method=method, message="Bad Gateway")])
+    with pytest.raises(TelegramServerError):
+        await OutgoingCalls(RateLimiter(0, 0))(transport, None, method)  # type: ignore[arg-type]
+    assert transport.calls == 1
+    limiter = RateLimiter(0, 1.0)
+    transport = Transport([TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=1)])
+    with pytest.raises(TelegramRetryAfter):
+        await OutgoingCalls(limiter)(transport, None, method)  # type: ignore[arg-type]
+    started = time.monotonic()
+    await limiter.acquire(1, 1)  # the 429 paused the chat for everyone
+    assert time.monotonic() - started >= 0.9
