@@ -33,6 +33,14 @@ BRANCH_PHOTO cannot be listed, or lists nothing at all while orders are open (an
 looks like that), the scan reports an error and leaves every order as it was.
 
 The folder walk and file reads run in a worker thread; SQLite writes happen on the event loop.
+
+The share is untrusted input (services/share_paths.py). An order folder that is a link (symlink,
+junction) is not an order: it is skipped and logged once. content.txt must be a regular file: a
+link (say to /dev/zero), a FIFO or a device is flagged `malformed` without being opened, the file
+is opened non-blocking and read with a size cap. Each folder's read has a time budget
+(CONTENT_READ_SECONDS, in a small pool of reader threads): a folder whose read stalls (a hung SMB
+server) is flagged `unreadable` for this scan and the scan goes on with the others; while that
+read is still stuck the folder is not read again.
 """
 
 from __future__ import annotations
@@ -41,8 +49,12 @@ import asyncio
 import json
 import logging
 import os
+import stat
 import sys
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -51,11 +63,14 @@ from typing import Any
 from database.orders import NewOrder, Order, OrderData, OrderFingerprint, OrderRepo
 from services.phones import normalize_phone
 from services.plate_text import normalize_plate
+from services.share_paths import TooBig, UnsafePath, is_link, read_regular, refuse
 
 log = logging.getLogger(__name__)
 
 CONTENT_FILE = "content.txt"
 MAX_CONTENT_BYTES = 1 << 20
+CONTENT_READ_SECONDS = 5.0  # time budget of one folder's content.txt read
+_READERS = 4
 _SYSTEM_DIRS = frozenset({"$recycle.bin", "system volume information", "@eadir", "#recycle", "#snapshot"})
 
 PROBLEM_MISSING = "missing"
@@ -154,17 +169,63 @@ def parse_content(raw: bytes) -> ContentData:
 
 
 def read_content(path: str) -> ContentData:
-    """Read and parse one content.txt (blocking); never raises."""
+    """Read and parse one content.txt (blocking, but never on a FIFO or device); never raises."""
     try:
-        with open(path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size > MAX_CONTENT_BYTES:
-                return ContentData(PROBLEM_MALFORMED, f"larger than {MAX_CONTENT_BYTES} bytes")
-            raw = fh.read()
+        raw = read_regular(Path(path), MAX_CONTENT_BYTES)
     except FileNotFoundError:
         return ContentData(PROBLEM_MISSING, "content.txt vanished while reading")
+    except TooBig:
+        return ContentData(PROBLEM_MALFORMED, f"larger than {MAX_CONTENT_BYTES} bytes")
+    except UnsafePath as exc:
+        return ContentData(PROBLEM_MALFORMED, str(exc))
     except OSError as exc:
         return ContentData(PROBLEM_UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
     return parse_content(raw)
+
+
+class _Readers:
+    """content.txt reads with a time budget each: a stalled read costs its folder, not the scan."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._stuck: dict[str, Future[ContentData]] = {}
+        self._lock = threading.Lock()
+
+    def read(self, path: str, budget: float) -> ContentData:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=_READERS, thread_name_prefix="content")
+            pending = self._stuck.get(path)
+            if pending is not None and not pending.done():
+                return ContentData(PROBLEM_UNREADABLE, "an earlier read has not finished yet")
+            self._stuck.pop(path, None)
+            if len(self._stuck) >= _READERS - 1:  # keep one reader free for healthy folders
+                self._stuck = {p: f for p, f in self._stuck.items() if not f.done()}
+                if len(self._stuck) >= _READERS - 1:
+                    return ContentData(PROBLEM_UNREADABLE, "other reads of the share are stuck")
+            future = self._pool.submit(read_content, path)
+        try:
+            return future.result(timeout=budget)
+        except FutureTimeout:
+            with self._lock:
+                self._stuck[path] = future
+            return ContentData(PROBLEM_UNREADABLE, f"no answer within {budget:.0f} s")
+
+
+_readers = _Readers()
+
+
+def _content_stat(path: str) -> Any:
+    """The fingerprint of content.txt without following a link: None if missing."""
+    try:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return _STAT_FAILED
+    if is_link(st) or not stat.S_ISREG(st.st_mode):
+        return ("special", st.st_mode, st.st_mtime_ns, st.st_size)
+    return (st.st_mtime_ns, st.st_size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +251,9 @@ class _Plan:
     warnings: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Plan:
+def _scan_tree(
+    root: Path, closed_suffix: str, known: dict[str, _Known], budget: float = CONTENT_READ_SECONDS
+) -> _Plan:
     """Walk BRANCH_PHOTO once (blocking) and work out what changed against `known`."""
     plan = _Plan()
     seen: set[str] = set()
@@ -198,7 +261,6 @@ def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Pla
     listed = 0
     now = time.time()
     tail = os.sep + CONTENT_FILE
-    stat = os.stat
     remembered = known.get
     try:
         with os.scandir(root) as entries:
@@ -209,18 +271,17 @@ def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Pla
                 if (suffix and folded.endswith(suffix)) or folded in _SYSTEM_DIRS or name.startswith("."):
                     continue
                 try:
-                    if not entry.is_dir():
+                    if not entry.is_dir(follow_symlinks=False):
+                        if entry.is_symlink():
+                            refuse(entry.path, "a link (symlink), not an order folder")
+                        continue
+                    if is_link(entry.stat(follow_symlinks=False)):  # a Windows junction
+                        refuse(entry.path, "a link (junction), not an order folder")
                         continue
                 except OSError:
                     continue
                 content_path = entry.path + tail
-                try:
-                    st = stat(content_path)
-                    fp: Any = (st.st_mtime_ns, st.st_size)
-                except (FileNotFoundError, NotADirectoryError):
-                    fp = None
-                except OSError:
-                    fp = _STAT_FAILED
+                fp: Any = _content_stat(content_path)
                 old = remembered(name)
                 if old is not None and old.fp == fp:
                     seen.add(name)
@@ -228,7 +289,7 @@ def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Pla
                         plan.reopened.append(name)
                         plan.state[name] = _Known(old.fp, True, old.problem)
                     continue
-                if _read_folder(plan, entry.path, name, content_path, fp, old, now):
+                if _read_folder(plan, entry.path, name, content_path, fp, old, now, budget):
                     seen.add(name)
     except OSError as exc:
         raise _RootError(f"BRANCH_PHOTO {root} cannot be listed: {exc.strerror or exc}") from exc
@@ -245,21 +306,30 @@ def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Pla
 
 
 def _read_folder(
-    plan: _Plan, path: str, name: str, content_path: str, fp: Any, old: _Known | None, now: float
+    plan: _Plan,
+    path: str,
+    name: str,
+    content_path: str,
+    fp: Any,
+    old: _Known | None,
+    now: float,
+    budget: float,
 ) -> bool:
     """Read a new or changed folder into `plan`; False when the folder vanished meanwhile."""
     try:
-        dir_stat: os.stat_result | None = os.stat(path)
+        dir_stat: os.stat_result | None = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return False
     except OSError:
         dir_stat = None
-    content = ContentData(PROBLEM_MISSING, "no content.txt") if fp is None else read_content(content_path)
+    content = _content_of(content_path, fp, budget)
     problem = content.problem
     if problem == PROBLEM_UNREADABLE or fp is _STAT_FAILED:
         remembered, stored = _RETRY, None
     elif problem == PROBLEM_MISSING:
         remembered = stored = None
+    elif _is_special(fp):
+        remembered, stored = fp, None  # flagged once; SQLite keeps no fingerprint of a non-file
     else:
         remembered = stored = fp
     repeated = problem == PROBLEM_UNREADABLE and old is not None and old.problem == PROBLEM_UNREADABLE
@@ -292,6 +362,18 @@ def _read_folder(
     else:
         plan.changed.append(data)
     return True
+
+
+def _is_special(fp: Any) -> bool:
+    return isinstance(fp, tuple) and len(fp) == 4 and fp[0] == "special"
+
+
+def _content_of(content_path: str, fp: Any, budget: float) -> ContentData:
+    if fp is None:
+        return ContentData(PROBLEM_MISSING, "no content.txt")
+    if _is_special(fp):
+        return ContentData(PROBLEM_MALFORMED, "content.txt is a link or not a regular file; not opened")
+    return _readers.read(content_path, budget)
 
 
 def _remembered(fp: OrderFingerprint) -> _Known:
@@ -350,7 +432,9 @@ class OrderIndex:
                     fp.number: _remembered(fp) for fp in (await self._repo.load_fingerprints()).values()
                 }
             try:
-                plan = await asyncio.to_thread(_scan_tree, self._root, self._closed_suffix, self._known)
+                plan = await asyncio.to_thread(
+                    _scan_tree, self._root, self._closed_suffix, self._known, CONTENT_READ_SECONDS
+                )
             except _RootError as exc:
                 error = str(exc)
                 if error != self._last_error:
