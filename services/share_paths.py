@@ -127,6 +127,8 @@ def _open_regular(path: Path, flags: int, mode: int = 0o666) -> int:
     except OSError as exc:
         if _NOFOLLOW and exc.errno in (errno.ELOOP, errno.EMLINK):
             raise refuse(path, "a link (symlink or junction)") from exc
+        if exc.errno == errno.ENXIO:  # a FIFO without a reader, opened for writing non-blocking
+            raise refuse(path, "not a regular file") from exc
         raise
     try:
         st = os.fstat(fd)

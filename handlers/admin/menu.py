@@ -18,11 +18,17 @@ from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import set_user_commands
 from runtime.outbox import Outbox
-from services.admin import AdminTools, BadName, BadPhone, LastAdmin, OrderNotFound, UserNotFound
+from services.admin import (
+    AdminTools,
+    BadName,
+    BadPhone,
+    LastAdmin,
+    OrderNotFound,
+    UserNotFound,
+    protocol_fits_message,
+)
 
 router = Router(name=__name__)
-
-LONG_PROTOCOL = 3500
 
 
 class LevelDialog(StatesGroup):
@@ -304,7 +310,7 @@ async def general_protocol(callback: CallbackQuery, state: FSMContext, admin_too
 async def _send_protocol(answer_to: Message, title: str, body: str, file_name: str) -> None:
     if not body:
         await answer_to.answer(texts.protocol_empty(title))
-    elif len(body) <= LONG_PROTOCOL:
+    elif protocol_fits_message(title, body):
         await answer_to.answer(texts.protocol_message(title, body))
     else:
         data = f"{title}\n\n{body}".encode()
