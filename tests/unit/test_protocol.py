@@ -169,5 +169,5 @@ def test_export_length_is_counted_in_utf16_units() -> None:
     title = "Протокол заказ-наряда A-1"
     assert protocol_fits_message(title, "я" * 3000)
     assert not protocol_fits_message(title, "😀" * 2100), "2,100 characters, 4,200 units: a file"
-    assert not protocol_fits_message(title, "<" * 4000), "counted after HTML escaping is undone"
-    assert protocol_fits_message(title, "<" * 3000)
+    assert protocol_fits_message(title, "<" * 4000), "counted after the HTML escaping is undone"
+    assert not protocol_fits_message(title, "<" * 4100)
