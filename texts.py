@@ -599,3 +599,7 @@ def share_link_refused(count: int, order: str) -> str:
         "(ярлык, symlink или junction) на место вне общей папки с фото. Бот не пишет по таким ссылкам. "
         "Сообщите администратору: подпапку нужно сделать обычной папкой. Файлы остались в этом чате."
     )
+
+
+# The protocol's sender of a file that appeared in an order folder by other means than the bot.
+FOLDER_FILE_SENDER = "Папка заказ-наряда"

@@ -311,6 +311,12 @@ class MediaService:
                 out.append(Delivery(client_id, method, payload, delivery.dedup_key))
         return out
 
+    async def claimed_deliveries(
+        self, client_id: int, records: Sequence[MediaRecord], header: str, key_prefix: str
+    ) -> list[Delivery]:
+        """For other senders of filed files (the folder watcher): as `_claimed`."""
+        return await self._claimed(client_id, records, header, key_prefix)
+
     def _protocol_entry(
         self, staff: User, order: Order | None, record: MediaRecord, recipient: str
     ) -> ProtocolEntry:

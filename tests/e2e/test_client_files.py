@@ -1,10 +1,14 @@
-"""A photo the client sends about an open order reaches the employee and is kept in the order folder."""
+"""A photo the client sends about an open order reaches the employee and is kept in the order folder;
+files copied into the order folder by hand reach the client once (never from Service/ or Client/)."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import time
+from pathlib import Path
 
+from tests.e2e.conftest import BotFactory
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect, db_rows, set_user
 from tests.emulator import TelegramEmulator
@@ -40,3 +44,49 @@ async def test_client_photo_is_forwarded_and_filed(emulator: TelegramEmulator, b
     protocol = bot.branch_photo / ORDER / f"recording_dialog_{ORDER}.txt"
     await emulator.wait_until(lambda: protocol.is_file() and "Client/" in protocol.read_text("utf-8"))
     assert "вот <техпаспорт>" in protocol.read_text("utf-8")
+
+
+def _jpeg(color: str) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _copy_by_hand(path: Path, data: bytes) -> None:
+    """A file put into the share by someone else (growth while copying: tests/unit/test_folder_files.py)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+async def test_files_copied_into_the_order_folder_reach_the_client_once(
+    emulator: TelegramEmulator, bot_factory: BotFactory, orders_dir: Path
+) -> None:
+    bot = await bot_factory(branch_photo=orders_dir, extra_env={"ORDER_RESCAN_SECONDS": "1.5"})
+    client = emulator.add_user(first_name="Владелец", phone=CLIENT_PHONE)
+    await connect(client)
+    order = orders_dir / ORDER
+    photo = _jpeg("red")
+    _copy_by_hand(order / "Service" / "internal.jpg", _jpeg("blue"))  # never to the client
+    _copy_by_hand(order / "Client" / "own.jpg", _jpeg("green"))  # the client's own upload
+    _copy_by_hand(order / "Inspection" / "~$draft.docx", b"office lock file")
+    _copy_by_hand(order / "Inspection" / "Thumbs.db", b"thumbnails")
+    _copy_by_hand(order / "Inspection" / "by-hand.jpg", photo)
+    [got] = await client.wait_for(lambda m: m.kind == "photo", timeout=30)
+    assert emulator.file_bytes(got.file_id) == photo
+    assert ORDER in got.content and "Прием автомобилей" in got.content
+
+    await bot.stop()
+    await bot.start()
+    document = b"%PDF-1.4 recommendation"
+    _copy_by_hand(order / "Recommendation" / "Рекомендации.pdf", document)
+    [doc] = await client.wait_for(lambda m: m.kind == "document", timeout=30)
+    assert doc.file_name == "Рекомендации.pdf" and emulator.file_bytes(doc.file_id) == document
+    assert [m.kind for m in client.messages if m.kind != "text"] == ["photo", "document"], (
+        "nothing twice after the restart, nothing from Service/ or Client/, no temp files, "
+        "not the fixture's existing_front.jpg (there before the bot)"
+    )
+    protocol = order / f"recording_dialog_{ORDER}.txt"
+    await emulator.wait_until(lambda: "Recommendation/Рекомендации.pdf" in protocol.read_text("utf-8"))
+    assert "Inspection/by-hand.jpg" in protocol.read_text("utf-8")

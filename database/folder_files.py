@@ -1,0 +1,73 @@
+"""SQL of the folder watcher (tables `folder_files`, `folder_watch`, migration 0009)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from database.connection import Database
+
+BASELINE = "baseline"  # already there when the watcher first ran: the dealer's history
+MEDIA = "media"  # a `media` row carries it to clients
+TOO_BIG = "too_big"  # larger than the Bot API lets a bot upload
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedOrder:
+    id: int
+    number: str
+    phone: str | None
+    first_seen: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettledFile:
+    rel_path: str
+    order_id: int
+    state: str
+    size: int
+    mtime_ns: int
+
+
+class FolderFileRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def started_at(self) -> float:
+        """When the watcher first ran on this database (set now on the very first call)."""
+        await self._db.write(
+            "INSERT OR IGNORE INTO folder_watch (id, started_at) VALUES (1, ?)", (time.time(),)
+        )
+        return float(await self._db.fetchval("SELECT started_at FROM folder_watch WHERE id = 1"))
+
+    async def open_orders(self) -> list[WatchedOrder]:
+        rows = await self._db.fetchall(
+            "SELECT id, number, phone, first_seen FROM orders WHERE is_open = 1 ORDER BY id"
+        )
+        return [WatchedOrder(r["id"], r["number"], r["phone"], r["first_seen"]) for r in rows]
+
+    async def known_paths(self) -> set[str]:
+        """Every path settled by the watcher or filed by the bot itself (its own files)."""
+        rows = await self._db.fetchall("SELECT rel_path FROM folder_files UNION SELECT rel_path FROM media")
+        return {row[0] for row in rows}
+
+    async def is_known(self, rel_paths: Sequence[str]) -> set[str]:
+        """Which of these paths are known now (a file the bot filed a moment ago, say)."""
+        if not rel_paths:
+            return set()
+        marks = ",".join("?" * len(rel_paths))
+        rows = await self._db.fetchall(
+            f"SELECT rel_path FROM folder_files WHERE rel_path IN ({marks})"
+            f" UNION SELECT rel_path FROM media WHERE rel_path IN ({marks})",
+            (*rel_paths, *rel_paths),
+        )
+        return {row[0] for row in rows}
+
+    async def settle(self, files: Sequence[SettledFile]) -> None:
+        now = time.time()
+        await self._db.write_many(
+            "INSERT OR IGNORE INTO folder_files (rel_path, order_id, state, size, mtime_ns, seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(f.rel_path, f.order_id, f.state, f.size, f.mtime_ns, now) for f in files],
+        )
