@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from database.connection import Database
+from database.users import Activity, Level
 
 BASELINE = "baseline"  # already there when the watcher first ran: the dealer's history
 MEDIA = "media"  # a `media` row carries it to clients
@@ -41,9 +42,15 @@ class FolderFileRepo:
         )
         return float(await self._db.fetchval("SELECT started_at FROM folder_watch WHERE id = 1"))
 
-    async def open_orders(self) -> list[WatchedOrder]:
+    async def watched_orders(self) -> list[WatchedOrder]:
+        """Open orders with a connected, active client: the only folders worth a look every few
+        seconds (a share may hold tens of thousands of orders). An order whose client connects
+        later is watched from then on; files that arrived meanwhile are news all the same."""
         rows = await self._db.fetchall(
-            "SELECT id, number, phone, first_seen FROM orders WHERE is_open = 1 ORDER BY id"
+            "SELECT id, number, phone, first_seen FROM orders o WHERE is_open = 1 AND phone IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM users u WHERE u.phone = o.phone AND u.level = ? AND u.activity = ?)"
+            " ORDER BY id",
+            (int(Level.CLIENT), int(Activity.ACTIVE)),
         )
         return [WatchedOrder(r["id"], r["number"], r["phone"], r["first_seen"]) for r in rows]
 

@@ -2,7 +2,8 @@
 
 The spec: the client gets the materials of every subfolder except Service. The bot's own uploads
 already go out as they are filed; this watcher finds the rest. Every ORDER_RESCAN_SECONDS / 3 it
-lists the subfolders of each open order folder (never following a link, see share_paths) and:
+lists the subfolders of each open order folder that has a connected client (never following a
+link, see share_paths; an order whose client connects later is looked at from then on) and:
 
 - skips the hidden folder (HIDDEN_TYPE_FOLDER, "Service"), the client's own uploads
   (CLIENT_FILES_FOLDER, "Client"), files directly in the order folder (content.txt, protocols),
@@ -223,7 +224,7 @@ class FolderWatcher:
             self._started_at = await self._repo.started_at()
         if self._known is None:
             self._known = await self._repo.known_paths()
-        orders = {order.id: order for order in await self._repo.open_orders()}
+        orders = {order.id: order for order in await self._repo.watched_orders()}
         found = await asyncio.to_thread(self._walk_all, list(orders.values()))
         baseline, ready = self._sort(found, orders)
         if baseline:

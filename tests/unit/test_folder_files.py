@@ -99,6 +99,11 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         " VALUES (1, ?, ?, ?, '2026-11-26', ?, 0)",
         (ORDER, ORDER.casefold(), PHONE, int(time.time()) - 100),
     )
+    await db.write(
+        "INSERT INTO users (telegram_id, phone, tg_name, level, created_at, updated_at)"
+        " VALUES (501, ?, 'client', 3, 0, 0)",
+        (PHONE,),
+    )
     # The watcher first ran after old.jpg arrived and before anything the test puts later (the
     # pauses step over the file system's coarse clock).
     await asyncio.sleep(0.05)
@@ -278,3 +283,14 @@ def test_share_upload_refuses_paths_out_of_the_share(tmp_path: Path) -> None:
         (root / ORDER / "Other" / "link.pdf").symlink_to("/etc/passwd")
         with pytest.raises(UnsafePath):
             share_file(root, local_ref(f"{ORDER}/Other/link.pdf"))
+
+
+async def test_an_order_is_watched_once_its_client_connects(world: World) -> None:
+    await world.db.write("UPDATE users SET activity = 2 WHERE telegram_id = 501")
+    watcher = world.watcher()
+    world.put("Other/before-the-client.pdf")
+    assert await _two_looks(watcher) == 0
+    assert await world.db.fetchval("SELECT COUNT(*) FROM folder_files") == 0, "not even looked at"
+    await world.db.write("UPDATE users SET activity = 1 WHERE telegram_id = 501")
+    assert await _two_looks(watcher) == 1, "arrived after the watcher started: news for the client"
+    assert world.deliveries.paths() == [f"{ORDER}/Other/before-the-client.pdf"]
