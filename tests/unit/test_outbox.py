@@ -204,3 +204,22 @@ async def test_a_failed_sent_mark_is_retried_and_nothing_goes_twice(
     worker.cancel()
     assert sorted(bot.sent) == [(1, "a"), (2, "b")]
     assert not failures
+
+
+async def test_a_share_file_that_vanished_fails_its_row_and_the_chat_goes_on(db: Database) -> None:
+    repo, bot = OutboxRepo(db), FakeBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+
+    def convert(args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("text") == "gone":
+            raise FileNotFoundError("A-1/Other/act.pdf")
+        return args
+
+    box.convert_payloads(convert)
+    worker = asyncio.create_task(box.run())
+    await box.enqueue([_text(1, "gone", "k1"), _text(1, "after", "k2")])
+    await _drain(box, repo)
+    worker.cancel()
+    assert bot.sent == [(1, "after")]
+    rows = await db.fetchall("SELECT dedup_key, status FROM outbox ORDER BY id")
+    assert [(row[0], row[1]) for row in rows] == [("k1", "failed"), ("k2", "sent")]
