@@ -39,13 +39,15 @@ async def test_missing_orders_folder_is_reported_and_nothing_crashes(
     assert "Traceback" not in proc.output_text()
 
 
+BACKSLASHED = "a000190201\\b"  # a plain character in a Linux folder name
 needs_posix = pytest.mark.skipif(os.name == "nt" or not hasattr(os, "mkfifo"), reason="POSIX FIFOs/links")
 
 
 @needs_posix
-async def test_fifo_content_and_a_stage_folder_linked_out_of_the_share(
+async def test_fifo_content_linked_stage_folder_backslash_and_long_names(
     emulator: TelegramEmulator, bot_factory: BotFactory, orders_dir: Path, tmp_path: Path
 ) -> None:
+    add_order(orders_dir, BACKSLASHED, "+375298943599")
     stalled = add_order(orders_dir, "a000190200")
     os.mkfifo(stalled / "content.txt")  # nobody writes into it: a blocking read would hang /order
     outside = tmp_path / "outside"
@@ -61,8 +63,17 @@ async def test_fifo_content_and_a_stage_folder_linked_out_of_the_share(
     report = await wait_report(employee)
     assert "ссылка" in report.content and "Ничего не сохранено" in report.content
     assert list(outside.iterdir()) == [], "nothing written outside BRANCH_PHOTO"
-    await employee.send_text("/order")
-    await employee.wait_text("Выберите заказ-наряд")
     assert db_rows(bot, "SELECT problem FROM orders WHERE number = 'a000190200'") == [("malformed",)]
+
+    # an order folder with a backslash in its name and a 400-byte emoji document name: saved
+    await choose_by_calendar(employee, BACKSLASHED)
+    await choose_stage(employee)
+    long_name = "📄" * 100 + ".pdf"
+    await employee.send_document(b"%PDF-1.4 act", long_name)
+    report = await wait_report(employee)
+    assert "Сохранено: 1 файл" in report.content, report.content
+    [saved] = list((orders_dir / BACKSLASHED / "Inspection").iterdir())
+    assert saved.read_bytes() == b"%PDF-1.4 act" and saved.suffix == ".pdf"
+    assert saved.name.startswith("📄") and len(saved.name.encode()) <= 200
     assert bot.running and "Traceback" not in bot.output_text()
     assert sum("a link" in line for line in bot.log_tail(400).splitlines()) >= 1
