@@ -44,7 +44,7 @@ from database.outbox import Delivery
 from database.protocol import ProtocolEntry
 from database.users import UserRepo
 from services.ports import Deliveries, Recorder
-from services.share_paths import check_dir, is_link, refuse
+from services.share_paths import check_dir, is_junction_entry, is_link, refuse
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def _plain_dir(entry: os.DirEntry[str]) -> bool:
             if entry.is_symlink():
                 refuse(entry.path, "a link (symlink); its files are not sent")
             return False
-        if is_link(entry.stat(follow_symlinks=False)):
+        if is_junction_entry(entry):
             refuse(entry.path, "a link (junction); its files are not sent")
             return False
     except OSError:

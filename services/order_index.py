@@ -63,7 +63,7 @@ from typing import Any
 from database.orders import NewOrder, Order, OrderData, OrderFingerprint, OrderRepo
 from services.phones import normalize_phone
 from services.plate_text import normalize_plate
-from services.share_paths import TooBig, UnsafePath, is_link, read_regular, refuse
+from services.share_paths import TooBig, UnsafePath, is_junction_entry, is_link, read_regular, refuse
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ def _scan_tree(
                         if entry.is_symlink():
                             refuse(entry.path, "a link (symlink), not an order folder")
                         continue
-                    if is_link(entry.stat(follow_symlinks=False)):  # a Windows junction
+                    if is_junction_entry(entry):
                         refuse(entry.path, "a link (junction), not an order folder")
                         continue
                 except OSError:

@@ -48,6 +48,14 @@ def is_link(st: os.stat_result) -> bool:
     return bool(getattr(st, "st_file_attributes", 0) & _REPARSE_POINT)
 
 
+def is_junction_entry(entry: os.DirEntry[str]) -> bool:
+    """A directory entry that is a Windows junction or other reparse point (`is_dir(follow_symlinks=
+    False)` says True for those on Python < 3.12). POSIX has none: no extra `lstat` there."""
+    if os.name != "nt":
+        return False
+    return is_link(entry.stat(follow_symlinks=False))
+
+
 def refuse(path: Path | str, why: str) -> UnsafePath:
     """Log a refused path once (the scan sees it every minute) and return the error to raise."""
     key = f"{path}|{why}"
