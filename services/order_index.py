@@ -183,33 +183,101 @@ def read_content(path: str) -> ContentData:
     return parse_content(raw)
 
 
+class _Chunk:
+    """Reads a run of content.txt files in one reader thread, reporting progress as it goes."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        self.results: dict[str, ContentData] = {}
+        self.current: int | None = None  # index being read; None until the thread starts
+        self.abandoned = False
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        for index, path in enumerate(self.paths):
+            with self._lock:
+                if self.abandoned:
+                    return
+                self.current = index
+            content = read_content(path)
+            with self._lock:
+                self.results[path] = content
+
+    def progress(self) -> tuple[int | None, int]:
+        with self._lock:
+            return self.current, len(self.results)
+
+    def abandon(self) -> tuple[dict[str, ContentData], int | None]:
+        """Stop after the read under way; the results so far and the index that is stuck."""
+        with self._lock:
+            self.abandoned = True
+            return dict(self.results), self.current
+
+
 class _Readers:
-    """content.txt reads with a time budget each: a stalled read costs its folder, not the scan."""
+    """content.txt reads with a time budget per folder: a stalled read (a hung SMB server) costs
+    its folder, not the scan. Reads go in runs to a few reader threads (one hand-off per run, not
+    per file); a run that makes no progress for `budget` seconds is abandoned at the stuck file,
+    which is flagged, and the rest of the run goes on in another thread. A file whose read is
+    still stuck from an earlier scan is not read again until that read returns."""
+
+    CHUNK = 256
 
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
-        self._stuck: dict[str, Future[ContentData]] = {}
+        self._stuck: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
 
-    def read(self, path: str, budget: float) -> ContentData:
+    def read_all(self, paths: list[str], budget: float) -> dict[str, ContentData]:
+        results: dict[str, ContentData] = {}
+        queue = self._skip_stuck(paths, results)
+        while queue:
+            chunk, queue = queue[: self.CHUNK], queue[self.CHUNK :]
+            rest = self._read_chunk(chunk, budget, results)
+            queue = rest + queue
+        return results
+
+    def _skip_stuck(self, paths: list[str], results: dict[str, ContentData]) -> list[str]:
+        with self._lock:
+            self._stuck = {path: future for path, future in self._stuck.items() if not future.done()}
+            for path in paths:
+                if path in self._stuck:
+                    results[path] = ContentData(PROBLEM_UNREADABLE, "an earlier read has not finished yet")
+        return [path for path in paths if path not in results]
+
+    def _read_chunk(self, paths: list[str], budget: float, results: dict[str, ContentData]) -> list[str]:
+        """Read `paths`; returns the ones not read because the run was abandoned."""
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=_READERS, thread_name_prefix="content")
-            pending = self._stuck.get(path)
-            if pending is not None and not pending.done():
-                return ContentData(PROBLEM_UNREADABLE, "an earlier read has not finished yet")
-            self._stuck.pop(path, None)
-            if len(self._stuck) >= _READERS - 1:  # keep one reader free for healthy folders
-                self._stuck = {p: f for p, f in self._stuck.items() if not f.done()}
-                if len(self._stuck) >= _READERS - 1:
-                    return ContentData(PROBLEM_UNREADABLE, "other reads of the share are stuck")
-            future = self._pool.submit(read_content, path)
-        try:
-            return future.result(timeout=budget)
-        except FutureTimeout:
+            if len(self._stuck) >= _READERS:
+                for path in paths:
+                    results[path] = ContentData(PROBLEM_UNREADABLE, "all reads of the share are stuck")
+                return []
+            chunk = _Chunk(paths)
+            future = self._pool.submit(chunk.run)
+        last = chunk.progress()
+        while True:
+            try:
+                future.result(timeout=budget)
+                results.update(chunk.results)
+                return []
+            except FutureTimeout:
+                now = chunk.progress()
+                if now != last and now[0] is not None:
+                    last = now
+                    continue
+            done, stuck = chunk.abandon()
+            results.update(done)
+            if stuck is None:  # never started: every reader is busy
+                future.cancel()
+                for path in paths:
+                    results.setdefault(path, ContentData(PROBLEM_UNREADABLE, "no reader free"))
+                return []
+            results[paths[stuck]] = ContentData(PROBLEM_UNREADABLE, f"no answer within {budget:.0f} s")
             with self._lock:
-                self._stuck[path] = future
-            return ContentData(PROBLEM_UNREADABLE, f"no answer within {budget:.0f} s")
+                self._stuck[paths[stuck]] = future
+            return paths[stuck + 1 :]
 
 
 _readers = _Readers()
@@ -262,6 +330,7 @@ def _scan_tree(
     now = time.time()
     tail = os.sep + CONTENT_FILE
     remembered = known.get
+    to_read: list[tuple[str, str, str, Any, _Known | None]] = []  # new or changed folders
     try:
         with os.scandir(root) as entries:
             for entry in entries:
@@ -289,10 +358,16 @@ def _scan_tree(
                         plan.reopened.append(name)
                         plan.state[name] = _Known(old.fp, True, old.problem)
                     continue
-                if _read_folder(plan, entry.path, name, content_path, fp, old, now, budget):
-                    seen.add(name)
+                to_read.append((entry.path, name, content_path, fp, old))
     except OSError as exc:
         raise _RootError(f"BRANCH_PHOTO {root} cannot be listed: {exc.strerror or exc}") from exc
+    readable = [item[2] for item in to_read if item[3] is not None and not _is_special(item[3])]
+    contents = _readers.read_all(readable, budget)
+    for path, name, content_path, fp, old in to_read:
+        if _read_folder(
+            plan, path, name, content_path, fp, old, now, _content_of(content_path, fp, contents)
+        ):
+            seen.add(name)
     if listed == 0 and any(k.is_open for k in known.values()):
         raise _RootError(
             f"BRANCH_PHOTO {root} is empty while orders are open (share not mounted?); nothing closed"
@@ -313,16 +388,15 @@ def _read_folder(
     fp: Any,
     old: _Known | None,
     now: float,
-    budget: float,
+    content: ContentData,
 ) -> bool:
-    """Read a new or changed folder into `plan`; False when the folder vanished meanwhile."""
+    """Put a new or changed folder into `plan`; False when the folder vanished meanwhile."""
     try:
         dir_stat: os.stat_result | None = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return False
     except OSError:
         dir_stat = None
-    content = _content_of(content_path, fp, budget)
     problem = content.problem
     if problem == PROBLEM_UNREADABLE or fp is _STAT_FAILED:
         remembered, stored = _RETRY, None
@@ -368,12 +442,12 @@ def _is_special(fp: Any) -> bool:
     return isinstance(fp, tuple) and len(fp) == 4 and fp[0] == "special"
 
 
-def _content_of(content_path: str, fp: Any, budget: float) -> ContentData:
+def _content_of(content_path: str, fp: Any, contents: dict[str, ContentData]) -> ContentData:
     if fp is None:
         return ContentData(PROBLEM_MISSING, "no content.txt")
     if _is_special(fp):
         return ContentData(PROBLEM_MALFORMED, "content.txt is a link or not a regular file; not opened")
-    return _readers.read(content_path, budget)
+    return contents.get(content_path) or ContentData(PROBLEM_UNREADABLE, "not read")
 
 
 def _remembered(fp: OrderFingerprint) -> _Known:

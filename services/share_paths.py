@@ -125,9 +125,10 @@ def check_file(path: Path, missing_ok: bool = True) -> os.stat_result | None:
     return st
 
 
-def _open_regular(path: Path, flags: int, mode: int = 0o666) -> int:
+def _open_regular(path: Path, flags: int, mode: int = 0o666) -> tuple[int, os.stat_result]:
     """os.open without following a final link and without blocking on a FIFO; then insist on a
-    regular file. Windows has no O_NOFOLLOW: the file is `lstat`-checked first."""
+    regular file (O_NONBLOCK changes nothing for those). Windows has no O_NOFOLLOW: the file is
+    `lstat`-checked first."""
     if not _NOFOLLOW:
         check_file(path)
     try:
@@ -142,12 +143,10 @@ def _open_regular(path: Path, flags: int, mode: int = 0o666) -> int:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise refuse(path, "not a regular file")
-        if _NONBLOCK and hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)  # a regular file: blocking I/O is what we want from here on
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, st
 
 
 class TooBig(OSError):
@@ -157,19 +156,27 @@ class TooBig(OSError):
 def read_regular(path: Path, cap: int) -> bytes:
     """The bytes of a regular file of at most `cap` bytes: never follows a link, never blocks on a
     FIFO, never reads more than `cap + 1` bytes (a growing or lying file cannot exhaust memory)."""
-    fd = _open_regular(path, os.O_RDONLY)
-    with os.fdopen(fd, "rb") as file:
-        if os.fstat(file.fileno()).st_size > cap:
+    fd, st = _open_regular(path, os.O_RDONLY)
+    try:
+        if st.st_size > cap:
             raise TooBig(f"{path} is larger than {cap} bytes")
-        data = file.read(cap + 1)
-    if len(data) > cap:
-        raise TooBig(f"{path} is larger than {cap} bytes")
-    return data
+        chunks: list[bytes] = []
+        total = 0
+        want = st.st_size + 1  # usually all of it in one read, then the end of file
+        while data := os.read(fd, min(want, cap + 1 - total)):
+            chunks.append(data)
+            total += len(data)
+            if total > cap:
+                raise TooBig(f"{path} is larger than {cap} bytes")
+            want = 1 << 16
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def append_text(path: Path, text: str) -> None:
     """Append to a regular file (created if missing), never through a link."""
-    fd = _open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    fd, _ = _open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     with os.fdopen(fd, "a", encoding="utf-8", newline="") as file:
         file.write(text)
 
