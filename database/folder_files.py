@@ -71,6 +71,17 @@ class FolderFileRepo:
         )
         return {row[0] for row in rows}
 
+    async def unclaimed_media(self, order_id: int, client_id: int) -> list[int]:
+        """Ids of the order's folder files never queued for this client (a crash came between
+        recording them and queueing their delivery)."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM media WHERE order_id = ? AND hidden = 0 AND file_id LIKE 'share-file:%'"
+            " AND NOT EXISTS (SELECT 1 FROM media_deliveries d WHERE d.media_id = media.id"
+            " AND d.client_id = ?) ORDER BY id",
+            (order_id, client_id),
+        )
+        return [int(row[0]) for row in rows]
+
     async def settle(self, files: Sequence[SettledFile]) -> None:
         now = time.time()
         await self._db.write_many(

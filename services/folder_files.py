@@ -196,6 +196,7 @@ class FolderWatcher:
         self._known: set[str] | None = None
         self._started_at: float | None = None
         self._last_look: dict[str, tuple[int, int]] = {}  # rel_path -> (size, mtime_ns) at the last look
+        self._recovered = False
 
     @property
     def upload_limit(self) -> int:
@@ -225,6 +226,9 @@ class FolderWatcher:
         if self._known is None:
             self._known = await self._repo.known_paths()
         orders = {order.id: order for order in await self._repo.watched_orders()}
+        if not self._recovered:
+            await self._recover(list(orders.values()))
+            self._recovered = True
         found = await asyncio.to_thread(self._walk_all, list(orders.values()))
         baseline, ready = self._sort(found, orders)
         if baseline:
@@ -237,6 +241,17 @@ class FolderWatcher:
         for order_id, files in by_order.items():
             taken += await self._take(orders[order_id], files[:MAX_FILES_PER_PASS])
         return taken
+
+    async def _recover(self, orders: list[WatchedOrder]) -> None:
+        """At start: queue folder files a crash left recorded but not queued for connected clients."""
+        for order in orders:
+            for client in await self._users.active_clients_with_phone(order.phone or ""):
+                ids = await self._repo.unclaimed_media(order.id, client.telegram_id)
+                if not ids:
+                    continue
+                records = [r for r in await self._media.for_order(order.id) if r.id in set(ids)]
+                log.info("Folder files: %d file(s) of order %s queued again", len(records), order.number)
+                await self._send(order, [client.telegram_id], records)
 
     def _walk_all(self, orders: list[WatchedOrder]) -> list[FoundFile]:
         found: list[FoundFile] = []
@@ -340,14 +355,17 @@ class FolderWatcher:
                     dedup_key=f"folder:{record.rel_path}",
                 )
             )
+        await self._send(order, [client.telegram_id for client in clients], records)
+
+    async def _send(self, order: WatchedOrder, client_ids: list[int], records: list[MediaRecord]) -> None:
         by_stage: dict[str, list[MediaRecord]] = {}
         for record in records:
             by_stage.setdefault(record.type_label, []).append(record)
-        for client in clients:
+        for client_id in client_ids:
             for label, stage_records in by_stage.items():
                 header = texts.media_header(order.number, label, "", self._settings.organization_name)
-                prefix = f"folder:{client.telegram_id}:{stage_records[0].id}"
-                await self._deliveries.send_files(client.telegram_id, stage_records, header, prefix)
+                prefix = f"folder:{client_id}:{stage_records[0].id}"
+                await self._deliveries.send_files(client_id, stage_records, header, prefix)
 
 
 ClaimFiles = Callable[[int, Sequence[MediaRecord], str, str], Awaitable[list[Delivery]]]

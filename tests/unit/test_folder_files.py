@@ -44,12 +44,21 @@ class FakeUsers:
 
 @dataclass
 class FakeDeliveries:
+    """Claims files as MediaService does (media_deliveries), records what would be queued."""
+
+    media: MediaRepo | None = None
     sent: list[tuple[int, list[str], str]] = field(default_factory=list)
+    crash: bool = False  # the bot dies between recording files and queueing them
 
     async def send_files(
         self, client_id: int, records: Sequence[MediaRecord], header: str, key_prefix: str
     ) -> None:
-        self.sent.append((client_id, [r.rel_path for r in records], header))
+        if self.crash:
+            return
+        assert self.media is not None
+        won = await self.media.claim(client_id, [r.id for r in records], key_prefix)
+        if won:
+            self.sent.append((client_id, [r.rel_path for r in records if r.id in won], header))
 
     def paths(self) -> list[str]:
         return [path for _, paths, _ in self.sent for path in paths]
@@ -113,7 +122,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         env={"BOT_TOKEN": "123456:TEST-TOKEN-abcdef", "BRANCH_PHOTO": str(root)},
         env_file=tmp_path / "missing.env",
     )
-    yield World(root, db, settings, FakeDeliveries(), FakeProtocol())
+    yield World(root, db, settings, FakeDeliveries(MediaRepo(db)), FakeProtocol())
     await db.close()
 
 
@@ -133,6 +142,7 @@ async def test_a_file_copied_by_hand_is_sent_once_after_two_looks(world: World) 
     assert [e.file_path for e in world.protocol.entries] == [f"{ORDER}/Inspection/by-hand.pdf"]
     assert await _two_looks(watcher) == 0
     assert await _two_looks(world.watcher()) == 0, "a restart sends nothing again"
+    assert len(world.deliveries.sent) == 1
     [record] = await MediaRepo(world.db).for_order(1)
     assert record.file_id == local_ref(f"{ORDER}/Inspection/by-hand.pdf") and record.kind == "document"
 
@@ -313,3 +323,17 @@ def test_share_uploads_convert_references_and_leave_the_stored_payload_alone(tmp
     assert stored["media"][0]["media"] == ref, "a retry finds the reference again"
     single = uploads(root)({"document": ref, "caption": "x"})
     assert isinstance(single["document"], FSInputFile) and single["caption"] == "x"
+
+
+async def test_files_recorded_just_before_a_crash_are_queued_at_the_next_start(world: World) -> None:
+    world.deliveries.crash = True
+    watcher = world.watcher()
+    await watcher.look()
+    world.put("Other/act.pdf")
+    assert await _two_looks(watcher) == 1
+    assert world.deliveries.sent == []
+    world.deliveries.crash = False
+    assert await _two_looks(world.watcher()) == 0
+    assert world.deliveries.paths() == [f"{ORDER}/Other/act.pdf"]
+    assert await _two_looks(world.watcher()) == 0
+    assert world.deliveries.paths() == [f"{ORDER}/Other/act.pdf"], "once"
