@@ -61,32 +61,36 @@ def _copy_by_hand(path: Path, data: bytes) -> None:
 
 
 async def test_files_copied_into_the_order_folder_reach_the_client_once(
-    emulator: TelegramEmulator, bot_factory: BotFactory, orders_dir: Path
+    emulator: TelegramEmulator, bot_factory: BotFactory, orders_dir: Path, tmp_path: Path
 ) -> None:
     bot = await bot_factory(branch_photo=orders_dir, extra_env={"ORDER_RESCAN_SECONDS": "1.5"})
     client = emulator.add_user(first_name="Владелец", phone=CLIENT_PHONE)
     await connect(client)
     order = orders_dir / ORDER
-    photo = _jpeg("red")
+    photo, second = _jpeg("red"), _jpeg("white")
     _copy_by_hand(order / "Service" / "internal.jpg", _jpeg("blue"))  # never to the client
     _copy_by_hand(order / "Client" / "own.jpg", _jpeg("green"))  # the client's own upload
     _copy_by_hand(order / "Inspection" / "~$draft.docx", b"office lock file")
     _copy_by_hand(order / "Inspection" / "Thumbs.db", b"thumbnails")
-    _copy_by_hand(order / "Inspection" / "by-hand.jpg", photo)
-    [got] = await client.wait_for(lambda m: m.kind == "photo", timeout=30)
-    assert emulator.file_bytes(got.file_id) == photo
-    assert ORDER in got.content and "Прием автомобилей" in got.content
+    staging = tmp_path / "camera"  # a whole stage folder appears at once (moved in, two photos)
+    _copy_by_hand(staging / "by-hand.jpg", photo)
+    _copy_by_hand(staging / "by-hand-2.jpg", second)
+    staging.rename(order / "BodyDamage")
+    got = await client.wait_for(lambda m: m.kind == "photo", count=2, timeout=30)
+    assert sorted(emulator.file_bytes(m.file_id) for m in got) == sorted([photo, second])
+    assert got[0].media_group_id is not None and got[0].media_group_id == got[1].media_group_id, "an album"
+    assert any(ORDER in m.content and "Кузовные повреждения" in m.content for m in got)
 
     await bot.stop()
     await bot.start()
     document = b"%PDF-1.4 recommendation"
-    _copy_by_hand(order / "Recommendation" / "Рекомендации.pdf", document)
+    _copy_by_hand(order / "Inspection" / "Рекомендации.pdf", document)
     [doc] = await client.wait_for(lambda m: m.kind == "document", timeout=30)
     assert doc.file_name == "Рекомендации.pdf" and emulator.file_bytes(doc.file_id) == document
-    assert [m.kind for m in client.messages if m.kind != "text"] == ["photo", "document"], (
+    assert [m.kind for m in client.messages if m.kind != "text"] == ["photo", "photo", "document"], (
         "nothing twice after the restart, nothing from Service/ or Client/, no temp files, "
         "not the fixture's existing_front.jpg (there before the bot)"
     )
     protocol = order / f"recording_dialog_{ORDER}.txt"
-    await emulator.wait_until(lambda: "Recommendation/Рекомендации.pdf" in protocol.read_text("utf-8"))
-    assert "Inspection/by-hand.jpg" in protocol.read_text("utf-8")
+    await emulator.wait_until(lambda: "Inspection/Рекомендации.pdf" in protocol.read_text("utf-8"))
+    assert "BodyDamage/by-hand.jpg" in protocol.read_text("utf-8")
