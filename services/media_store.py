@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from services.share_paths import UnsafePath, check_dir, check_file, inside
+from services.share_paths import UnsafePath, check_dir, check_file, inside, is_junction_entry
 
 log = logging.getLogger(__name__)
 
@@ -269,9 +269,13 @@ def cleanup_partial_files(root: Path, older_than: float | None = None) -> int:
         return 0
     for order in orders:
         try:
-            if not order.is_dir(follow_symlinks=False):
+            if not order.is_dir(follow_symlinks=False) or is_junction_entry(order):
                 continue
-            subfolders = [entry for entry in os.scandir(order.path) if entry.is_dir(follow_symlinks=False)]
+            subfolders = [
+                entry
+                for entry in os.scandir(order.path)
+                if entry.is_dir(follow_symlinks=False) and not is_junction_entry(entry)
+            ]
         except OSError:
             continue
         for sub in subfolders:
