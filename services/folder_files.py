@@ -33,7 +33,7 @@ import os
 import stat
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import texts
@@ -95,8 +95,11 @@ def arrival_time(st: os.stat_result) -> float:
     return max(st.st_ctime, st.st_mtime)
 
 
-def walk_order(root: Path, order: WatchedOrder, skipped: frozenset[str]) -> list[FoundFile]:
-    """The material files of one order folder (blocking). Links are never followed."""
+def walk_order(
+    root: Path, order: WatchedOrder, skipped: frozenset[str], known: frozenset[str] | set[str] = frozenset()
+) -> list[FoundFile]:
+    """The material files of one order folder not in `known` (blocking). Links are never followed;
+    a known path costs no `stat`."""
     try:
         if not check_dir(root, order.number, missing_ok=True):
             return []
@@ -110,10 +113,10 @@ def walk_order(root: Path, order: WatchedOrder, skipped: frozenset[str]) -> list
         ]
     except OSError:
         return []
-    found: list[FoundFile] = []
+    walk = _Walk(order.id, known)
     for stage in stages:
-        _walk(Path(stage.path), f"{order.number}/{stage.name}", stage.name, order.id, 1, found)
-    return found
+        walk.folder(Path(stage.path), f"{order.number}/{stage.name}", stage.name, 1)
+    return walk.found
 
 
 def _plain_dir(entry: os.DirEntry[str]) -> bool:
@@ -130,26 +133,35 @@ def _plain_dir(entry: os.DirEntry[str]) -> bool:
     return True
 
 
-def _walk(folder: Path, rel: str, stage: str, order_id: int, depth: int, found: list[FoundFile]) -> None:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if len(found) >= MAX_FILES_PER_ORDER or is_temporary(entry.name):
-            continue
+@dataclass(slots=True)
+class _Walk:
+    order_id: int
+    known: frozenset[str] | set[str]
+    found: list[FoundFile] = field(default_factory=list)
+
+    def folder(self, folder: Path, rel: str, stage: str, depth: int) -> None:
         try:
-            st = entry.stat(follow_symlinks=False)
+            entries = list(os.scandir(folder))
         except OSError:
-            continue
-        if is_link(st):
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            if depth < MAX_DEPTH:
-                _walk(Path(entry.path), f"{rel}/{entry.name}", stage, order_id, depth + 1, found)
-        elif stat.S_ISREG(st.st_mode):
+            return
+        for entry in entries:
+            if len(self.found) >= MAX_FILES_PER_ORDER or is_temporary(entry.name):
+                continue
             path = f"{rel}/{entry.name}"
-            found.append(FoundFile(path, order_id, stage, st.st_size, st.st_mtime_ns, arrival_time(st)))
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if depth < MAX_DEPTH and not is_junction_entry(entry):
+                        self.folder(Path(entry.path), path, stage, depth + 1)
+                    continue
+                if path in self.known:
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode) and not is_link(st):
+                self.found.append(
+                    FoundFile(path, self.order_id, stage, st.st_size, st.st_mtime_ns, arrival_time(st))
+                )
 
 
 def file_kind(path: Path, size: int) -> str:
@@ -256,7 +268,7 @@ class FolderWatcher:
     def _walk_all(self, orders: list[WatchedOrder]) -> list[FoundFile]:
         found: list[FoundFile] = []
         for order in orders:
-            found += walk_order(self._root, order, self._skipped)
+            found += walk_order(self._root, order, self._skipped, self._known or frozenset())
         return found
 
     def _sort(
