@@ -53,8 +53,6 @@ import stat
 import sys
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -184,30 +182,38 @@ def read_content(path: str) -> ContentData:
 
 
 class _Chunk:
-    """Reads a run of content.txt files in one reader thread, reporting progress as it goes."""
+    """Reads a run of content.txt files in a daemon thread of its own, reporting progress as it
+    goes (a daemon: a read stuck on a hung share never keeps the bot from exiting)."""
 
     def __init__(self, paths: list[str]) -> None:
         self.paths = paths
         self.results: dict[str, ContentData] = {}
-        self.current: int | None = None  # index being read; None until the thread starts
+        self.current = -1  # index being read
         self.abandoned = False
+        self.finished = threading.Event()
         self._lock = threading.Lock()
 
-    def run(self) -> None:
-        for index, path in enumerate(self.paths):
-            with self._lock:
-                if self.abandoned:
-                    return
-                self.current = index
-            content = read_content(path)
-            with self._lock:
-                self.results[path] = content
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="content-reader", daemon=True).start()
 
-    def progress(self) -> tuple[int | None, int]:
+    def _run(self) -> None:
+        try:
+            for index, path in enumerate(self.paths):
+                with self._lock:
+                    if self.abandoned:
+                        return
+                    self.current = index
+                content = read_content(path)
+                with self._lock:
+                    self.results[path] = content
+        finally:
+            self.finished.set()
+
+    def progress(self) -> int:
         with self._lock:
-            return self.current, len(self.results)
+            return self.current
 
-    def abandon(self) -> tuple[dict[str, ContentData], int | None]:
+    def abandon(self) -> tuple[dict[str, ContentData], int]:
         """Stop after the read under way; the results so far and the index that is stuck."""
         with self._lock:
             self.abandoned = True
@@ -216,16 +222,16 @@ class _Chunk:
 
 class _Readers:
     """content.txt reads with a time budget per folder: a stalled read (a hung SMB server) costs
-    its folder, not the scan. Reads go in runs to a few reader threads (one hand-off per run, not
-    per file); a run that makes no progress for `budget` seconds is abandoned at the stuck file,
-    which is flagged, and the rest of the run goes on in another thread. A file whose read is
-    still stuck from an earlier scan is not read again until that read returns."""
+    its folder, not the scan. Reads go in runs to a reader thread (one hand-off per run, not per
+    file); a run that makes no progress for `budget` seconds is abandoned at the stuck file, which
+    is flagged, and the rest of the run goes on in a new thread. A file whose read is still stuck
+    from an earlier scan is not read again until that read returns; with _READERS reads stuck,
+    the share is not read at all until one returns."""
 
     CHUNK = 256
 
     def __init__(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
-        self._stuck: dict[str, Future[None]] = {}
+        self._stuck: dict[str, _Chunk] = {}
         self._lock = threading.Lock()
 
     def read_all(self, paths: list[str], budget: float) -> dict[str, ContentData]:
@@ -233,51 +239,47 @@ class _Readers:
         queue = self._skip_stuck(paths, results)
         while queue:
             chunk, queue = queue[: self.CHUNK], queue[self.CHUNK :]
-            rest = self._read_chunk(chunk, budget, results)
-            queue = rest + queue
+            queue = self._read_chunk(chunk, budget, results) + queue
         return results
 
     def _skip_stuck(self, paths: list[str], results: dict[str, ContentData]) -> list[str]:
         with self._lock:
-            self._stuck = {path: future for path, future in self._stuck.items() if not future.done()}
+            self._stuck = {path: c for path, c in self._stuck.items() if not c.finished.is_set()}
             for path in paths:
                 if path in self._stuck:
                     results[path] = ContentData(PROBLEM_UNREADABLE, "an earlier read has not finished yet")
         return [path for path in paths if path not in results]
 
     def _read_chunk(self, paths: list[str], budget: float, results: dict[str, ContentData]) -> list[str]:
-        """Read `paths`; returns the ones not read because the run was abandoned."""
+        """Read `paths` into `results`; returns the ones left after a stuck read."""
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=_READERS, thread_name_prefix="content")
             if len(self._stuck) >= _READERS:
                 for path in paths:
-                    results[path] = ContentData(PROBLEM_UNREADABLE, "all reads of the share are stuck")
+                    results[path] = ContentData(PROBLEM_UNREADABLE, "other reads of the share are stuck")
                 return []
-            chunk = _Chunk(paths)
-            future = self._pool.submit(chunk.run)
-        last = chunk.progress()
-        while True:
-            try:
-                future.result(timeout=budget)
-                results.update(chunk.results)
-                return []
-            except FutureTimeout:
-                now = chunk.progress()
-                if now != last and now[0] is not None:
-                    last = now
-                    continue
-            done, stuck = chunk.abandon()
-            results.update(done)
-            if stuck is None:  # never started: every reader is busy
-                future.cancel()
-                for path in paths:
-                    results.setdefault(path, ContentData(PROBLEM_UNREADABLE, "no reader free"))
-                return []
-            results[paths[stuck]] = ContentData(PROBLEM_UNREADABLE, f"no answer within {budget:.0f} s")
-            with self._lock:
-                self._stuck[paths[stuck]] = future
-            return paths[stuck + 1 :]
+        chunk = _Chunk(paths)
+        chunk.start()
+        last = -1
+        while not chunk.finished.wait(budget):
+            now = chunk.progress()
+            if now == last:
+                break  # no progress for a whole budget: the read at `now` is stuck
+            last = now
+        else:
+            results.update(chunk.results)
+            for path in paths:  # a reader that failed unexpectedly: retried next scan
+                results.setdefault(path, ContentData(PROBLEM_UNREADABLE, "not read"))
+            return []
+        done, stuck = chunk.abandon()
+        results.update(done)
+        if stuck < 0:  # the thread never got going (an overloaded machine): retried next scan
+            for path in paths:
+                results.setdefault(path, ContentData(PROBLEM_UNREADABLE, "no reader started"))
+            return []
+        results[paths[stuck]] = ContentData(PROBLEM_UNREADABLE, f"no answer within {budget:.0f} s")
+        with self._lock:
+            self._stuck[paths[stuck]] = chunk
+        return paths[stuck + 1 :]
 
 
 _readers = _Readers()
