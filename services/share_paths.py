@@ -24,6 +24,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _REPARSE_POINT = getattr(stat, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
+_NAME_SURROGATE = 0x20000000  # reparse tags that point to another path (IsReparseTagNameSurrogate)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -41,11 +42,15 @@ class UnsafePath(OSError):
 
 
 def is_link(st: os.stat_result) -> bool:
-    """A symlink, or on Windows any reparse point (junctions, mount points, OneDrive placeholders
-    that are links): from an `lstat` result."""
+    """A symlink, or on Windows a reparse point that names another path (junction, mount point,
+    symlink): from an `lstat` result. Reparse points that hold the file's own data (deduplicated
+    files on a Windows file server, OneDrive/cloud placeholders) are plain files."""
     if stat.S_ISLNK(st.st_mode):
         return True
-    return bool(getattr(st, "st_file_attributes", 0) & _REPARSE_POINT)
+    if not getattr(st, "st_file_attributes", 0) & _REPARSE_POINT:
+        return False
+    tag = getattr(st, "st_reparse_tag", None)
+    return tag is None or bool(tag & _NAME_SURROGATE)
 
 
 def is_junction_entry(entry: os.DirEntry[str]) -> bool:

@@ -16,10 +16,18 @@ from services.share_paths import TooBig, UnsafePath, append_text, check_dir, ins
 posix = pytest.mark.skipif(os.name == "nt" or not hasattr(os, "mkfifo"), reason="POSIX links and FIFOs")
 
 
-def test_a_windows_reparse_point_counts_as_a_link() -> None:
-    junction = SimpleNamespace(st_mode=stat.S_IFDIR | 0o755, st_file_attributes=0x400)
-    plain = SimpleNamespace(st_mode=stat.S_IFDIR | 0o755, st_file_attributes=0x10)
-    assert is_link(junction) and not is_link(plain)  # type: ignore[arg-type]
+def test_windows_reparse_points_that_name_another_path_are_links() -> None:
+    folder, file = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o644
+    junction = SimpleNamespace(st_mode=folder, st_file_attributes=0x410, st_reparse_tag=0xA0000003)
+    symlink = SimpleNamespace(st_mode=file, st_file_attributes=0x400, st_reparse_tag=0xA000000C)
+    unknown = SimpleNamespace(st_mode=folder, st_file_attributes=0x410)  # no tag: assume a link
+    dedup = SimpleNamespace(st_mode=file, st_file_attributes=0x400, st_reparse_tag=0x80000013)
+    cloud = SimpleNamespace(st_mode=file, st_file_attributes=0x400, st_reparse_tag=0x9000001A)
+    plain = SimpleNamespace(st_mode=folder, st_file_attributes=0x10, st_reparse_tag=0)
+    for st in (junction, symlink, unknown):
+        assert is_link(st)  # type: ignore[arg-type]
+    for st in (dedup, cloud, plain):
+        assert not is_link(st), "a deduplicated or cloud file is the file itself"  # type: ignore[arg-type]
 
 
 def test_names_are_single_plain_names(tmp_path: Path) -> None:
