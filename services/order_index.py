@@ -26,7 +26,7 @@ with the row and never moved afterwards, not even when the folder is closed and 
 
 Rescans are incremental: the index keeps each order's content.txt fingerprint (mtime_ns, size)
 in memory, loaded from SQLite on the first scan. A rescan does one `os.scandir` of BRANCH_PHOTO
-and one `stat` of each folder's content.txt; only new or changed folders are read, and SQLite is
+and one `lstat` of each folder's content.txt; only new or changed folders are read, and SQLite is
 written only when something changed (one transaction per scan). A folder that disappears (or is
 renamed to `...closed`) closes its order; if it comes back the same row is reopened. If
 BRANCH_PHOTO cannot be listed, or lists nothing at all while orders are open (an unmounted share
@@ -38,9 +38,9 @@ The share is untrusted input (services/share_paths.py). An order folder that is 
 junction) is not an order: it is skipped and logged once. content.txt must be a regular file: a
 link (say to /dev/zero), a FIFO or a device is flagged `malformed` without being opened, the file
 is opened non-blocking and read with a size cap. Each folder's read has a time budget
-(CONTENT_READ_SECONDS, in a small pool of reader threads): a folder whose read stalls (a hung SMB
-server) is flagged `unreadable` for this scan and the scan goes on with the others; while that
-read is still stuck the folder is not read again.
+(CONTENT_READ_SECONDS; reads run in reader threads watched for progress, see _Readers): a folder
+whose read stalls (a hung SMB server) is flagged `unreadable` for this scan and the scan goes on
+with the others; while that read is still stuck the folder is not read again.
 """
 
 from __future__ import annotations
