@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from tests.e2e.conftest import BotFactory
+from tests.e2e.flows import blob, choose_by_calendar, choose_stage, staff, wait_report
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect, db_rows, set_user
 from tests.emulator import TelegramEmulator
@@ -81,15 +82,23 @@ async def test_files_copied_into_the_order_folder_reach_the_client_once(
     assert got[0].media_group_id is not None and got[0].media_group_id == got[1].media_group_id, "an album"
     assert any(ORDER in m.content and "Кузовные повреждения" in m.content for m in got)
 
+    # the bot's own file: sent once when filed, never again by the watcher
+    employee = await staff(bot, emulator, "+375291110081")
+    await choose_by_calendar(employee)
+    await choose_stage(employee)
+    await employee.send_photo(blob("filed-by-the-bot"))
+    await wait_report(employee)
+    await client.wait_for(lambda m: m.kind == "photo" and "Пётр" in m.content, timeout=30)
+
     await bot.stop()
     await bot.start()
     document = b"%PDF-1.4 recommendation"
     _copy_by_hand(order / "Inspection" / "Рекомендации.pdf", document)
     [doc] = await client.wait_for(lambda m: m.kind == "document", timeout=30)
     assert doc.file_name == "Рекомендации.pdf" and emulator.file_bytes(doc.file_id) == document
-    assert [m.kind for m in client.messages if m.kind != "text"] == ["photo", "photo", "document"], (
-        "nothing twice after the restart, nothing from Service/ or Client/, no temp files, "
-        "not the fixture's existing_front.jpg (there before the bot)"
+    assert [m.kind for m in client.messages if m.kind != "text"] == ["photo"] * 3 + ["document"], (
+        "nothing twice after the restart, nothing from Service/ or Client/, no temp files, not the"
+        " bot's own photo again, not the fixture's existing_front.jpg (there before the bot)"
     )
     protocol = order / f"recording_dialog_{ORDER}.txt"
     await emulator.wait_until(lambda: "Inspection/Рекомендации.pdf" in protocol.read_text("utf-8"))
