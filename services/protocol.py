@@ -85,6 +85,7 @@ class Protocol:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="protocol")
         self._queued: list[StoredEntry] = []
         self._writing: asyncio.Task[None] | None = None
+        self._failing: dict[Path, str] = {}  # files that could not be written, with the last error
 
     async def record(self, entry: ProtocolEntry) -> None:
         """Store the entry; its line reaches the archive file a moment later, with others."""
@@ -128,7 +129,12 @@ class Protocol:
             except Exception as exc:  # kept in SQLite; retried at the next start
                 failures = {target: exc for target, _, _ in lines}
             for target, error in failures.items():
-                log.error("Could not append to the protocol file %s: %s", target, error)
+                if self._failing.get(target) != str(error):  # a lasting problem: one line, not one a write
+                    log.error("Could not append to the protocol file %s: %s", target, error)
+                self._failing[target] = str(error)
+            for target, _, _ in lines:
+                if target not in failures and self._failing.pop(target, None) is not None:
+                    log.info("The protocol file %s is writable again", target)
             written = [
                 stored.id
                 for stored, (target, _, _) in zip(group, lines, strict=True)

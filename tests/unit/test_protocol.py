@@ -171,3 +171,14 @@ def test_export_length_is_counted_in_utf16_units() -> None:
     assert not protocol_fits_message(title, "😀" * 2100), "2,100 characters, 4,200 units: a file"
     assert protocol_fits_message(title, "<" * 4000), "counted after the HTML escaping is undone"
     assert not protocol_fits_message(title, "<" * 4100)
+
+
+async def test_a_lasting_failure_is_logged_once(protocol, caplog: pytest.LogCaptureFixture) -> None:
+    archive, _db, root = protocol
+    (root / "A-1" / order_protocol_name("A-1")).mkdir()  # a folder where the file should be
+    with caplog.at_level(logging.ERROR):
+        for index in range(3):
+            await archive.record(_entry(index, "A-1"))
+            await asyncio.sleep(protocol_module.GROUP_SECONDS * 3)
+        await archive.flush()
+    assert caplog.text.count("Could not append to the protocol file") == 1
