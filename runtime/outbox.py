@@ -45,7 +45,7 @@ IDLE_RECHECK_SECONDS = 30.0
 MARK_RETRY_SECONDS = 1.0
 
 Reporter = Callable[[Batch], Delivery | None]
-PayloadConverter = Callable[[dict[str, Any]], dict[str, Any]]
+PayloadConverter = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 BlockedHook = Callable[[int], Awaitable[None]]
 
 _MEDIA_TYPES = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument}
@@ -333,7 +333,7 @@ class Outbox:
     async def _call(self, item: OutboxItem) -> list[Receipt]:
         args = dict(item.payload)  # copied: a retry must find the payload untouched
         if self._convert is not None:
-            args = self._convert(args)
+            args = await self._convert(args)
         markup = args.pop("reply_markup", None)
         reply_to = args.pop("reply_to", None)
         common: dict[str, Any] = {"chat_id": item.chat_id}

@@ -8,7 +8,8 @@ replaced by a link or a special file meanwhile, raises OSError and is not sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from services.share_paths import check_dir, check_file, refuse
 
 _FIELDS = ("photo", "video", "document")
 
-Converter = Callable[[dict[str, Any]], dict[str, Any]]
+Converter = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 def share_file(root: Path, ref: str) -> FSInputFile:
@@ -34,21 +35,37 @@ def share_file(root: Path, ref: str) -> FSInputFile:
 
 
 def uploads(root: Path) -> Converter:
-    """A payload converter for the outbox: references become uploads, everything else stays."""
+    """A payload converter for the outbox: references become uploads, everything else stays. The
+    path checks touch the share, so they run in a thread (only for payloads that hold a reference)."""
 
     def convert(args: dict[str, Any]) -> dict[str, Any]:
         for field in _FIELDS:
             value = args.get(field)
-            if isinstance(value, str) and value.startswith(LOCAL_PREFIX):
+            if _is_ref(value):
                 args[field] = share_file(root, value)
         media = args.get("media")
         if isinstance(media, list):
             args["media"] = [
-                {**part, "media": share_file(root, part["media"])}
-                if isinstance(part.get("media"), str) and part["media"].startswith(LOCAL_PREFIX)
-                else part
+                {**part, "media": share_file(root, part["media"])} if _is_ref(part.get("media")) else part
                 for part in media
             ]
         return args
 
-    return convert
+    async def converter(args: dict[str, Any]) -> dict[str, Any]:
+        if not _has_ref(args):
+            return args  # texts and Telegram file ids: no I/O, no thread hop
+        return await asyncio.to_thread(convert, args)
+
+    return converter
+
+
+def _is_ref(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(LOCAL_PREFIX)
+
+
+def _has_ref(args: dict[str, Any]) -> bool:
+    media = args.get("media")
+    parts = media if isinstance(media, list) else []
+    return any(_is_ref(args.get(field)) for field in _FIELDS) or any(
+        isinstance(part, dict) and _is_ref(part.get("media")) for part in parts
+    )

@@ -306,7 +306,7 @@ async def test_an_order_is_watched_once_its_client_connects(world: World) -> Non
     assert world.deliveries.paths() == [f"{ORDER}/Other/before-the-client.pdf"]
 
 
-def test_share_uploads_convert_references_and_leave_the_stored_payload_alone(tmp_path: Path) -> None:
+async def test_share_uploads_convert_references_and_leave_the_stored_payload_alone(tmp_path: Path) -> None:
     from aiogram.types import FSInputFile
 
     from runtime.share_uploads import uploads
@@ -316,12 +316,14 @@ def test_share_uploads_convert_references_and_leave_the_stored_payload_alone(tmp
     (root / ORDER / "Other" / "a.jpg").write_bytes(_jpeg())
     ref = local_ref(f"{ORDER}/Other/a.jpg")
     stored = {"media": [{"type": "photo", "media": ref, "caption": "c"}, {"type": "photo", "media": "tg-id"}]}
-    converted = uploads(root)(dict(stored))
+    converted = await uploads(root)(dict(stored))
     first, second = converted["media"]
     assert isinstance(first["media"], FSInputFile) and first["caption"] == "c"
     assert second == {"type": "photo", "media": "tg-id"}
     assert stored["media"][0]["media"] == ref, "a retry finds the reference again"
-    single = uploads(root)({"document": ref, "caption": "x"})
+    single = await uploads(root)({"document": ref, "caption": "x"})
+    text = {"text": "no files here"}
+    assert await uploads(root)(text) is text
     assert isinstance(single["document"], FSInputFile) and single["caption"] == "x"
 
 

@@ -210,7 +210,7 @@ async def test_a_share_file_that_vanished_fails_its_row_and_the_chat_goes_on(db:
     repo, bot = OutboxRepo(db), FakeBot()
     box = Outbox(repo, bot)  # type: ignore[arg-type]
 
-    def convert(args: dict[str, Any]) -> dict[str, Any]:
+    async def convert(args: dict[str, Any]) -> dict[str, Any]:
         if args.get("text") == "gone":
             raise FileNotFoundError("A-1/Other/act.pdf")
         return args
