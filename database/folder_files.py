@@ -54,10 +54,20 @@ class FolderFileRepo:
         )
         return [WatchedOrder(r["id"], r["number"], r["phone"], r["first_seen"]) for r in rows]
 
-    async def known_paths(self) -> set[str]:
-        """Every path settled by the watcher or filed by the bot itself (its own files)."""
-        rows = await self._db.fetchall("SELECT rel_path FROM folder_files UNION SELECT rel_path FROM media")
-        return {row[0] for row in rows}
+    async def known_paths(self, order_ids: Sequence[int]) -> dict[int, set[str]]:
+        """Per order: the paths settled by the watcher or filed by the bot itself (its own files)."""
+        known: dict[int, set[str]] = {}
+        for start in range(0, len(order_ids), 500):
+            part = order_ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = await self._db.fetchall(
+                f"SELECT order_id, rel_path FROM folder_files WHERE order_id IN ({marks})"
+                f" UNION ALL SELECT order_id, rel_path FROM media WHERE order_id IN ({marks})",
+                (*part, *part),
+            )
+            for row in rows:
+                known.setdefault(int(row[0]), set()).add(row[1])
+        return known
 
     async def is_known(self, rel_paths: Sequence[str]) -> set[str]:
         """Which of these paths are known now (a file the bot filed a moment ago, say)."""

@@ -205,7 +205,7 @@ class FolderWatcher:
             {settings.hidden_type_folder.casefold(), settings.client_files_folder.casefold()}
         )
         self._labels = {folder.casefold(): label for label, folder in settings.type_order.items()}
-        self._known: set[str] | None = None
+        self._known: dict[int, set[str]] = {}  # per watched order: paths settled or filed by the bot
         self._started_at: float | None = None
         self._last_look: dict[str, tuple[int, int]] = {}  # rel_path -> (size, mtime_ns) at the last look
         self._recovered = False
@@ -235,9 +235,8 @@ class FolderWatcher:
         """One look at every open order folder; returns how many files were taken for clients."""
         if self._started_at is None:
             self._started_at = await self._repo.started_at()
-        if self._known is None:
-            self._known = await self._repo.known_paths()
         orders = {order.id: order for order in await self._repo.watched_orders()}
+        await self._load_known(orders)
         if not self._recovered:
             await self._recover(list(orders.values()))
             self._recovered = True
@@ -245,7 +244,8 @@ class FolderWatcher:
         baseline, ready = self._sort(found, orders)
         if baseline:
             await self._repo.settle(baseline)
-            self._known.update(f.rel_path for f in baseline)
+            for settled in baseline:
+                self._known[settled.order_id].add(settled.rel_path)
         taken = 0
         by_order: dict[int, list[FoundFile]] = {}
         for file in ready:
@@ -253,6 +253,17 @@ class FolderWatcher:
         for order_id, files in by_order.items():
             taken += await self._take(orders[order_id], files[:MAX_FILES_PER_PASS])
         return taken
+
+    async def _load_known(self, orders: dict[int, WatchedOrder]) -> None:
+        """Known paths of the watched orders only: memory follows the open orders with clients,
+        not every file the bot has ever seen."""
+        for order_id in set(self._known) - set(orders):
+            del self._known[order_id]
+        new = [order_id for order_id in orders if order_id not in self._known]
+        if new:
+            loaded = await self._repo.known_paths(new)
+            for order_id in new:
+                self._known[order_id] = loaded.get(order_id, set())
 
     async def _recover(self, orders: list[WatchedOrder]) -> None:
         """At start: queue folder files a crash left recorded but not queued for connected clients."""
@@ -268,19 +279,19 @@ class FolderWatcher:
     def _walk_all(self, orders: list[WatchedOrder]) -> list[FoundFile]:
         found: list[FoundFile] = []
         for order in orders:
-            found += walk_order(self._root, order, self._skipped, self._known or frozenset())
+            found += walk_order(self._root, order, self._skipped, self._known.get(order.id, set()))
         return found
 
     def _sort(
         self, found: list[FoundFile], orders: dict[int, WatchedOrder]
     ) -> tuple[list[SettledFile], list[FoundFile]]:
         """Split new paths into the dealer's history and complete files; the rest wait a look."""
-        assert self._known is not None and self._started_at is not None
+        assert self._started_at is not None
         baseline: list[SettledFile] = []
         ready: list[FoundFile] = []
         looked: dict[str, tuple[int, int]] = {}
         for file in found:
-            if file.rel_path in self._known:
+            if file.rel_path in self._known[file.order_id]:
                 continue
             order = orders[file.order_id]
             if order.first_seen <= self._started_at and file.arrived_at < self._started_at:
@@ -296,10 +307,10 @@ class FolderWatcher:
 
     async def _take(self, order: WatchedOrder, files: list[FoundFile]) -> int:
         """Record complete files of one order and send them to its connected clients."""
-        assert self._known is not None
+        known = self._known[order.id]
         fresh = await self._repo.is_known([f.rel_path for f in files])  # filed by the bot meanwhile?
         files = [f for f in files if f.rel_path not in fresh]
-        self._known.update(fresh)
+        known.update(fresh)
         kinds = await asyncio.to_thread(self._kinds, files)
         too_big = [f for f in files if kinds[f.rel_path] is None]
         for file in too_big:
@@ -316,7 +327,7 @@ class FolderWatcher:
         await self._repo.settle(
             [SettledFile(f.rel_path, f.order_id, states[f.rel_path], f.size, f.mtime_ns) for f in files]
         )
-        self._known.update(f.rel_path for f in files)
+        known.update(f.rel_path for f in files)
         for file in files:
             self._last_look.pop(file.rel_path, None)
         if records:
