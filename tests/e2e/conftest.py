@@ -48,6 +48,8 @@ def _make_writable(root: Path) -> None:
     for path in [root, *root.rglob("*")]:
         mode = path.stat().st_mode
         path.chmod(mode | stat.S_IWUSR | stat.S_IRUSR | (stat.S_IXUSR if path.is_dir() else 0))
+        if path.is_dir():  # copytree keeps the checkout's dates; the calendar must show them today
+            os.utime(path)
 
 
 async def _every_press_answered(emu: TelegramEmulator) -> None:
