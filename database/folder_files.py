@@ -92,6 +92,25 @@ class FolderFileRepo:
         )
         return [int(row[0]) for row in rows]
 
+    async def looked_at(self, order_ids: Sequence[int]) -> set[int]:
+        """Which of these orders the watcher has looked at before (in any run)."""
+        looked: set[int] = set()
+        for start in range(0, len(order_ids), 500):
+            part = order_ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = await self._db.fetchall(
+                f"SELECT order_id FROM folder_watch_orders WHERE order_id IN ({marks})", part
+            )
+            looked.update(int(row[0]) for row in rows)
+        return looked
+
+    async def mark_looked(self, order_ids: Sequence[int]) -> None:
+        now = time.time()
+        await self._db.write_many(
+            "INSERT OR IGNORE INTO folder_watch_orders (order_id, first_look) VALUES (?, ?)",
+            [(order_id, now) for order_id in order_ids],
+        )
+
     async def settle(self, files: Sequence[SettledFile]) -> None:
         now = time.time()
         await self._db.write_many(

@@ -13,7 +13,9 @@ link, see share_paths; an order whose client connects later is looked at from th
 - takes a file only once it is complete: its size and mtime the same on two looks in a row (a
   file still being copied over SMB grows);
 - files that were already in an order folder when the watcher first ran on this database (orders
-  the bot knew then, files that arrived before it) are the dealer's history: remembered, not sent;
+  the bot knew then, files that arrived before it: told apart by creation time, or ctime on Linux,
+  at the watcher's first look at that order only) are the dealer's history: remembered, not sent.
+  After its first look at an order every new path is news, whatever dates a copy program kept;
 - a complete file becomes a `media` row (employee 0, file_id `share-file:<rel_path>`), so a client
   who connects later gets it with the rest of the backlog; connected clients get it now, through
   the outbox, grouped into albums of 10 (documents apart), at most MAX_FILES_PER_PASS per order per
@@ -206,6 +208,7 @@ class FolderWatcher:
         )
         self._labels = {folder.casefold(): label for label, folder in settings.type_order.items()}
         self._known: dict[int, set[str]] = {}  # per watched order: paths settled or filed by the bot
+        self._looked: set[int] = set()  # watched orders looked at before (this run or an earlier one)
         self._started_at: float | None = None
         self._last_look: dict[str, tuple[int, int]] = {}  # rel_path -> (size, mtime_ns) at the last look
         self._recovered = False
@@ -242,10 +245,14 @@ class FolderWatcher:
             self._recovered = True
         found = await asyncio.to_thread(self._walk_all, list(orders.values()))
         baseline, ready = self._sort(found, orders)
+        first_looks = [order_id for order_id in orders if order_id not in self._looked]
         if baseline:
             await self._repo.settle(baseline)
             for settled in baseline:
                 self._known[settled.order_id].add(settled.rel_path)
+        if first_looks:
+            await self._repo.mark_looked(first_looks)
+            self._looked.update(first_looks)
         taken = 0
         by_order: dict[int, list[FoundFile]] = {}
         for file in ready:
@@ -259,11 +266,13 @@ class FolderWatcher:
         not every file the bot has ever seen."""
         for order_id in set(self._known) - set(orders):
             del self._known[order_id]
+            self._looked.discard(order_id)
         new = [order_id for order_id in orders if order_id not in self._known]
         if new:
             loaded = await self._repo.known_paths(new)
             for order_id in new:
                 self._known[order_id] = loaded.get(order_id, set())
+            self._looked |= await self._repo.looked_at(new)
 
     async def _recover(self, orders: list[WatchedOrder]) -> None:
         """At start: queue folder files a crash left recorded but not queued for connected clients."""
@@ -294,7 +303,8 @@ class FolderWatcher:
             if file.rel_path in self._known[file.order_id]:
                 continue
             order = orders[file.order_id]
-            if order.first_seen <= self._started_at and file.arrived_at < self._started_at:
+            first_look = order.id not in self._looked
+            if first_look and order.first_seen <= self._started_at and file.arrived_at < self._started_at:
                 baseline.append(SettledFile(file.rel_path, file.order_id, BASELINE, file.size, file.mtime_ns))
                 continue
             now = (file.size, file.mtime_ns)

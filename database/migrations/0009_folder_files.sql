@@ -18,3 +18,11 @@ CREATE TABLE folder_watch (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
     started_at REAL    NOT NULL
 );
+
+-- Orders the watcher has looked at. Its first look at an order tells the dealer's history (files
+-- that arrived before the watcher first ran) from news; after that every new path is news,
+-- whatever dates a copy program kept.
+CREATE TABLE folder_watch_orders (
+    order_id   INTEGER PRIMARY KEY REFERENCES orders (id),
+    first_look REAL    NOT NULL
+);

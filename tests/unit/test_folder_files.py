@@ -339,3 +339,13 @@ async def test_files_recorded_just_before_a_crash_are_queued_at_the_next_start(w
     assert world.deliveries.paths() == [f"{ORDER}/Other/act.pdf"]
     assert await _two_looks(world.watcher()) == 0
     assert world.deliveries.paths() == [f"{ORDER}/Other/act.pdf"], "once"
+
+
+async def test_after_the_first_look_dates_kept_by_a_copy_program_do_not_matter(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.watcher().look()  # the first look at the order, in an earlier run
+    monkeypatch.setattr(folder_files, "arrival_time", lambda st: 0.0)  # robocopy kept old dates
+    world.put("Inspection/copied-with-old-dates.jpg")
+    assert await _two_looks(world.watcher()) == 1
+    assert world.deliveries.paths() == [f"{ORDER}/Inspection/copied-with-old-dates.jpg"]
