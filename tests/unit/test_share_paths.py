@@ -98,3 +98,20 @@ def test_append_text_never_through_a_link_or_into_a_fifo(tmp_path: Path) -> None
     append_text(tmp_path / "new.txt", "one\n")
     append_text(tmp_path / "new.txt", "two\n")
     assert (tmp_path / "new.txt").read_text() == "one\ntwo\n"
+
+
+@posix
+def test_without_o_nofollow_the_file_is_checked_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(share_paths, "_NOFOLLOW", 0)  # as on Windows
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    (tmp_path / "link.txt").symlink_to(victim)
+    with pytest.raises(UnsafePath):
+        append_text(tmp_path / "link.txt", "line\n")
+    with pytest.raises(UnsafePath):
+        read_regular(tmp_path / "link.txt", 100)
+    assert victim.read_text() == "keep"
+    append_text(tmp_path / "plain.txt", "ok\n")
+    assert read_regular(tmp_path / "plain.txt", 100) == b"ok\n"
