@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 CONTENT_FILE = "content.txt"
 MAX_CONTENT_BYTES = 1 << 20
 CONTENT_READ_SECONDS = 5.0  # time budget of one folder's content.txt read
-_READERS = 4
+_READERS = 8  # reads that may hang at once before the share is not read at all
 _SYSTEM_DIRS = frozenset({"$recycle.bin", "system volume information", "@eadir", "#recycle", "#snapshot"})
 
 PROBLEM_MISSING = "missing"
@@ -189,6 +189,7 @@ class _Chunk:
         self.paths = paths
         self.results: dict[str, ContentData] = {}
         self.current = -1  # index being read
+        self.since = time.monotonic()  # when that read started
         self.abandoned = False
         self.finished = threading.Event()
         self._lock = threading.Lock()
@@ -203,15 +204,17 @@ class _Chunk:
                     if self.abandoned:
                         return
                     self.current = index
+                    self.since = time.monotonic()
                 content = read_content(path)
                 with self._lock:
                     self.results[path] = content
         finally:
             self.finished.set()
 
-    def progress(self) -> int:
+    def stalled_for(self) -> float:
+        """Seconds the read under way has taken so far."""
         with self._lock:
-            return self.current
+            return time.monotonic() - self.since
 
     def abandon(self) -> tuple[dict[str, ContentData], int]:
         """Stop after the read under way; the results so far and the index that is stuck."""
@@ -223,7 +226,7 @@ class _Chunk:
 class _Readers:
     """content.txt reads with a time budget per folder: a stalled read (a hung SMB server) costs
     its folder, not the scan. Reads go in runs to a reader thread (one hand-off per run, not per
-    file); a run that makes no progress for `budget` seconds is abandoned at the stuck file, which
+    file); a run whose current read has taken `budget` seconds is abandoned at that file, which
     is flagged, and the rest of the run goes on in a new thread. A file whose read is still stuck
     from an earlier scan is not read again until that read returns; with _READERS reads stuck,
     the share is not read at all until one returns."""
@@ -259,12 +262,10 @@ class _Readers:
                 return []
         chunk = _Chunk(paths)
         chunk.start()
-        last = -1
-        while not chunk.finished.wait(budget):
-            now = chunk.progress()
-            if now == last:
-                break  # no progress for a whole budget: the read at `now` is stuck
-            last = now
+        tick = min(budget, 0.5)
+        while not chunk.finished.wait(tick):
+            if chunk.stalled_for() >= budget:
+                break  # the read under way has had its whole budget: it is stuck
         else:
             results.update(chunk.results)
             for path in paths:  # a reader that failed unexpectedly: retried next scan

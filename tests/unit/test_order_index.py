@@ -636,3 +636,27 @@ async def test_a_stalled_content_read_costs_only_its_folder(
             break
         await asyncio.sleep(0.05)
     assert fixed is not None and fixed.data_ok, "read again once the share answers"
+
+
+def test_reads_stop_while_every_reader_is_stuck(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def stalling(path: str) -> ContentData:
+        if "stuck" in path:
+            release.wait(30)
+        return ContentData(None)
+
+    monkeypatch.setattr(order_index, "read_content", stalling)
+    readers = order_index._Readers()
+    try:
+        stuck = [str(tmp_path / f"stuck{i}" / "content.txt") for i in range(order_index._READERS)]
+        first = readers.read_all([stuck[0], str(tmp_path / "ok0" / "content.txt"), *stuck[1:]], 0.05)
+        assert [first[path].problem for path in stuck] == ["unreadable"] * len(stuck)
+        assert first[str(tmp_path / "ok0" / "content.txt")].problem is None, "read after a stuck one"
+        later = readers.read_all([str(tmp_path / "ok1" / "content.txt"), stuck[0]], 0.05)
+        assert later[str(tmp_path / "ok1" / "content.txt")].detail == "other reads of the share are stuck"
+        assert later[stuck[0]].detail == "an earlier read has not finished yet"
+    finally:
+        release.set()
