@@ -723,3 +723,18 @@ def phone_taken_notice(phone: str) -> str:
         f"Номер {esc(phone)} подключили к боту в другом аккаунте Telegram. Материалы по заказ-нарядам "
         "теперь приходят туда. Если это ваш номер, нажмите /start и отправьте его снова."
     )
+
+
+# --- the shared order folder (untrusted share) -----------------------------------------------------
+
+
+def share_link_refused(count: int, order: str) -> str:
+    return (
+        f"⛔ Не сохранено {_files(count)}: папка заказ-наряда <b>{esc(order)}</b> или её подпапка — ссылка "
+        "(ярлык, symlink или junction) на место вне общей папки с фото. Бот не пишет по таким ссылкам. "
+        "Сообщите администратору: подпапку нужно сделать обычной папкой. Файлы остались в этом чате."
+    )
+
+
+# The protocol's sender of a file that appeared in an order folder by other means than the bot.
+FOLDER_FILE_SENDER = "Папка заказ-наряда"

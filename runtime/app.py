@@ -18,6 +18,7 @@ from aiogram.enums import ParseMode
 import database
 from config import Settings
 from database.connection import Database
+from database.folder_files import FolderFileRepo
 from database.fsm_storage import SQLiteStorage
 from database.media import MediaRepo
 from database.orders import OrderRepo
@@ -31,9 +32,11 @@ from middlewares.private import PrivateChatsOnly
 from middlewares.user import UserMiddleware
 from runtime.outbox import Outbox
 from runtime.session import OutgoingCalls, RateLimiter
+from runtime.share_uploads import uploads
 from services.admin import AdminTools
 from services.attention import AttentionWords
 from services.conversations import RELAY_KIND, Conversations, relay_report
+from services.folder_files import FolderDeliveries, FolderWatcher
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
 from services.media_store import MediaStore, cleanup_partial_files
@@ -60,6 +63,7 @@ class Services:
     admin_tools: AdminTools
     media: MediaService
     recognizer: Recognizer
+    folder_watcher: FolderWatcher
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -70,6 +74,10 @@ class Services:
             self.outbox.run(),
             self.db.checkpoint_periodically(),
             self.order_index.run_periodically(self.settings.order_rescan_seconds),
+            # files copied into order folders by hand: two looks per file, so within a minute
+            self.folder_watcher.run_periodically(
+                self.settings.order_rescan_seconds / 3, self.order_index.refresh
+            ),
             self.protocol.archive_pending(),
             # .part files of downloads a crash interrupted; newer ones belong to this run's replays
             asyncio.to_thread(cleanup_partial_files, self.settings.branch_photo, time.time()),
@@ -99,11 +107,23 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
     outbox.on_blocked(lambda chat_id: users.set_reachable(chat_id, False))
     outbox.add_reporter(RELAY_KIND, relay_report)
     outbox.add_reporter(MEDIA_REPORT_KIND, media_report)
+    outbox.convert_payloads(uploads(settings.branch_photo))
     orders = OrderRepo(db)
     work = WorkRepo(db)
     routing = RoutingRepo(db)
     protocol = Protocol(ProtocolRepo(db), settings.branch_photo)
     attention = AttentionWords(Path(database.__file__).with_name("attention_words.py"))
+    media_repo = MediaRepo(db)
+    media = MediaService(
+        settings=settings,
+        store=MediaStore(settings.branch_photo),
+        media=media_repo,
+        orders=orders,
+        users=users,
+        work=work,
+        protocol=protocol,
+        outbox=outbox,
+    )
     return Services(
         settings=settings,
         db=db,
@@ -118,17 +138,16 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
         ),
         client_uploads=ClientUploads(routing, settings.client_upload_order_mb, settings.client_upload_day_mb),
         admin_tools=AdminTools(users, orders, protocol),
-        media=MediaService(
-            settings=settings,
-            store=MediaStore(settings.branch_photo),
-            media=MediaRepo(db),
-            orders=orders,
-            users=users,
-            work=work,
-            protocol=protocol,
-            outbox=outbox,
-        ),
+        media=media,
         recognizer=Recognizer(settings.branch_tesseract),
+        folder_watcher=FolderWatcher(
+            settings=settings,
+            repo=FolderFileRepo(db),
+            media=media_repo,
+            users=users,
+            deliveries=FolderDeliveries(media.claimed_deliveries, outbox),
+            protocol=protocol,
+        ),
     )
 
 

@@ -49,6 +49,7 @@ IDLE_RECHECK_SECONDS = 30.0
 MARK_RETRY_SECONDS = 1.0
 
 Reporter = Callable[[Batch], Delivery | None]
+PayloadConverter = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 BlockedHook = Callable[[int], Awaitable[None]]
 
 _MEDIA_TYPES = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument}
@@ -118,6 +119,11 @@ class Outbox:
         self._unmarked: set[int] = set()
         self._writing_marks: asyncio.Task[None] | None = None
         self._closing = False
+        self._convert: PayloadConverter | None = None
+
+    def convert_payloads(self, converter: PayloadConverter) -> None:
+        """Turn stored references into what aiogram sends (files from the share into uploads)."""
+        self._convert = converter
 
     def add_reporter(self, kind: str, reporter: Reporter) -> None:
         self._reporters[kind] = reporter
@@ -232,6 +238,10 @@ class Outbox:
                 await self._finish(item, Status.FAILED, [], "unreadable answer")
                 return True
             return await self._postpone(item, exc)
+        except OSError as exc:  # a file from the share vanished or became a link: not sent, ever
+            log.error("Outbox item %s to %s not sent: %s", item.id, item.chat_id, exc)
+            await self._finish(item, Status.FAILED, [], str(exc))
+            return True
         await self._finish(item, Status.SENT, [message.message_id for message in sent], None)
         return True
 
@@ -334,6 +344,8 @@ class Outbox:
 
     async def _call(self, item: OutboxItem) -> list[Receipt]:
         args = dict(item.payload)  # copied: a retry must find the payload untouched
+        if self._convert is not None:
+            args = await self._convert(args)
         markup = args.pop("reply_markup", None)
         reply_to = args.pop("reply_to", None)
         common: dict[str, Any] = {"chat_id": item.chat_id}

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import texts
 from database.orders import Order, OrderRepo
 from database.users import Activity, Level, User, UserRepo
+from services.delivery import plain_length
 from services.phones import normalize_phone
 from services.protocol import Protocol, format_line
 
 PAGE_SIZE = 8
 NAME_MAX = 64
+MESSAGE_LIMIT = 4096  # Telegram counts a message's text in UTF-16 code units, after HTML parsing
 
 
 class AdminError(Exception):
@@ -134,3 +136,9 @@ class AdminTools:
     async def general_protocol(self) -> str:
         entries = await self._protocol.entries(None)
         return "".join(format_line(stored) for stored in entries)
+
+
+def protocol_fits_message(title: str, body: str) -> bool:
+    """Whether the protocol can go as one message; a longer one goes as a file. Counted the way
+    Telegram counts (UTF-16 units of the text without tags): an emoji is two."""
+    return plain_length(texts.protocol_message(title, body)) <= MESSAGE_LIMIT

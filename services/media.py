@@ -37,6 +37,7 @@ from services.media_store import (
     safe_file_name,
 )
 from services.ports import Deliveries, Recorder
+from services.share_paths import UnsafePath
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class _Intake:
     records: list[MediaRecord]
     too_big: int = 0
     failed: int = 0
+    unsafe: int = 0  # refused: the order or stage folder is a link out of the share
     gone: bool = False
     problem: Problem | None = None
 
@@ -160,6 +162,7 @@ class MediaService:
             "saved": len(intake.records),
             "too_big": intake.too_big,
             "failed": intake.failed,
+            "unsafe": intake.unsafe,
             "gone": intake.gone,
             "local_api": self._settings.telegram_api_local,
             "order": order.number if order else "",
@@ -213,6 +216,10 @@ class MediaService:
             return None
         except FileTooBig:
             intake.too_big += 1
+            return None
+        except UnsafePath as exc:
+            log.error("Not saved %s into order %s: %s", incoming.key, target.order.number, exc)
+            intake.unsafe += 1
             return None
         except (FetchFailed, OSError) as exc:
             log.error("Could not save %s into order %s: %s", incoming.key, target.order.number, exc)
@@ -303,6 +310,12 @@ class MediaService:
                 method, payload = group_payload([files[ref] for ref in refs if ref in won], header)
                 out.append(Delivery(client_id, method, payload, delivery.dedup_key))
         return out
+
+    async def claimed_deliveries(
+        self, client_id: int, records: Sequence[MediaRecord], header: str, key_prefix: str
+    ) -> list[Delivery]:
+        """For other senders of filed files (the folder watcher): as `_claimed`."""
+        return await self._claimed(client_id, records, header, key_prefix)
 
     def _protocol_entry(
         self, staff: User, order: Order | None, record: MediaRecord, recipient: str
@@ -414,6 +427,8 @@ def media_report(batch: Batch) -> Delivery | None:
         clients_failed=failed,
         already_sent=not by_client,
     )
+    if params.get("unsafe"):
+        text += "\n" + texts.share_link_refused(int(params["unsafe"]), str(params.get("order", "")))
     payload: dict[str, Any] = {"text": text}
     if params.get("reply_to"):
         payload["reply_to"] = params["reply_to"]

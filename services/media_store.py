@@ -8,7 +8,10 @@ the store decides where that file goes and makes it appear there atomically:
     flush + fsync, then link (never overwriting) to            BRANCH_PHOTO/<order>/<subfolder>/<name>
 
 The order folder itself is never created: an order closed or moved away meanwhile raises
-`OrderFolderGone` and nothing is written anywhere.
+`OrderFolderGone` and nothing is written anywhere. An order or stage folder that is a link
+(symlink, junction) raises `UnsafePath` (services/share_paths.py): nothing is followed out of
+the share. Names are cut to fit every file system on the way (255 bytes on Linux, 255 UTF-16
+units on Windows and SMB), keeping the extension, so a long name never costs a file.
 """
 
 from __future__ import annotations
@@ -27,10 +30,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from services.share_paths import UnsafePath, check_dir, check_file, inside, is_junction_entry
+
 log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
 MAX_NAME_LENGTH = 120  # characters of the final name; Windows paths stay well under 260
+# UTF-8 bytes of the final name: 255 is the limit of ext4/NTFS/SMB, minus room for " (10000)" and
+# the temp name around it (".<name>.<8 hex>.part").
+MAX_NAME_BYTES = 200
 MAX_COLLISIONS = 10_000
 CLOUD_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile of the official cloud Bot API
 LOCAL_DOWNLOAD_LIMIT = 2000 * 1024 * 1024  # the official local Bot API server (--local)
@@ -89,14 +97,20 @@ def safe_file_name(raw: str | None, fallback: str = "file", max_length: int = MA
     if stem.split(".")[0].rstrip(" ").casefold() in _RESERVED:
         stem = "_" + stem
     stem = stem[: max(1, max_length - len(ext))].rstrip(". ") or "_"
+    stem = _cut_bytes(stem, MAX_NAME_BYTES - len(ext.encode("utf-8"))).rstrip(". ") or "_"
     return stem + ext
 
 
 def _split_extension(name: str) -> tuple[str, str]:
     stem, dot, ext = name.rpartition(".")
-    if not dot or not stem or not 1 <= len(ext) <= 16 or " " in ext:
+    if not dot or not stem or not 1 <= len(ext) <= 16 or " " in ext or len(ext.encode("utf-8")) > 32:
         return name, ""
     return stem, "." + ext
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """The longest prefix of whole characters within `limit` UTF-8 bytes."""
+    return text.encode("utf-8")[: max(1, limit)].decode("utf-8", errors="ignore")
 
 
 def media_file_name(taken_at: datetime, message_id: int, extension: str) -> str:
@@ -145,38 +159,48 @@ class MediaStore:
             final = await asyncio.to_thread(_publish, temp, order_dir, target_dir, safe)
         finally:
             await asyncio.to_thread(_remove_quietly, temp)
-        size = final.stat().st_size
+        size = os.lstat(final).st_size
         return SavedFile(final, final.relative_to(self._root).as_posix(), size)
 
     def _order_dir(self, order_number: str) -> Path:
-        return self._root / _checked_part(order_number)
+        return inside(self._root, _checked_part(order_number))
 
 
 def _checked_part(part: str) -> str:
-    """Order numbers and subfolders come from folder names and config; refuse anything path-like."""
-    if not part or part in (".", "..") or any(sep in part for sep in ("/", "\\", "\0")):
-        raise ValueError(f"not a single folder name: {part!r}")
+    """Order numbers and subfolders come from folder names and config; refuse anything path-like.
+    A backslash is a plain character in a Linux folder name; `inside` refuses real separators."""
+    inside(Path("."), part)
     return part
 
 
+def _check_folders(order_dir: Path, subfolder: str | None = None) -> None:
+    """The order folder (and the stage folder) exist as real folders in the share, not links."""
+    parts = (order_dir.name,) if subfolder is None else (order_dir.name, subfolder)
+    try:
+        check_dir(order_dir.parent, *parts)
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise OrderFolderGone(str(order_dir)) from exc
+
+
 def _prepare_folder(order_dir: Path, subfolder: str) -> Path:
-    if not order_dir.is_dir():
-        raise OrderFolderGone(str(order_dir))
+    _check_folders(order_dir)
     target = order_dir / subfolder
     try:
         target.mkdir(exist_ok=True)  # never parents=True: a removed order folder is not recreated
     except FileNotFoundError as exc:
         raise OrderFolderGone(str(order_dir)) from exc
+    except FileExistsError as exc:  # a file or a dangling link where the folder should be
+        raise UnsafePath(f"{target} is not a folder") from exc
+    _check_folders(order_dir, subfolder)  # mkdir(exist_ok) is content with a link to a folder
     return target
 
 
 def _publish(temp: Path, order_dir: Path, target_dir: Path, name: str) -> Path:
     """fsync the temp file, then give it the first free name; the temp name is removed by the caller."""
+    _check_folders(order_dir, target_dir.name)  # swapped for a link while the download ran?
     with temp.open("rb+") as file:
         file.flush()
         os.fsync(file.fileno())
-    if not order_dir.is_dir() or not target_dir.is_dir():
-        raise OrderFolderGone(str(order_dir))
     for n in range(1, MAX_COLLISIONS + 1):
         final = target_dir / numbered(name, n)
         if final.parent != target_dir:  # cannot happen with safe names; never write elsewhere
@@ -194,7 +218,8 @@ def _publish(temp: Path, order_dir: Path, target_dir: Path, name: str) -> Path:
 
 def _same_bytes(a: Path, b: Path) -> bool:
     try:
-        return a.stat().st_size == b.stat().st_size and filecmp.cmp(a, b, shallow=False)
+        existing = check_file(b)  # never compare through a link or with a FIFO/device
+        return existing is not None and a.stat().st_size == existing.st_size and filecmp.cmp(a, b, False)
     except OSError:
         return False
 
@@ -244,9 +269,13 @@ def cleanup_partial_files(root: Path, older_than: float | None = None) -> int:
         return 0
     for order in orders:
         try:
-            if not order.is_dir(follow_symlinks=False):
+            if not order.is_dir(follow_symlinks=False) or is_junction_entry(order):
                 continue
-            subfolders = [entry for entry in os.scandir(order.path) if entry.is_dir(follow_symlinks=False)]
+            subfolders = [
+                entry
+                for entry in os.scandir(order.path)
+                if entry.is_dir(follow_symlinks=False) and not is_junction_entry(entry)
+            ]
         except OSError:
             continue
         for sub in subfolders:

@@ -26,13 +26,21 @@ with the row and never moved afterwards, not even when the folder is closed and 
 
 Rescans are incremental: the index keeps each order's content.txt fingerprint (mtime_ns, size)
 in memory, loaded from SQLite on the first scan. A rescan does one `os.scandir` of BRANCH_PHOTO
-and one `stat` of each folder's content.txt; only new or changed folders are read, and SQLite is
+and one `lstat` of each folder's content.txt; only new or changed folders are read, and SQLite is
 written only when something changed (one transaction per scan). A folder that disappears (or is
 renamed to `...closed`) closes its order; if it comes back the same row is reopened. If
 BRANCH_PHOTO cannot be listed, or lists nothing at all while orders are open (an unmounted share
 looks like that), the scan reports an error and leaves every order as it was.
 
 The folder walk and file reads run in a worker thread; SQLite writes happen on the event loop.
+
+The share is untrusted input (services/share_paths.py). An order folder that is a link (symlink,
+junction) is not an order: it is skipped and logged once. content.txt must be a regular file: a
+link (say to /dev/zero), a FIFO or a device is flagged `malformed` without being opened, the file
+is opened non-blocking and read with a size cap. Each folder's read has a time budget
+(CONTENT_READ_SECONDS; reads run in reader threads watched for progress, see _Readers): a folder
+whose read stalls (a hung SMB server) is flagged `unreadable` for this scan and the scan goes on
+with the others; while that read is still stuck the folder is not read again.
 """
 
 from __future__ import annotations
@@ -41,7 +49,9 @@ import asyncio
 import json
 import logging
 import os
+import stat
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,11 +61,14 @@ from typing import Any
 from database.orders import NewOrder, Order, OrderData, OrderFingerprint, OrderRepo
 from services.phones import normalize_phone
 from services.plate_text import normalize_plate
+from services.share_paths import TooBig, UnsafePath, is_junction_entry, is_link, read_regular, refuse
 
 log = logging.getLogger(__name__)
 
 CONTENT_FILE = "content.txt"
 MAX_CONTENT_BYTES = 1 << 20
+CONTENT_READ_SECONDS = 5.0  # time budget of one folder's content.txt read
+_READERS = 8  # reads that may hang at once before the share is not read at all
 _SYSTEM_DIRS = frozenset({"$recycle.bin", "system volume information", "@eadir", "#recycle", "#snapshot"})
 
 PROBLEM_MISSING = "missing"
@@ -154,17 +167,136 @@ def parse_content(raw: bytes) -> ContentData:
 
 
 def read_content(path: str) -> ContentData:
-    """Read and parse one content.txt (blocking); never raises."""
+    """Read and parse one content.txt (blocking, but never on a FIFO or device); never raises."""
     try:
-        with open(path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size > MAX_CONTENT_BYTES:
-                return ContentData(PROBLEM_MALFORMED, f"larger than {MAX_CONTENT_BYTES} bytes")
-            raw = fh.read()
+        raw = read_regular(Path(path), MAX_CONTENT_BYTES)
     except FileNotFoundError:
         return ContentData(PROBLEM_MISSING, "content.txt vanished while reading")
+    except TooBig:
+        return ContentData(PROBLEM_MALFORMED, f"larger than {MAX_CONTENT_BYTES} bytes")
+    except UnsafePath as exc:
+        return ContentData(PROBLEM_MALFORMED, str(exc))
     except OSError as exc:
         return ContentData(PROBLEM_UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
     return parse_content(raw)
+
+
+class _Chunk:
+    """Reads a run of content.txt files in a daemon thread of its own, reporting progress as it
+    goes (a daemon: a read stuck on a hung share never keeps the bot from exiting)."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        self.results: dict[str, ContentData] = {}
+        self.current = -1  # index being read
+        self.since = time.monotonic()  # when that read started
+        self.abandoned = False
+        self.finished = threading.Event()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="content-reader", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            for index, path in enumerate(self.paths):
+                with self._lock:
+                    if self.abandoned:
+                        return
+                    self.current = index
+                    self.since = time.monotonic()
+                content = read_content(path)
+                with self._lock:
+                    self.results[path] = content
+        finally:
+            self.finished.set()
+
+    def stalled_for(self) -> float:
+        """Seconds the read under way has taken so far."""
+        with self._lock:
+            return time.monotonic() - self.since
+
+    def abandon(self) -> tuple[dict[str, ContentData], int]:
+        """Stop after the read under way; the results so far and the index that is stuck."""
+        with self._lock:
+            self.abandoned = True
+            return dict(self.results), self.current
+
+
+class _Readers:
+    """content.txt reads with a time budget per folder: a stalled read (a hung SMB server) costs
+    its folder, not the scan. Reads go in runs to a reader thread (one hand-off per run, not per
+    file); a run whose current read has taken `budget` seconds is abandoned at that file, which
+    is flagged, and the rest of the run goes on in a new thread. A file whose read is still stuck
+    from an earlier scan is not read again until that read returns; with _READERS reads stuck,
+    the share is not read at all until one returns."""
+
+    CHUNK = 256
+
+    def __init__(self) -> None:
+        self._stuck: dict[str, _Chunk] = {}
+        self._lock = threading.Lock()
+
+    def read_all(self, paths: list[str], budget: float) -> dict[str, ContentData]:
+        results: dict[str, ContentData] = {}
+        queue = self._skip_stuck(paths, results)
+        while queue:
+            chunk, queue = queue[: self.CHUNK], queue[self.CHUNK :]
+            queue = self._read_chunk(chunk, budget, results) + queue
+        return results
+
+    def _skip_stuck(self, paths: list[str], results: dict[str, ContentData]) -> list[str]:
+        with self._lock:
+            self._stuck = {path: c for path, c in self._stuck.items() if not c.finished.is_set()}
+            for path in paths:
+                if path in self._stuck:
+                    results[path] = ContentData(PROBLEM_UNREADABLE, "an earlier read has not finished yet")
+        return [path for path in paths if path not in results]
+
+    def _read_chunk(self, paths: list[str], budget: float, results: dict[str, ContentData]) -> list[str]:
+        """Read `paths` into `results`; returns the ones left after a stuck read."""
+        with self._lock:
+            if len(self._stuck) >= _READERS:
+                for path in paths:
+                    results[path] = ContentData(PROBLEM_UNREADABLE, "other reads of the share are stuck")
+                return []
+        chunk = _Chunk(paths)
+        chunk.start()
+        tick = min(budget, 0.5)
+        while not chunk.finished.wait(tick):
+            if chunk.stalled_for() >= budget:
+                break  # the read under way has had its whole budget: it is stuck
+        else:
+            results.update(chunk.results)
+            for path in paths:  # a reader that failed unexpectedly: retried next scan
+                results.setdefault(path, ContentData(PROBLEM_UNREADABLE, "not read"))
+            return []
+        done, stuck = chunk.abandon()
+        results.update(done)
+        if stuck < 0:  # the thread never got going (an overloaded machine): retried next scan
+            for path in paths:
+                results.setdefault(path, ContentData(PROBLEM_UNREADABLE, "no reader started"))
+            return []
+        results[paths[stuck]] = ContentData(PROBLEM_UNREADABLE, f"no answer within {budget:.0f} s")
+        with self._lock:
+            self._stuck[paths[stuck]] = chunk
+        return paths[stuck + 1 :]
+
+
+_readers = _Readers()
+
+
+def _content_stat(path: str) -> Any:
+    """The fingerprint of content.txt without following a link: None if missing."""
+    try:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return _STAT_FAILED
+    if is_link(st) or not stat.S_ISREG(st.st_mode):
+        return ("special", st.st_mode, st.st_mtime_ns, st.st_size)
+    return (st.st_mtime_ns, st.st_size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +322,9 @@ class _Plan:
     warnings: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Plan:
+def _scan_tree(
+    root: Path, closed_suffix: str, known: dict[str, _Known], budget: float = CONTENT_READ_SECONDS
+) -> _Plan:
     """Walk BRANCH_PHOTO once (blocking) and work out what changed against `known`."""
     plan = _Plan()
     seen: set[str] = set()
@@ -198,8 +332,8 @@ def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Pla
     listed = 0
     now = time.time()
     tail = os.sep + CONTENT_FILE
-    stat = os.stat
     remembered = known.get
+    to_read: list[tuple[str, str, str, Any, _Known | None]] = []  # new or changed folders
     try:
         with os.scandir(root) as entries:
             for entry in entries:
@@ -209,18 +343,17 @@ def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Pla
                 if (suffix and folded.endswith(suffix)) or folded in _SYSTEM_DIRS or name.startswith("."):
                     continue
                 try:
-                    if not entry.is_dir():
+                    if not entry.is_dir(follow_symlinks=False):
+                        if entry.is_symlink():
+                            refuse(entry.path, "a link (symlink), not an order folder")
+                        continue
+                    if is_junction_entry(entry):
+                        refuse(entry.path, "a link (junction), not an order folder")
                         continue
                 except OSError:
                     continue
                 content_path = entry.path + tail
-                try:
-                    st = stat(content_path)
-                    fp: Any = (st.st_mtime_ns, st.st_size)
-                except (FileNotFoundError, NotADirectoryError):
-                    fp = None
-                except OSError:
-                    fp = _STAT_FAILED
+                fp: Any = _content_stat(content_path)
                 old = remembered(name)
                 if old is not None and old.fp == fp:
                     seen.add(name)
@@ -228,10 +361,16 @@ def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Pla
                         plan.reopened.append(name)
                         plan.state[name] = _Known(old.fp, True, old.problem)
                     continue
-                if _read_folder(plan, entry.path, name, content_path, fp, old, now):
-                    seen.add(name)
+                to_read.append((entry.path, name, content_path, fp, old))
     except OSError as exc:
         raise _RootError(f"BRANCH_PHOTO {root} cannot be listed: {exc.strerror or exc}") from exc
+    readable = [item[2] for item in to_read if item[3] is not None and not _is_special(item[3])]
+    contents = _readers.read_all(readable, budget)
+    for path, name, content_path, fp, old in to_read:
+        if _read_folder(
+            plan, path, name, content_path, fp, old, now, _content_of(content_path, fp, contents)
+        ):
+            seen.add(name)
     if listed == 0 and any(k.is_open for k in known.values()):
         raise _RootError(
             f"BRANCH_PHOTO {root} is empty while orders are open (share not mounted?); nothing closed"
@@ -245,21 +384,29 @@ def _scan_tree(root: Path, closed_suffix: str, known: dict[str, _Known]) -> _Pla
 
 
 def _read_folder(
-    plan: _Plan, path: str, name: str, content_path: str, fp: Any, old: _Known | None, now: float
+    plan: _Plan,
+    path: str,
+    name: str,
+    content_path: str,
+    fp: Any,
+    old: _Known | None,
+    now: float,
+    content: ContentData,
 ) -> bool:
-    """Read a new or changed folder into `plan`; False when the folder vanished meanwhile."""
+    """Put a new or changed folder into `plan`; False when the folder vanished meanwhile."""
     try:
-        dir_stat: os.stat_result | None = os.stat(path)
+        dir_stat: os.stat_result | None = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return False
     except OSError:
         dir_stat = None
-    content = ContentData(PROBLEM_MISSING, "no content.txt") if fp is None else read_content(content_path)
     problem = content.problem
     if problem == PROBLEM_UNREADABLE or fp is _STAT_FAILED:
         remembered, stored = _RETRY, None
     elif problem == PROBLEM_MISSING:
         remembered = stored = None
+    elif _is_special(fp):
+        remembered, stored = fp, None  # flagged once; SQLite keeps no fingerprint of a non-file
     else:
         remembered = stored = fp
     repeated = problem == PROBLEM_UNREADABLE and old is not None and old.problem == PROBLEM_UNREADABLE
@@ -292,6 +439,18 @@ def _read_folder(
     else:
         plan.changed.append(data)
     return True
+
+
+def _is_special(fp: Any) -> bool:
+    return isinstance(fp, tuple) and len(fp) == 4 and fp[0] == "special"
+
+
+def _content_of(content_path: str, fp: Any, contents: dict[str, ContentData]) -> ContentData:
+    if fp is None:
+        return ContentData(PROBLEM_MISSING, "no content.txt")
+    if _is_special(fp):
+        return ContentData(PROBLEM_MALFORMED, "content.txt is a link or not a regular file; not opened")
+    return contents.get(content_path) or ContentData(PROBLEM_UNREADABLE, "not read")
 
 
 def _remembered(fp: OrderFingerprint) -> _Known:
@@ -350,7 +509,9 @@ class OrderIndex:
                     fp.number: _remembered(fp) for fp in (await self._repo.load_fingerprints()).values()
                 }
             try:
-                plan = await asyncio.to_thread(_scan_tree, self._root, self._closed_suffix, self._known)
+                plan = await asyncio.to_thread(
+                    _scan_tree, self._root, self._closed_suffix, self._known, CONTENT_READ_SECONDS
+                )
             except _RootError as exc:
                 error = str(exc)
                 if error != self._last_error:

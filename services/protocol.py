@@ -4,18 +4,28 @@ Each entry is stored in SQLite first (idempotent by key), then appended to
 `<order folder>/recording_dialog_<order>.txt` or, outside open orders, to
 `BRANCH_PHOTO/all_recording_dialog.txt`, and only then marked archived; entries a crash left
 unarchived are appended at the next start, so the archive never misses a line.
+
+One record is one line, whatever people type: control characters, terminal escape sequences and
+bidi overrides are removed from every field (names too), so nobody can forge a line or hide text
+from someone reading the file in a terminal or Notepad; a newline in a message is kept visible as
+" ↵ ". The files are opened without following links (services/share_paths.py): an order folder or
+protocol file that is a link is refused, logged once, and its lines go to the general file with
+the order number, so nothing is lost and nothing is written outside BRANCH_PHOTO.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from database.protocol import ProtocolEntry, ProtocolRepo, StoredEntry
+from services.share_paths import UnsafePath, append_text, check_dir
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +37,44 @@ def order_protocol_name(order_number: str) -> str:
     return f"recording_dialog_{order_number}.txt"
 
 
-def format_line(stored: StoredEntry) -> str:
+NEWLINE_MARK = " ↵ "
+# ESC sequences: CSI (colours, cursor moves), OSC (window titles, links) ended by BEL or ST, and
+# the two-character ones; then C1 CSI/OSC written as single characters.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[ -/]*[0-~]?|\x9b[0-?]*[ -/]*[@-~]?|\x9d[^\x07\x9c]*[\x07\x9c]?"
+)
+_NEWLINES = re.compile(r"\r\n|[\n\r\v\f\x85\u2028\u2029]")
+_KEEP_FORMAT = frozenset({"\u200c", "\u200d"})  # joiners inside emoji and Persian/Indic words
+
+
+def one_line(text: str | None, newline: str = " ") -> str:
+    """`text` made safe for one protocol line: escapes and control/format characters removed,
+    line breaks shown as `newline`, runs of spaces collapsed."""
+    if not text:
+        return ""
+    text = _ESCAPES.sub("", text)
+    parts = []
+    for piece in _NEWLINES.split(text):
+        kept = "".join(
+            " " if ch == "\t" else ch
+            for ch in piece
+            if ch == "\t" or ch in _KEEP_FORMAT or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+        )
+        parts.append(" ".join(kept.split()))
+    return newline.join(part for part in parts if part)
+
+
+def format_line(stored: StoredEntry, with_order: bool = False) -> str:
     entry = stored.entry
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stored.at))
-    order = f"[{entry.order_number}] " if entry.order_number and entry.order_id is None else ""
-    body = " ".join(entry.text.split()) if entry.text else ""
+    shown = entry.order_number and (with_order or entry.order_id is None)
+    order = f"[{one_line(entry.order_number)}] " if shown else ""
+    body = one_line(entry.text, NEWLINE_MARK)
     if entry.file_path:
-        body = f"[{entry.kind}: {entry.file_path}] {body}".rstrip()
-    return f"{stamp} | {order}{entry.sender_name} -> {entry.recipient}: {body}\n"
+        body = f"[{one_line(entry.kind)}: {one_line(entry.file_path)}] {body}".rstrip()
+    sender, recipient = one_line(entry.sender_name), one_line(entry.recipient)
+    return f"{stamp} | {order}{sender} -> {recipient}: {body}\n"
 
 
 class Protocol:
@@ -45,6 +85,7 @@ class Protocol:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="protocol")
         self._queued: list[StoredEntry] = []
         self._writing: asyncio.Task[None] | None = None
+        self._failing: dict[Path, str] = {}  # files that could not be written, with the last error
 
     async def record(self, entry: ProtocolEntry) -> None:
         """Store the entry; its line reaches the archive file a moment later, with others."""
@@ -79,15 +120,25 @@ class Protocol:
         while self._queued:
             await asyncio.sleep(GROUP_SECONDS)
             group, self._queued = self._queued, []
-            lines = [(self._target(stored.entry), format_line(stored)) for stored in group]
+            lines = [
+                (self._target(stored.entry), format_line(stored), format_line(stored, with_order=True))
+                for stored in group
+            ]
             try:
                 failures = await loop.run_in_executor(self._writer, _append_all, lines, general)
             except Exception as exc:  # kept in SQLite; retried at the next start
-                failures = {target: exc for target, _ in lines}
+                failures = {target: exc for target, _, _ in lines}
             for target, error in failures.items():
-                log.error("Could not append to the protocol file %s: %s", target, error)
+                if self._failing.get(target) != str(error):  # a lasting problem: one line, not one a write
+                    log.error("Could not append to the protocol file %s: %s", target, error)
+                self._failing[target] = str(error)
+            for target, _, _ in lines:
+                if target not in failures and self._failing.pop(target, None) is not None:
+                    log.info("The protocol file %s is writable again", target)
             written = [
-                stored.id for stored, (target, _) in zip(group, lines, strict=True) if target not in failures
+                stored.id
+                for stored, (target, _, _) in zip(group, lines, strict=True)
+                if target not in failures
             ]
             try:
                 await self._repo.mark_archived(written)
@@ -101,17 +152,33 @@ class Protocol:
         self._writer.shutdown(wait=True)
 
 
-def _append_all(lines: list[tuple[Path, str]], fallback: Path) -> dict[Path, Exception]:
-    """Append each line to its file (in order, each file opened once); an order folder removed
-    meanwhile falls back to the general file. Returns the files that could not be written."""
-    by_file: dict[Path, list[str]] = {}
-    for path, line in lines:
-        by_file.setdefault(path, []).append(line)
+def _append_all(lines: list[tuple[Path, str, str]], fallback: Path) -> dict[Path, Exception]:
+    """Append each line to its file (in order, each file opened once, never through a link). An
+    order folder removed meanwhile, or one that is a link, sends its lines (with the order number)
+    to the general file. Returns the files that could not be written."""
+    by_file: dict[Path, list[tuple[str, str]]] = {}
+    for path, line, general_line in lines:
+        by_file.setdefault(path, []).append((line, general_line))
     failures: dict[Path, Exception] = {}
+    root = fallback.parent
     for path, texts in by_file.items():
         try:
-            with (path if path.parent.is_dir() else fallback).open("a", encoding="utf-8", newline="") as file:
-                file.write("".join(texts))
+            if path != fallback and _order_folder_usable(root, path):
+                try:
+                    append_text(path, "".join(line for line, _ in texts))
+                    continue
+                except UnsafePath:  # the protocol file is a link or a FIFO: refused, logged once
+                    pass
+            append_text(fallback, "".join(general for _, general in texts))
         except OSError as exc:
             failures[path] = exc
     return failures
+
+
+def _order_folder_usable(root: Path, path: Path) -> bool:
+    """The order folder is a real folder directly in the share; False if gone. A link to a
+    protocol file makes `append_text` raise; the lines then go to the general file."""
+    try:
+        return check_dir(root, path.parent.name, missing_ok=True)
+    except UnsafePath:
+        return False

@@ -16,11 +16,17 @@ from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import sync_role
-from services.admin import AdminTools, BadName, BadPhone, LastAdmin, OrderNotFound, UserNotFound
+from services.admin import (
+    AdminTools,
+    BadName,
+    BadPhone,
+    LastAdmin,
+    OrderNotFound,
+    UserNotFound,
+    protocol_fits_message,
+)
 
 router = Router(name=__name__)
-
-LONG_PROTOCOL = 3500
 
 
 class LevelDialog(StatesGroup):
@@ -301,7 +307,7 @@ async def general_protocol(callback: CallbackQuery, state: FSMContext, admin_too
 async def _send_protocol(answer_to: Message, title: str, body: str, file_name: str) -> None:
     if not body:
         await answer_to.answer(texts.protocol_empty(title))
-    elif len(body) <= LONG_PROTOCOL:
+    elif protocol_fits_message(title, body):
         await answer_to.answer(texts.protocol_message(title, body))
     else:
         data = f"{title}\n\n{body}".encode()

@@ -19,6 +19,7 @@ from services.media_store import (
     numbered,
     safe_file_name,
 )
+from services.share_paths import UnsafePath
 
 
 @pytest.mark.parametrize(
@@ -154,8 +155,102 @@ async def test_folder_removed_during_download(root: Path) -> None:
 
 
 async def test_order_number_must_be_a_folder_name(root: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(UnsafePath):
         await MediaStore(root).save("../a0001", "Inspection", "p.jpg", _writer(b"x"))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a backslash cannot be in a Windows folder name")
+async def test_backslash_in_an_order_folder_name_is_a_plain_character(root: Path) -> None:
+    (root / "a\\0002").mkdir()
+    saved = await MediaStore(root).save("a\\0002", "Client", "скан.pdf", _writer(b"doc"))
+    assert saved.path == root / "a\\0002" / "Client" / "скан.pdf"
+    assert saved.path.read_bytes() == b"doc"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["😀" * 300 + ".pdf", "汉字" * 200 + ".docx", "я" * 130 + ".jpeg", "😀" * 80 + "." + "😀" * 10],
+    ids=["emoji", "cjk", "cyrillic", "emoji-extension"],
+)
+def test_long_names_fit_in_255_bytes_and_keep_the_extension(raw: str) -> None:
+    name = safe_file_name(raw)
+    assert len(name.encode("utf-8")) <= 200 and name
+    ext = raw.rpartition(".")[2]
+    if ext.isascii():
+        assert name.endswith("." + ext)
+    assert "\ufffd" not in name  # cut on whole characters
+
+
+async def test_300_byte_emoji_document_name_is_saved(root: Path) -> None:
+    store = MediaStore(root)
+    first = await store.save("a0001", "Client", "📄" * 100 + ".pdf", _writer(b"1"))
+    second = await store.save("a0001", "Client", "📄" * 100 + ".pdf", _writer(b"2"))
+    assert first.path.read_bytes() == b"1" and second.path.read_bytes() == b"2"
+    assert first.path.suffix == second.path.suffix == ".pdf"
+    assert first.path != second.path
+
+
+async def test_a_file_already_there_is_never_overwritten(root: Path) -> None:
+    folder = root / "a0001" / "Other"
+    folder.mkdir()
+    (folder / "act.pdf").write_bytes(b"put there by hand")
+    saved = await MediaStore(root).save("a0001", "Other", "act.pdf", _writer(b"from the bot"))
+    assert saved.path.name == "act (2).pdf"
+    assert (folder / "act.pdf").read_bytes() == b"put there by hand"
+
+
+needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")
+
+
+@needs_symlinks
+async def test_a_linked_stage_folder_is_refused_and_nothing_is_written_outside(
+    root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (root / "a0001" / "Inspection").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(UnsafePath):
+        await MediaStore(root).save("a0001", "Inspection", "p.jpg", _writer(b"x"))
+    assert list(outside.iterdir()) == []
+
+
+@needs_symlinks
+async def test_a_linked_order_folder_is_refused(root: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (root / "a0009").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(UnsafePath):
+        await MediaStore(root).save("a0009", "Inspection", "p.jpg", _writer(b"x"))
+    assert list(outside.rglob("*")) == []
+
+
+@needs_symlinks
+async def test_a_link_at_the_target_name_is_not_followed(
+    root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "victim.jpg"
+    outside.write_bytes(b"keep me")
+    folder = root / "a0001" / "Inspection"
+    folder.mkdir()
+    (folder / "p.jpg").symlink_to(outside)
+    saved = await MediaStore(root).save("a0001", "Inspection", "p.jpg", _writer(b"new"))
+    assert saved.path.name == "p (2).jpg" and saved.path.read_bytes() == b"new"
+    assert outside.read_bytes() == b"keep me"
+
+
+@needs_symlinks
+async def test_a_stage_folder_swapped_for_a_link_during_the_download_is_refused(
+    root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    folder = root / "a0001" / "Inspection"
+
+    async def swap(temp: Path) -> None:
+        temp.write_bytes(b"x")
+        folder.rename(root / "a0001" / "moved")
+        folder.symlink_to(outside, target_is_directory=True)
+
+    with pytest.raises(UnsafePath):
+        await MediaStore(root).save("a0001", "Inspection", "p.jpg", swap)
+    assert list(outside.iterdir()) == []
 
 
 def test_cleanup_partial_files(root: Path) -> None:

@@ -534,3 +534,129 @@ async def test_order_folder(index: OrderIndex, repo: OrderRepo, root: Path) -> N
     assert order is not None
     assert index.order_folder(order) == root / "a000177322"
     assert (index.order_folder(order) / "Inspection" / "existing_front.jpg").is_file()
+
+
+# --- the share is untrusted: links, special files, stalls --------------------------------------
+
+posix_only = pytest.mark.skipif(os.name == "nt" or not hasattr(os, "mkfifo"), reason="POSIX FIFOs and links")
+
+
+@posix_only
+@pytest.mark.asyncio
+async def test_fifo_content_txt_does_not_hang_the_scan(
+    index: OrderIndex, repo: OrderRepo, root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = root / "a000190100"
+    folder.mkdir()
+    os.mkfifo(folder / "content.txt")  # nobody ever writes into it: an open for reading would hang
+    report = await asyncio.wait_for(index.refresh(), timeout=20)
+    assert report.error is None and report.added == 9
+    order = await repo.get_by_number("a000190100")
+    assert order is not None and order.problem == "malformed"
+    assert await repo.get_by_number("a000177322") is not None
+    caplog.clear()
+    await asyncio.wait_for(index.refresh(), timeout=20)
+    assert not _lines_about(caplog, "a000190100"), "flagged once, not on every scan"
+
+
+@posix_only
+@pytest.mark.asyncio
+async def test_content_txt_linked_to_dev_zero_is_not_read(
+    index: OrderIndex, repo: OrderRepo, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _count_reads(monkeypatch)
+    folder = root / "a000190101"
+    folder.mkdir()
+    (folder / "content.txt").symlink_to("/dev/zero")
+    await asyncio.wait_for(index.refresh(), timeout=20)
+    order = await repo.get_by_number("a000190101")
+    assert order is not None and order.problem == "malformed"
+    assert "a000190101" not in reads, "a link is never opened"
+
+
+@posix_only
+def test_read_content_refuses_links_and_devices_and_caps_size(tmp_path: Path) -> None:
+    link = tmp_path / "link.txt"
+    link.symlink_to("/dev/zero")
+    assert order_index.read_content(str(link)).problem == "malformed"
+    assert order_index.read_content("/dev/zero").problem == "malformed"
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)
+    assert order_index.read_content(str(fifo)).problem == "malformed"
+    big = tmp_path / "big.txt"
+    big.write_bytes(b" " * (order_index.MAX_CONTENT_BYTES + 1))
+    result = order_index.read_content(str(big))
+    assert result.problem == "malformed" and "larger" in (result.detail or "")
+
+
+@posix_only
+@pytest.mark.asyncio
+async def test_a_linked_order_folder_is_not_an_order(
+    index: OrderIndex, repo: OrderRepo, root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "content.txt").write_text(_content("a000190102"))
+    (root / "a000190102").symlink_to(outside, target_is_directory=True)
+    report = await index.refresh()
+    assert report.added == 8
+    assert await repo.get_by_number("a000190102") is None
+
+
+@pytest.mark.asyncio
+async def test_a_stalled_content_read_costs_only_its_folder(
+    index: OrderIndex, repo: OrderRepo, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    release = threading.Event()
+    real = order_index.read_content
+
+    def stalling(path: str) -> ContentData:
+        if Path(path).parent.name == "a000190001":
+            release.wait(30)  # a hung SMB server
+        return real(path)
+
+    monkeypatch.setattr(order_index, "read_content", stalling)
+    monkeypatch.setattr(order_index, "CONTENT_READ_SECONDS", 0.2)
+    try:
+        report = await asyncio.wait_for(index.refresh(), timeout=20)
+        assert report.added == 8
+        stalled = await repo.get_by_number("a000190001")
+        assert stalled is not None and stalled.problem == "unreadable"
+        healthy = await repo.get_by_number("a000177322")
+        assert healthy is not None and healthy.data_ok
+        report = await asyncio.wait_for(index.refresh(), timeout=20)  # still stuck: not read again
+        assert (await repo.get_by_number("a000190001")).problem == "unreadable"  # type: ignore[union-attr]
+    finally:
+        release.set()
+    for _ in range(100):
+        await index.refresh()
+        fixed = await repo.get_by_number("a000190001")
+        if fixed is not None and fixed.data_ok:
+            break
+        await asyncio.sleep(0.05)
+    assert fixed is not None and fixed.data_ok, "read again once the share answers"
+
+
+def test_reads_stop_while_every_reader_is_stuck(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def stalling(path: str) -> ContentData:
+        if "stuck" in path:
+            release.wait(30)
+        return ContentData(None)
+
+    monkeypatch.setattr(order_index, "read_content", stalling)
+    readers = order_index._Readers()
+    try:
+        stuck = [str(tmp_path / f"stuck{i}" / "content.txt") for i in range(order_index._READERS)]
+        first = readers.read_all([stuck[0], str(tmp_path / "ok0" / "content.txt"), *stuck[1:]], 0.05)
+        assert [first[path].problem for path in stuck] == ["unreadable"] * len(stuck)
+        assert first[str(tmp_path / "ok0" / "content.txt")].problem is None, "read after a stuck one"
+        later = readers.read_all([str(tmp_path / "ok1" / "content.txt"), stuck[0]], 0.05)
+        assert later[str(tmp_path / "ok1" / "content.txt")].detail == "other reads of the share are stuck"
+        assert later[stuck[0]].detail == "an earlier read has not finished yet"
+    finally:
+        release.set()

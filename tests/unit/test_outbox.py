@@ -229,3 +229,22 @@ async def test_one_senders_flood_does_not_hold_back_another_sender(db: Database)
     texts = [text for _, text in bot.sent]
     assert texts[:3] == ["A0", "B", "C"]  # turns: 7, 8, 9, then 7's others
     assert texts[3:] == [f"A{i}" for i in range(1, 40)]  # each sender's own stay in order
+
+
+async def test_a_share_file_that_vanished_fails_its_row_and_the_chat_goes_on(db: Database) -> None:
+    repo, bot = OutboxRepo(db), FakeBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+
+    async def convert(args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("text") == "gone":
+            raise FileNotFoundError("A-1/Other/act.pdf")
+        return args
+
+    box.convert_payloads(convert)
+    worker = asyncio.create_task(box.run())
+    await box.enqueue([_text(1, "gone", "k1"), _text(1, "after", "k2")])
+    await _drain(box, repo)
+    worker.cancel()
+    assert bot.sent == [(1, "after")]
+    rows = await db.fetchall("SELECT dedup_key, status FROM outbox ORDER BY id")
+    assert [(row[0], row[1]) for row in rows] == [("k1", "failed"), ("k2", "sent")]

@@ -2,14 +2,16 @@
 
 import asyncio
 import logging
+import os
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from database.connection import Database
-from database.protocol import ProtocolEntry, ProtocolRepo
+from database.protocol import ProtocolEntry, ProtocolRepo, StoredEntry
 from services import protocol as protocol_module
-from services.protocol import GENERAL_FILE, Protocol, order_protocol_name
+from services.protocol import GENERAL_FILE, Protocol, format_line, order_protocol_name
 
 
 def _entry(index: int, order: str | None) -> ProtocolEntry:
@@ -74,3 +76,109 @@ async def test_an_unwritable_file_is_logged_and_kept_for_the_next_start(
         "k1"
     ]
     assert "<2>" in (root / GENERAL_FILE).read_text(encoding="utf-8")
+
+
+def _stored(text: str, name: str = "мастер", order: str | None = "A-1") -> StoredEntry:
+    entry = ProtocolEntry(
+        order_id=1 if order else None,
+        order_number=order,
+        sender_id=1,
+        sender_role=2,
+        sender_name=name,
+        recipient="клиент",
+        kind="text",
+        text=text,
+    )
+    return StoredEntry(1, 1_700_000_000.0, entry)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("мастер", "ok\n2026-01-01 00:00:00 | Admin -> клиент: forged"),
+        ("мастер\r\n2026-01-01 00:00:00 | Admin", "hi"),
+        ("\x1b[2K\x1b[1Aмастер", "text\x1b]0;title\x07 \x1b[31mred\x1b[0m"),
+        ("bidi\u202eretsam", "a\u2028b\x85c\x00d\x9b2Ke"),
+    ],
+    ids=["newline-in-text", "newline-in-name", "terminal-escapes", "unicode-separators"],
+)
+def test_a_record_is_always_one_clean_line(name: str, text: str) -> None:
+    line = format_line(_stored(text, name))
+    assert line.endswith("\n") and line.count("\n") == 1
+    body = line[:-1]
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in body), repr(body)
+    assert "\x1b" not in body and "[31m" not in body and "]0;" not in body
+
+
+def test_multi_line_text_stays_readable() -> None:
+    line = format_line(_stored("Добрый день!\nМашина готова.\r\n\r\nЖдём вас"))
+    assert line.endswith(": Добрый день! ↵ Машина готова. ↵ Ждём вас\n")
+    family = "👨\u200d👩\u200d👧"
+    assert family in format_line(_stored(family)), "emoji joiners are kept"
+
+
+def _forget_refusals() -> None:
+    from services.share_paths import forget_logged
+
+    forget_logged()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX symlinks")
+async def test_a_linked_protocol_file_is_not_followed(
+    protocol, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    archive, db, root = protocol
+    _forget_refusals()
+    outside = tmp_path_factory.mktemp("outside") / "victim.txt"
+    outside.write_text("keep\n", encoding="utf-8")
+    (root / "A-1" / order_protocol_name("A-1")).symlink_to(outside)
+    await archive.record(_entry(1, "A-1"))
+    await archive.flush()
+    assert outside.read_text(encoding="utf-8") == "keep\n"
+    general = (root / GENERAL_FILE).read_text(encoding="utf-8")
+    assert "[A-1]" in general and "<1>" in general, "the line is kept, with its order"
+    assert await db.fetchval("SELECT COUNT(*) FROM protocol WHERE archived = 0") == 0
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX symlinks")
+async def test_a_linked_order_folder_gets_no_protocol(
+    protocol, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    archive, _db, root = protocol
+    outside = tmp_path_factory.mktemp("outside")
+    (root / "A-1").rmdir()
+    (root / "A-1").symlink_to(outside, target_is_directory=True)
+    await archive.record(_entry(1, "A-1"))
+    await archive.flush()
+    assert list(outside.iterdir()) == []
+    assert "[A-1]" in (root / GENERAL_FILE).read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+async def test_a_fifo_protocol_file_does_not_hang_the_writer(protocol) -> None:
+    archive, _db, root = protocol
+    os.mkfifo(root / "A-1" / order_protocol_name("A-1"))
+    await archive.record(_entry(1, "A-1"))
+    await asyncio.wait_for(archive.flush(), timeout=10)
+    assert "<1>" in (root / GENERAL_FILE).read_text(encoding="utf-8")
+
+
+def test_export_length_is_counted_in_utf16_units() -> None:
+    from services.admin import protocol_fits_message
+
+    title = "Протокол заказ-наряда A-1"
+    assert protocol_fits_message(title, "я" * 3000)
+    assert not protocol_fits_message(title, "😀" * 2100), "2,100 characters, 4,200 units: a file"
+    assert protocol_fits_message(title, "<" * 4000), "counted after the HTML escaping is undone"
+    assert not protocol_fits_message(title, "<" * 4100)
+
+
+async def test_a_lasting_failure_is_logged_once(protocol, caplog: pytest.LogCaptureFixture) -> None:
+    archive, _db, root = protocol
+    (root / "A-1" / order_protocol_name("A-1")).mkdir()  # a folder where the file should be
+    with caplog.at_level(logging.ERROR):
+        for index in range(3):
+            await archive.record(_entry(index, "A-1"))
+            await asyncio.sleep(protocol_module.GROUP_SECONDS * 3)
+        await archive.flush()
+    assert caplog.text.count("Could not append to the protocol file") == 1
