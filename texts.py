@@ -588,3 +588,44 @@ def typed_not_found(text: str) -> str:
         f"По «{esc(text)}» открытых заказ-нарядов нет: ни госномер, ни номер заказ-наряда не совпадают. "
         "Введите иначе или выберите заказ-наряд в календаре."
     )
+
+
+# --- employee and client media/text paths ---
+
+CHAT_BUTTON = "💬 Написать клиенту"
+SENT_AFTER_ALL = "Отправлено клиенту"
+SEND_ORDER_CHANGED = (
+    "Вы уже работаете с другим заказ-нарядом, поэтому сообщение не отправлено. "
+    "Откройте нужный заказ-наряд и нажмите «💬 Написать клиенту»."
+)
+
+
+def send_to_client_button(number: str) -> str:
+    return f"💬 Отправить это клиенту ({number})"  # button text: plain, not HTML
+
+
+def order_opened_prompt(number: str) -> str:
+    return f"{_order_line(number)}\n💬 Всё, что вы напишете текстом, получит клиент.\nВыберите тип действия:"
+
+
+def relay_not_in_chat(number: str) -> str:
+    return (
+        "✋ Это сообщение <b>не отправлено</b> клиенту: после /order и поиска текст не уходит клиенту, "
+        f"пока вы не вернулись в переписку по заказ-наряду <b>{esc(number)}</b>.\n"
+        "Если оно для клиента — нажмите кнопку ниже. Другой заказ-наряд: /order"
+    )
+
+
+def chat_entered(number: str) -> str:
+    return f"💬 Переписка по заказ-наряду <b>{esc(number)}</b>: всё, что вы напишете текстом, получит клиент."
+
+
+def media_held(number: str, count: int) -> str:
+    return (
+        f"📥 Получено: {_files(count)}, они сохранены в боте. Выберите тип действия для заказ-наряда "
+        f"<b>{esc(number)}</b> — файлы будут сохранены в его папку и отправлены сразу после выбора:"
+    )
+
+
+def client_album_note(count: int) -> str:
+    return f"⬆️ Альбом клиента: {_files(count)}."

@@ -21,6 +21,7 @@ class Method(StrEnum):
     VIDEO = "video"
     DOCUMENT = "document"
     MEDIA_GROUP = "media_group"
+    REACTION = "reaction"  # setMessageReaction on a message in the chat (payload: message_id, reaction)
 
 
 class Status(StrEnum):

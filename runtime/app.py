@@ -19,6 +19,7 @@ import database
 from config import Settings
 from database.connection import Database
 from database.fsm_storage import SQLiteStorage
+from database.held_media import HeldMediaRepo
 from database.media import MediaRepo
 from database.orders import OrderRepo
 from database.outbox import OutboxRepo
@@ -121,6 +122,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
             work=work,
             protocol=protocol,
             outbox=outbox,
+            held=HeldMediaRepo(db),
         ),
         recognizer=Recognizer(settings.branch_tesseract),
     )

@@ -25,12 +25,20 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import SendDocument, SendMediaGroup, SendMessage, SendPhoto, SendVideo
+from aiogram.methods import (
+    SendDocument,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SendVideo,
+    SetMessageReaction,
+)
 from aiogram.types import (
     InlineKeyboardMarkup,
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
+    ReactionTypeEmoji,
     ReplyParameters,
 )
 from pydantic import BaseModel, ConfigDict
@@ -331,6 +339,10 @@ class Outbox:
             common["reply_parameters"] = ReplyParameters(
                 message_id=reply_to, allow_sending_without_reply=True
             )
+        if item.method is Method.REACTION:  # on a message already in the chat: nothing new is sent
+            reaction = [ReactionTypeEmoji(emoji=part["emoji"]) for part in args.pop("reaction")]
+            await self._bot(SetMessageReaction(chat_id=item.chat_id, reaction=reaction, **args))
+            return []
         if item.method is Method.MEDIA_GROUP:
             common.pop("reply_markup", None)
             media = [_MEDIA_TYPES[part["type"]](**_without(part, "type")) for part in args.pop("media")]

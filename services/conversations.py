@@ -22,11 +22,13 @@ from database.protocol import ProtocolEntry
 from database.users import Level, User, UserRepo
 from database.work import WorkRepo
 from services.attention import AttentionWords
+from services.delivery import OutgoingFile, build_deliveries
 from services.ports import Deliveries, Recorder
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 RELAY_KIND = "relay"
+DELIVERED_REACTION = "👍"  # on the employee's message once every client got it (an allowed reaction)
 CARE_RECIPIENT = "служба заботы"
 CARE_LEVELS = frozenset({Level.CARE, Level.ADMIN})
 STAFF_LEVELS = frozenset({Level.ADMIN, Level.EMPLOYEE, Level.CARE})
@@ -53,6 +55,15 @@ class OrderClosed(RelayError):
 
 
 class ClientNotConnected(RelayError):
+    def __init__(self, order: Order) -> None:
+        super().__init__(order.number)
+        self.order = order
+
+
+class NotInChat(RelayError):
+    """The employee has an order but is not in its chat (browsing /order, a search...): a typed
+    text is not meant for the client unless they say so."""
+
     def __init__(self, order: Order) -> None:
         super().__init__(order.number)
         self.order = order
@@ -183,6 +194,23 @@ def incoming_deliveries(
     return [media, *message_deliveries(chat_id, tail, None, f"{key}:t")] if tail else [media]
 
 
+def album_deliveries(
+    chat_id: int, header: str, items: list[Incoming], markup: dict[str, Any] | None, key: str
+) -> list[Delivery]:
+    """A client's album re-sent whole by file_id (as albums of up to 10, documents apart), the header
+    on its first item; an album cannot carry buttons, so they follow in a short note."""
+    files = [
+        OutgoingFile(index, item.kind, item.file_id, item.text)
+        for index, item in enumerate(items)
+        if item.file_id is not None
+    ]
+    out = [delivery for delivery, _ in build_deliveries(chat_id, files, header, f"{key}:{chat_id}:a")]
+    if markup is not None:
+        payload = {"text": texts.client_album_note(len(files)), "reply_markup": markup}
+        out.append(Delivery(chat_id, Method.MESSAGE, payload, dedup_key=f"{key}:{chat_id}:n"))
+    return out
+
+
 def protocol_text(message: Incoming) -> str:
     if message.kind == "text":
         return message.text
@@ -191,11 +219,19 @@ def protocol_text(message: Incoming) -> str:
 
 
 def relay_report(batch: Batch) -> Delivery | None:
-    """Outbox reporter for kind "relay": speak only when a message did not reach someone."""
+    """Outbox reporter for kind "relay": a problem is said in words; a text that reached every client
+    gets a quiet 👍 on the employee's own message (when the batch names it: params["react_to"])."""
     blocked = sum(1 for outcome in batch.outcomes if outcome.status is Status.BLOCKED)
     failed = sum(1 for outcome in batch.outcomes if outcome.status is Status.FAILED)
-    if batch.report_to is None or not (blocked or failed):
+    if batch.report_to is None:
         return None
+    if not (blocked or failed):
+        react_to = batch.params.get("react_to")
+        if not react_to or not batch.outcomes:
+            return None
+        reaction = [{"type": "emoji", "emoji": DELIVERED_REACTION}]
+        payload = {"message_id": react_to, "reaction": reaction}
+        return Delivery(batch.report_to, Method.REACTION, payload, f"rl-ok:{batch.id}")
     text = texts.relay_failed(batch.params.get("order"), blocked, failed)
     return Delivery(batch.report_to, Method.MESSAGE, {"text": text})
 
@@ -210,6 +246,24 @@ def _who(client: User) -> str | None:
 
 def _role(user: User) -> int:
     return int(user.level)
+
+
+def _route_header(client: User, route: ClientRoute) -> str:
+    if route.kind is RouteKind.STAFF:
+        assert route.order is not None
+        return texts.client_reply_header(_who(client), client.phone, route.order.number)
+    if route.kind is RouteKind.CARE:
+        return texts.care_message_header(_who(client), client.phone)
+    number = route.order.number if route.order is not None else None
+    return texts.outside_order_header(_who(client), client.phone, number)
+
+
+def _route_recipient(route: ClientRoute) -> str:
+    if route.kind is RouteKind.STAFF:
+        return staff_display_name(route.recipients[0])
+    if route.kind is RouteKind.CARE:
+        return CARE_RECIPIENT
+    return "администраторы"
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -238,12 +292,15 @@ class Conversations:
     # --- employee -> client ---------------------------------------------------------------
 
     async def relay_target(self, staff: User) -> RelayTarget:
-        """The open order the employee is in and its connected clients; raise RelayError."""
-        order, clients = await self._work.order_and_clients(staff.telegram_id)
+        """The open order whose chat the employee is in and its connected clients; raise RelayError."""
+        found = await self._work.chat_target(staff.telegram_id)
+        order, clients = found.order, found.clients
         if order is None:
             raise NoOrderChosen()
         if not order.is_open:
             raise OrderClosed(order)
+        if not found.chatting:
+            raise NotInChat(order)
         if not clients:
             raise ClientNotConnected(order)
         return RelayTarget(order, clients)
@@ -258,9 +315,8 @@ class Conversations:
         deliveries = [
             d for client in target.clients for d in message_deliveries(client.telegram_id, chunks, None, key)
         ]
-        batch = BatchSpec(
-            RELAY_KIND, staff.telegram_id, {"order": order.number}, dedup_key=key, only_problems=True
-        )
+        params = {"order": order.number, "react_to": message.message_id}
+        batch = BatchSpec(RELAY_KIND, staff.telegram_id, params, dedup_key=key)
         await self._outbox.enqueue(deliveries, batch)
         entry = ProtocolEntry(
             order_id=order.id,
@@ -312,29 +368,40 @@ class Conversations:
     ) -> None:
         """Send the client's message along `route` (not NOBODY) and write the protocol."""
         key = f"cm:{message.key}"
-        if route.kind is RouteKind.STAFF:
-            assert route.order is not None
-            header = texts.client_reply_header(_who(client), client.phone, route.order.number)
-        elif route.kind is RouteKind.CARE:
-            header = texts.care_message_header(_who(client), client.phone)
-        else:
-            number = route.order.number if route.order is not None else None
-            header = texts.outside_order_header(_who(client), client.phone, number)
+        header = _route_header(client, route)
         deliveries = [
             d
             for staff in route.recipients
             for d in incoming_deliveries(staff.telegram_id, header, message, markup, key)
         ]
         await self._outbox.enqueue(deliveries)
-        if route.kind is RouteKind.STAFF:
-            recipient = staff_display_name(route.recipients[0])
-        elif route.kind is RouteKind.CARE:
-            recipient = CARE_RECIPIENT
-        else:
-            recipient = "администраторы"
+        recipient = _route_recipient(route)
         await self._record_from_client(
             client, route.open_order, route.order, recipient, message, key, file_path
         )
+
+    async def forward_album_from_client(
+        self,
+        client: User,
+        route: ClientRoute,
+        items: list[Incoming],
+        markup: dict[str, Any] | None,
+        file_paths: list[str | None],
+    ) -> None:
+        """A client's album along `route` (not NOBODY), whole and as an album; a protocol line per item."""
+        key = f"cm:{items[0].key}"
+        header = _route_header(client, route)
+        deliveries = [
+            d
+            for staff in route.recipients
+            for d in album_deliveries(staff.telegram_id, header, items, markup, key)
+        ]
+        await self._outbox.enqueue(deliveries)
+        recipient = _route_recipient(route)
+        for item, path in zip(items, file_paths, strict=True):
+            await self._record_from_client(
+                client, route.open_order, route.order, recipient, item, f"cm:{item.key}", path
+            )
 
     async def _record_from_client(
         self,
@@ -399,6 +466,22 @@ class Conversations:
             [d for r in recipients for d in incoming_deliveries(r.telegram_id, header, message, markup, key)]
         )
         await self._record_from_client(client, None, None, CARE_RECIPIENT, message, key)
+        return True
+
+    async def send_care_album(
+        self, client: User, items: list[Incoming], markup: dict[str, Any] | None
+    ) -> bool:
+        """A client's album for customer care, whole; False when nobody can take it."""
+        recipients = await self.care_recipients()
+        if not recipients:
+            return False
+        key = f"cr:{items[0].key}"
+        header = texts.care_request_header(_who(client), client.phone)
+        await self._outbox.enqueue(
+            [d for r in recipients for d in album_deliveries(r.telegram_id, header, items, markup, key)]
+        )
+        for item in items:
+            await self._record_from_client(client, None, None, CARE_RECIPIENT, item, f"cr:{item.key}")
         return True
 
     async def send_care_reply(self, care: User, client: User, message: Incoming) -> None:

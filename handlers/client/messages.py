@@ -59,9 +59,15 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.message(StateFilter(CareRequest.text), CONTENT)
-async def care_request(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
+async def care_request(
+    message: Message,
+    user: User,
+    state: FSMContext,
+    conversations: Conversations,
+    album: list[Message] | None = None,
+) -> None:
     await state.clear()
-    await _send_to_care(message, user, incoming(message), conversations)
+    await _send_to_care(message, user, [incoming(part) for part in album or [message]], conversations)
 
 
 @router.message(StateFilter(CareRequest.text), NOT_COMMAND)
@@ -73,7 +79,8 @@ async def care_request_again(message: Message) -> None:
 async def pending_to_care(
     callback: CallbackQuery, user: User, state: FSMContext, conversations: Conversations
 ) -> None:
-    pending = (await state.get_data()).get("pending")
+    data = await state.get_data()
+    pending = data.get("pending_album") or ([data["pending"]] if data.get("pending") else [])
     await state.clear()
     await callback.answer()
     if not isinstance(callback.message, Message):
@@ -83,15 +90,19 @@ async def pending_to_care(
         await callback.message.answer(texts.CARE_ASK, reply_markup=kb.client_cancel())
         return
     await callback.message.edit_reply_markup(reply_markup=None)
-    await _send_to_care(callback.message, user, Incoming(**pending), conversations)
+    await _send_to_care(callback.message, user, [Incoming(**item) for item in pending], conversations)
 
 
 async def _send_to_care(
-    answer_to: Message, user: User, message: Incoming, conversations: Conversations
+    answer_to: Message, user: User, items: list[Incoming], conversations: Conversations
 ) -> None:
-    await conversations.check_attention(user, message, None)
+    for item in items:
+        await conversations.check_attention(user, item, None)
     markup = kb.as_payload(kb.reply_to_client(user.telegram_id))
-    sent = await conversations.send_care_request(user, message, markup)
+    if len(items) == 1:
+        sent = await conversations.send_care_request(user, items[0], markup)
+    else:
+        sent = await conversations.send_care_album(user, items, markup)
     await answer_to.answer(texts.CARE_SENT if sent else texts.CARE_NOBODY)
 
 
@@ -104,12 +115,19 @@ async def from_client(
     media: MediaService,
     settings: Settings,
     bot: Bot,
+    album: list[Message] | None = None,
 ) -> None:
-    msg = incoming(message)
+    parts = album or [message]  # an album comes whole, in one call (runtime/polling.py)
+    items = [incoming(part) for part in parts]
+    msg = items[0]
     route = await conversations.client_route(user)
-    await conversations.check_attention(user, msg, route.order)
+    for item in items:
+        await conversations.check_attention(user, item, route.order)
     if route.kind is RouteKind.NOBODY:
-        await state.update_data(pending=asdict(msg))
+        if album:
+            await state.update_data(pending_album=[asdict(item) for item in items])
+        else:
+            await state.update_data(pending=asdict(msg))
         await message.answer(texts.CLIENT_NOBODY, reply_markup=kb.offer_care())
         return
     if route.kind is RouteKind.STAFF:
@@ -117,10 +135,12 @@ async def from_client(
         markup = kb.switch_order(route.order.id, route.order.number)
     else:
         markup = kb.reply_to_client(user.telegram_id)
-    saved = await _save_file(
-        message, route.open_order, media, TelegramFiles(bot, settings.telegram_api_local)
-    )
-    await conversations.forward_from_client(user, route, msg, kb.as_payload(markup), saved)
+    telegram = TelegramFiles(bot, settings.telegram_api_local)
+    saved = [await _save_file(part, route.open_order, media, telegram) for part in parts]
+    if album:
+        await conversations.forward_album_from_client(user, route, items, kb.as_payload(markup), saved)
+    else:
+        await conversations.forward_from_client(user, route, msg, kb.as_payload(markup), saved[0])
 
 
 async def _save_file(
