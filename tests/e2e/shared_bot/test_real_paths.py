@@ -80,7 +80,9 @@ async def test_client_album_reaches_employee_whole_and_every_item_is_filed(
     await emulator.wait_until(lambda: folder.is_dir() and len(list(folder.iterdir())) == 3, timeout=15)
     assert sorted(p.read_bytes() for p in folder.iterdir()) == sorted(photos)
     rows = db_rows(
-        bot, "SELECT COUNT(*) FROM protocol WHERE sender_id = ? AND file_path LIKE ?", (client.id, "%Client/%")
+        bot,
+        "SELECT COUNT(*) FROM protocol WHERE sender_id = ? AND file_path LIKE ?",
+        (client.id, "%Client/%"),
     )
     assert rows == [(3,)]
 
