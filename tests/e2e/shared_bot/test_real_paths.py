@@ -15,7 +15,7 @@ import pytest
 
 from tests.e2e.flows import blob, largest, staff, wait_report
 from tests.e2e.harness import BotProcess
-from tests.e2e.helpers import add_order, connect, db_rows, rescan
+from tests.e2e.helpers import add_order, connect, db_rows, rescan, set_user
 from tests.emulator import BotMessage, SimUser, TelegramEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
@@ -161,6 +161,18 @@ async def test_a_second_search_typed_after_results_searches_again_and_reaches_no
     await client.wait_text("Ещё вопрос")
     assert sum("уточните номер" in m.content for m in client.messages) == 1
 
+    # /order leaves the chat again; the card's "💬 Написать клиенту" (/type) returns to it
+    await rescan(employee)
+    await employee.send_text("e000430004")
+    await employee.wait_text("не отправлено")
+    await employee.send_text("/type")
+    await employee.wait_text("Выберите тип действия")
+    await employee.press_button("Написать клиенту")
+    await employee.wait_text("Переписка по заказ-наряду")
+    await employee.send_text("Снова на связи")
+    await client.wait_text("Снова на связи")
+    assert not [m for m in client.messages if m.content.strip().endswith("e000430004")]
+
 
 async def test_relayed_text_gets_a_reaction_and_a_failed_one_is_said_in_words(
     emulator: TelegramEmulator, bot: BotProcess
@@ -181,3 +193,23 @@ async def test_relayed_text_gets_a_reaction_and_a_failed_one_is_said_in_words(
     lost = await employee.send_text("Вы здесь?")
     await employee.wait_text("не доставлено")
     assert lost["message_id"] not in employee.reactions
+
+
+async def test_client_album_with_nobody_to_answer_reaches_care_whole_by_one_tap(
+    emulator: TelegramEmulator, bot: BotProcess
+) -> None:
+    care = emulator.add_user(first_name="Забота", phone="+375291460006")
+    await connect(care)
+    set_user(bot, care.id, level=4, name="Анна")
+    client = emulator.add_user(first_name="Новый", phone="+375297460006")
+    await connect(client)
+
+    sent = await client.send_album([("photo", blob(f"care-{i}")) for i in range(3)], caption="царапина")
+    offer = await client.wait_text("службу заботы")
+    assert offer.buttons()
+    await client.press_button("Отправить в службу заботы")
+    await client.wait_text("передано в службу заботы")
+    got = await care.wait_for(lambda m: m.kind == "photo", count=3, timeout=20)
+    assert [m.file_id for m in got] == [largest(part) for part in sent]
+    assert len({m.media_group_id for m in got}) == 1 and "+375297460006" in got[0].content
+    await care.wait_text("Альбом клиента")
