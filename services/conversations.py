@@ -218,6 +218,12 @@ def protocol_text(message: Incoming) -> str:
     return f"{label} {message.text}".rstrip()
 
 
+def relay_receipt(chat_id: int, message_id: int) -> Delivery:
+    """The quiet "it reached the client": a 👍 reaction on the employee's own message."""
+    payload = {"message_id": message_id, "reaction": [{"type": "emoji", "emoji": DELIVERED_REACTION}]}
+    return Delivery(chat_id, Method.REACTION, payload, f"rl-ok:{chat_id}:{message_id}")
+
+
 def relay_report(batch: Batch) -> Delivery | None:
     """Outbox reporter for kind "relay": a problem is said in words; a text that reached every client
     gets a quiet 👍 on the employee's own message (when the batch names it: params["react_to"])."""
@@ -225,13 +231,9 @@ def relay_report(batch: Batch) -> Delivery | None:
     failed = sum(1 for outcome in batch.outcomes if outcome.status is Status.FAILED)
     if batch.report_to is None:
         return None
-    if not (blocked or failed):
+    if not (blocked or failed):  # a batch a restart interrupted (else the outbox sent on_success)
         react_to = batch.params.get("react_to")
-        if not react_to or not batch.outcomes:
-            return None
-        reaction = [{"type": "emoji", "emoji": DELIVERED_REACTION}]
-        payload = {"message_id": react_to, "reaction": reaction}
-        return Delivery(batch.report_to, Method.REACTION, payload, f"rl-ok:{batch.id}")
+        return relay_receipt(batch.report_to, int(react_to)) if react_to and batch.outcomes else None
     text = texts.relay_failed(batch.params.get("order"), blocked, failed)
     return Delivery(batch.report_to, Method.MESSAGE, {"text": text})
 
@@ -316,7 +318,10 @@ class Conversations:
             d for client in target.clients for d in message_deliveries(client.telegram_id, chunks, None, key)
         ]
         params = {"order": order.number, "react_to": message.message_id}
-        batch = BatchSpec(RELAY_KIND, staff.telegram_id, params, dedup_key=key)
+        receipt = relay_receipt(message.chat_id, message.message_id)
+        batch = BatchSpec(
+            RELAY_KIND, staff.telegram_id, params, dedup_key=key, only_problems=True, on_success=receipt
+        )
         await self._outbox.enqueue(deliveries, batch)
         entry = ProtocolEntry(
             order_id=order.id,
