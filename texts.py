@@ -630,3 +630,10 @@ def media_held(number: str, count: int) -> str:
 
 def client_album_note(count: int) -> str:
     return f"⬆️ Альбом клиента: {_files(count)}."
+
+
+def media_held_no_order(count: int) -> str:
+    return (
+        f"📥 Получено: {_files(count)}, отправлять повторно не нужно. Выберите заказ-наряд (/order) и тип "
+        "действия — бот сохранит файлы в его папку и отправит клиенту (кроме служебного типа)."
+    )

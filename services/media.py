@@ -11,6 +11,7 @@ file is claimed in `media_deliveries` before it is queued.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -52,11 +53,15 @@ class Problem(StrEnum):
     ORDER_CLOSED = "order_closed"
 
 
+UNASSIGNED_HOLD_SECONDS = 3 * 3600  # files sent before any order wait this long for the next stage tapped
+
+
 @dataclass(frozen=True, slots=True)
 class Held:
-    """Files kept until the stage of `order` is chosen (intake answered "which stage?")."""
+    """Files kept until a stage of `order` is tapped; `order` None: sent before an order was chosen,
+    they go with the next stage tapped (within UNASSIGNED_HOLD_SECONDS)."""
 
-    order: Order
+    order: Order | None
     count: int
 
 
@@ -159,8 +164,8 @@ class MediaService:
     async def intake(self, staff: User, files: Sequence[IncomingFile], fetch: Fetch) -> Problem | Held | None:
         """File one message or album; queue its deliveries and the report. A Problem: nothing filed.
 
-        Sent before a stage is chosen, the files are held (durably, by file id) and filed once the
-        employee taps a stage of that order (`file_held`): Held says so, nobody is asked to resend.
+        Sent before a stage (or an order) is chosen, the files are held (durably, by file id) and
+        filed once the employee taps a stage (`file_held`): Held says so, nobody is asked to resend.
         """
         if not files:
             return None
@@ -168,6 +173,8 @@ class MediaService:
         if not intake.records:
             if intake.problem is Problem.NO_TYPE:
                 return await self._hold(staff, files)
+            if intake.problem is Problem.NO_ORDER:
+                return await self.hold_unassigned(staff, files)
             if intake.problem is not None:
                 return intake.problem
             if intake.gone:
@@ -204,13 +211,22 @@ class MediaService:
         log.info("Held %d file(s) of %s for order %s", len(files), staff.telegram_id, order.number)
         return Held(order, len(files))
 
+    async def hold_unassigned(self, staff: User, files: Sequence[IncomingFile]) -> Held:
+        """Files sent before an order is chosen (none yet, or a search under way): they wait for the
+        stage the employee taps next."""
+        await self._held.hold(staff.telegram_id, None, [(f.key, f.to_json()) for f in files])
+        log.info("Held %d file(s) of %s until an order and a stage", len(files), staff.telegram_id)
+        return Held(None, len(files))
+
     async def file_held(self, staff: User, order_id: int, fetch: Fetch) -> int:
-        """File what the staff member sent into this order before its stage (now chosen); how many.
+        """File what the staff member sent into this order before its stage (now chosen), and what
+        they sent before choosing any order lately; how many.
 
         Each message or album is filed as if it had just arrived (one report each). Replayed after a
         crash, intake's keys make it change nothing twice; rows are released once filed.
         """
-        held = await self._held.for_order(staff.telegram_id, order_id)
+        since = time.time() - UNASSIGNED_HOLD_SECONDS
+        held = await self._held.for_order(staff.telegram_id, order_id, since)
         files = [IncomingFile.from_json(item.payload) for item in held]
         for unit in _incoming_units(files):
             outcome = await self.intake(staff, unit, fetch)

@@ -1,9 +1,9 @@
--- Files a staff member sent into an order before choosing its stage: kept (by Telegram file id) until
--- the stage is tapped, then filed and delivered like any other; a restart loses none of them.
+-- Files a staff member sent before choosing the order's stage (or the order): kept (by Telegram file id)
+-- until a stage is tapped, then filed and delivered like any other; a restart loses none of them.
 CREATE TABLE held_media (
     dedup_key  TEXT    PRIMARY KEY,               -- "<chat id>:<message id>", as media.dedup_key
     staff_id   INTEGER NOT NULL,
-    order_id   INTEGER NOT NULL REFERENCES orders (id),
+    order_id   INTEGER REFERENCES orders (id),    -- NULL: sent before an order was chosen
     payload    TEXT    NOT NULL,                  -- JSON of services.media.IncomingFile
     created_at REAL    NOT NULL
 );

@@ -25,6 +25,7 @@ from services.media import Fetch, Held, IncomingFile, MediaService, Problem
 router = Router(name=__name__)
 
 _PROBLEMS = {
+    # intake holds files sent before an order or a stage instead; kept so every Problem has an answer
     Problem.NO_ORDER: texts.MEDIA_NO_ORDER,
     Problem.NO_TYPE: texts.MEDIA_NO_TYPE,
     Problem.ORDER_CLOSED: texts.MEDIA_ORDER_CLOSED,
@@ -52,7 +53,15 @@ async def media_received(
 ) -> None:
     files = [item for item in map(incoming_file, album or [message]) if item is not None]
     outcome = await media.intake(user, files, file_fetcher(bot, settings))
-    if isinstance(outcome, Held):
+    await answer_outcome(message, outcome, settings)
+
+
+async def answer_outcome(message: Message, outcome: Problem | Held | None, settings: Settings) -> None:
+    """Held files: the stage buttons of their order (or "choose the order"); a Problem: why not filed.
+    Filed files are confirmed later by the outbox's report."""
+    if isinstance(outcome, Held) and outcome.order is None:
+        await message.reply(texts.media_held_no_order(outcome.count))
+    elif isinstance(outcome, Held):
         markup = kb.type_choice(outcome.order, settings, chat_button=False)
         await message.reply(texts.media_held(outcome.order.number, outcome.count), reply_markup=markup)
     elif outcome is not None:

@@ -22,10 +22,11 @@ from config import Settings
 from database.orders import Order, OrderRepo
 from database.users import User
 from database.work import WorkRepo
-from handlers.employee.media import file_fetcher
-from handlers.filters import NOT_COMMAND, PLAIN_TEXT
+from handlers.employee.media import answer_outcome, file_fetcher
+from handlers.filters import FILE, NOT_COMMAND, PLAIN_TEXT
 from keyboards import orders as kb
 from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb
+from runtime.telegram_files import incoming_file
 from services.media import MediaService
 from services.order_index import OrderIndex
 
@@ -197,6 +198,16 @@ async def search_text(message: Message, state: FSMContext, orders: OrderRepo) ->
         await message.answer(texts.order_search_too_many(part, SEARCH_LIMIT))
     else:  # the search stays on until an order is tapped: a number typed again is a new search
         await message.answer(texts.order_search_found(part, len(found)), reply_markup=kb.order_list(found))
+
+
+@router.message(StateFilter(OrderSearch.number), FILE)
+async def search_file(
+    message: Message, user: User, media: MediaService, settings: Settings, album: list[Message] | None = None
+) -> None:
+    """Photos sent while looking for the order (often right after the list): kept for the order and
+    stage tapped next, never filed into the previous order."""
+    files = [item for item in map(incoming_file, album or [message]) if item is not None]
+    await answer_outcome(message, await media.hold_unassigned(user, files), settings)
 
 
 @router.message(StateFilter(OrderSearch.number), NOT_COMMAND)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -83,10 +84,14 @@ async def test_held_files_are_kept_per_order_in_order_and_released(tmp_path: Pat
     await held.hold(10, a, [("7:3", {"n": 3}), ("7:2", {"n": 2})])
     await held.hold(10, b, [("7:4", {"n": 4})])
     await held.hold(10, b, [("7:3", {"n": 99})])  # a replay keeps the first order and payload
-    assert [h.payload["n"] for h in await held.for_order(10, a)] == [3, 2]
-    assert [h.dedup_key for h in await held.for_order(10, b)] == ["7:4"]
-    await held.release(["7:3", "7:2"])
-    assert await held.for_order(10, a) == []
+    await held.hold(11, a, [("8:1", {"n": 1})])  # another employee's
+    assert [h.payload["n"] for h in await held.for_order(10, a, 0)] == [3, 2]
+    assert [h.dedup_key for h in await held.for_order(10, b, 0)] == ["7:4"]
+    await held.hold(10, None, [("7:5", {"n": 5})])  # before any order: goes with the next stage tapped
+    assert [h.dedup_key for h in await held.for_order(10, b, 0)] == ["7:4", "7:5"]
+    assert [h.dedup_key for h in await held.for_order(10, b, time.time() + 1)] == ["7:4"]  # too old
+    await held.release(["7:3", "7:2", "7:5"])
+    assert await held.for_order(10, a, 0) == []
     await db.close()
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.flows import blob, largest, staff, wait_report
+from tests.e2e.flows import blob, choose_stage, largest, staff, wait_report
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import add_order, connect, db_rows, rescan, set_user
 from tests.emulator import BotMessage, SimUser, TelegramEmulator
@@ -213,3 +213,28 @@ async def test_client_album_with_nobody_to_answer_reaches_care_whole_by_one_tap(
     assert [m.file_id for m in got] == [largest(part) for part in sent]
     assert len({m.media_group_id for m in got}) == 1 and "+375297460006" in got[0].content
     await care.wait_text("Альбом клиента")
+
+
+async def test_a_photo_sent_while_looking_for_the_order_waits_for_it_not_for_the_previous_one(
+    emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
+) -> None:
+    order, previous = "e000470007", "e000470008"
+    employee, client = await order_with_client(bot, emulator, order, "+375297470007", "+375291470007")
+    add_order(orders_dir, previous, "+375297470008")
+    await open_by_search(employee, previous)
+    await choose_stage(employee, STAGE)  # the previous order has a stage: nothing may land there
+
+    await search(employee, order)
+    photo = await employee.send_photo(blob("while-searching"))  # instead of tapping the order first
+    await employee.wait_text("Выберите заказ-наряд (/order)")
+    await employee.press_button(order)
+    await employee.wait_text("Выберите тип действия")
+    await choose_stage(employee, STAGE)
+    report = await wait_report(employee)
+    assert "Сохранено: 1 файл" in report.content and order in report.content
+    got = await client.wait_for(lambda m: m.kind == "photo", timeout=20)
+    assert got[0].file_id == largest(photo)
+    filed = [p.read_bytes() for p in (orders_dir / order / "Inspection").iterdir()]
+    assert filed == [blob("while-searching")]
+    assert not (orders_dir / previous / "Inspection").exists()
+    no_resend_asked(employee)
