@@ -124,10 +124,8 @@ async def from_client(
     for item in items:
         await conversations.check_attention(user, item, route.order)
     if route.kind is RouteKind.NOBODY:
-        if album:
-            await state.update_data(pending_album=[asdict(item) for item in items])
-        else:
-            await state.update_data(pending=asdict(msg))
+        pending = {"pending": None, "pending_album": [asdict(item) for item in items]} if album else {}
+        await state.update_data(pending or {"pending": asdict(msg), "pending_album": None})
         await message.answer(texts.CLIENT_NOBODY, reply_markup=kb.offer_care())
         return
     if route.kind is RouteKind.STAFF:

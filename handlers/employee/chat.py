@@ -4,7 +4,7 @@ Chat mode (work_context.chatting): opening an order (number, calendar, barcode, 
 to this order" button) or the card's "💬 Написать клиенту" enters it; /order and the search buttons
 leave it. Only a plain text typed in chat mode (and in no dialog) goes to the client; any other text
 gets a hint whose button sends that very text after all. A relayed text gets a 👍 on the employee's
-message once it reached the client (services.conversations.relay_report); a failure is said in words.
+message once it reached the client (services.conversations.relay_receipt); a failure is said in words.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import contextlib
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 import texts
@@ -90,14 +91,17 @@ async def enter_chat(
     orders: OrderRepo,
     work: WorkRepo,
     settings: Settings,
+    state: FSMContext,
     bot: Bot,
 ) -> None:
-    """The card's "💬 Написать клиенту": that order's chat (opened first if it is another order)."""
+    """The card's "💬 Написать клиенту": that order's chat (opened first if it is another order); a
+    search or another dialog under way ends, so the next text goes to the client."""
     order = await orders.get(callback_data.order_id)
     if order is None or not order.is_open:
         await callback.answer(texts.ORDER_STALE, show_alert=True)
         return
     await callback.answer()
+    await state.clear()
     context = await work.get(user.telegram_id)
     if context is None or context.order_id != order.id:
         await order_handlers.open_order(bot, callback.from_user.id, user, order, work, settings)
@@ -113,9 +117,11 @@ async def send_after_all(
     user: User,
     work: WorkRepo,
     conversations: Conversations,
+    state: FSMContext,
     bot: Bot,
 ) -> None:
-    """The hint's button: the text it replies to goes to the client, and the order's chat is entered."""
+    """The hint's button: the text it replies to goes to the client, and the order's chat is entered
+    (a dialog begun since then ends)."""
     hint = callback.message
     original = hint.reply_to_message if isinstance(hint, Message) else None
     if original is None or not original.text or original.chat.id != callback.from_user.id:
@@ -125,6 +131,7 @@ async def send_after_all(
     if context is None or context.order_id != callback_data.order_id:
         await callback.answer(texts.SEND_ORDER_CHANGED, show_alert=True)
         return
+    await state.clear()
     await work.set_chatting(user.telegram_id, True)
     incoming = Incoming(original.chat.id, original.message_id, "text", original.text)
     try:
