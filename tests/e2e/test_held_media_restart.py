@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.flows import CLIENT_PHONE, ORDER, STAGE, blob, choose_by_calendar, largest, staff, wait_report
+from tests.e2e.flows import CLIENT_PHONE, ORDER, STAGE, blob, largest, open_by_search, staff, wait_report
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect
 from tests.emulator import TelegramEmulator
@@ -29,7 +29,7 @@ async def test_photo_and_album_held_before_the_stage_survive_a_restart(
     await connect(client)
     folder = orders_dir / ORDER / "Inspection"
     before = set(folder.iterdir()) if folder.is_dir() else set()
-    await choose_by_calendar(employee)
+    await open_by_search(employee)
     photo = await employee.send_photo(blob("held-1"), caption="до перезапуска")
     await employee.wait_text("Получено: 1 файл")
     album = await employee.send_album([("photo", blob("held-2")), ("photo", blob("held-3"))])

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.flows import blob, choose_stage, largest, staff, wait_report
+from tests.e2e.flows import blob, choose_stage, largest, open_by_search, search, staff, wait_report
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import add_order, connect, db_rows, rescan, set_user
-from tests.emulator import BotMessage, SimUser, TelegramEmulator
+from tests.emulator import SimUser, TelegramEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see conftest.py
 
@@ -24,22 +24,6 @@ SHARED_BOT = {"send_rate_per_chat": 3.0}
 
 STAGE = "Прием автомобилей"
 RESEND = ("ещё раз", "снова", "не сохранён")  # what nobody may be asked after the bot got a file
-
-
-async def search(employee: SimUser, part: str) -> BotMessage:
-    """/order (a rescan), "search by part of the number", type `part`: the list of found orders."""
-    calendar = await rescan(employee)
-    button = next(data for text, data in calendar.buttons() if "Поиск" in text)
-    await employee.press(button, calendar.message_id)
-    await employee.wait_text("часть номера")
-    await employee.send_text(part)
-    return await employee.wait_text("Найдено")
-
-
-async def open_by_search(employee: SimUser, number: str) -> BotMessage:
-    await search(employee, number)
-    await employee.press_button(number)
-    return await employee.wait_text("Выберите тип действия")
 
 
 async def order_with_client(
