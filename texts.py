@@ -738,3 +738,50 @@ def share_link_refused(count: int, order: str) -> str:
 
 # The protocol's sender of a file that appeared in an order folder by other means than the bot.
 FOLDER_FILE_SENDER = "Папка заказ-наряда"
+# --- employee and client media/text paths ---
+
+CHAT_BUTTON = "💬 Написать клиенту"
+SENT_AFTER_ALL = "Отправлено клиенту"
+SEND_ORDER_CHANGED = (
+    "Вы уже работаете с другим заказ-нарядом, поэтому сообщение не отправлено. "
+    "Откройте нужный заказ-наряд и нажмите «💬 Написать клиенту»."
+)
+
+
+def send_to_client_button(number: str) -> str:
+    return f"💬 Отправить это клиенту ({number})"  # button text: plain, not HTML
+
+
+def order_opened_prompt(number: str) -> str:
+    return f"{_order_line(number)}\n💬 Всё, что вы напишете текстом, получит клиент.\nВыберите тип действия:"
+
+
+def relay_not_in_chat(number: str) -> str:
+    return (
+        "✋ Это сообщение <b>не отправлено</b> клиенту: после /order и поиска текст не уходит клиенту, "
+        f"пока вы не вернулись в переписку по заказ-наряду <b>{esc(number)}</b>.\n"
+        "Если оно для клиента — нажмите кнопку ниже. Другой заказ-наряд: /order"
+    )
+
+
+def chat_entered(number: str) -> str:
+    return f"💬 Переписка по заказ-наряду <b>{esc(number)}</b>: всё, что вы напишете текстом, получит клиент."
+
+
+def media_held(number: str, count: int) -> str:
+    return (
+        f"📥 Получено: {_files(count)}, отправлять повторно не нужно. Выберите тип действия для "
+        f"заказ-наряда <b>{esc(number)}</b> — бот сохранит файлы в его папку и отправит клиенту "
+        "(кроме служебного типа):"
+    )
+
+
+def client_album_note(count: int) -> str:
+    return f"⬆️ Альбом клиента: {_files(count)}."
+
+
+def media_held_no_order(count: int) -> str:
+    return (
+        f"📥 Получено: {_files(count)}, отправлять повторно не нужно. Выберите заказ-наряд (/order) и тип "
+        "действия — бот сохранит файлы в его папку и отправит клиенту (кроме служебного типа)."
+    )

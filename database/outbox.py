@@ -21,6 +21,7 @@ class Method(StrEnum):
     VIDEO = "video"
     DOCUMENT = "document"
     MEDIA_GROUP = "media_group"
+    REACTION = "reaction"  # setMessageReaction on a message in the chat (payload: message_id, reaction)
 
 
 class Status(StrEnum):
@@ -68,6 +69,9 @@ class BatchSpec:
     params: dict[str, Any] = field(default_factory=dict)
     dedup_key: str | None = None
     only_problems: bool = False  # the reporter speaks only when something was not delivered
+    # With only_problems: queued as soon as every delivery went out, without asking the database (a
+    # batch a restart interrupted is reported instead, and its reporter may return the same delivery).
+    on_success: Delivery | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,17 @@ class WorkContext:
     order_id: int | None
     type_label: str | None
     pin_message_id: int | None
+    chatting: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChatTarget:
+    """Where a staff member's typed text would go: their order, its clients, and whether they are in
+    its chat (see migration 0008)."""
+
+    order: Order | None
+    clients: list[User]
+    chatting: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,29 +47,40 @@ class WorkRepo:
 
     async def get(self, telegram_id: int) -> WorkContext | None:
         row = await self._db.fetchone(
-            "SELECT telegram_id, order_id, type_label, pin_message_id FROM work_context"
+            "SELECT telegram_id, order_id, type_label, pin_message_id, chatting FROM work_context"
             " WHERE telegram_id = ?",
             (telegram_id,),
         )
-        return WorkContext(row[0], row[1], row[2], row[3]) if row else None
+        return WorkContext(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
 
-    async def order_and_clients(self, telegram_id: int) -> tuple[Order | None, list[User]]:
-        """The order a staff member is in and its connected clients, in one round trip: every
-        relay of an employee's message starts with this."""
+    async def chat_target(self, telegram_id: int) -> ChatTarget:
+        """The order, its connected clients and the chat flag, in one round trip: every relay of an
+        employee's text starts with this."""
 
-        def query(conn: sqlite3.Connection) -> tuple[Order | None, list[User]]:
+        def query(conn: sqlite3.Connection) -> ChatTarget:
             order = orders.current_for_staff(conn, telegram_id)
+            row = conn.execute("SELECT chatting FROM work_context WHERE telegram_id = ?", (telegram_id,))
+            flag = row.fetchone()
+            chatting = bool(flag[0]) if flag else False
             if order is None or not order.phone:
-                return order, []
-            return order, users.active_clients_with_phone(conn, order.phone)
+                return ChatTarget(order, [], chatting)
+            return ChatTarget(order, users.active_clients_with_phone(conn, order.phone), chatting)
 
         return await self._db.read(query)
 
-    async def set_order(self, telegram_id: int, order_id: int) -> None:
-        """Choosing an order resets the stage: the employee picks it again for the new order."""
+    async def set_chatting(self, telegram_id: int, chatting: bool) -> None:
         await self._db.write(
-            "INSERT INTO work_context (telegram_id, order_id, type_label, updated_at) VALUES (?, ?, NULL, ?)"
-            " ON CONFLICT (telegram_id) DO UPDATE SET order_id = excluded.order_id, type_label = NULL,"
+            "UPDATE work_context SET chatting = ?, updated_at = ? WHERE telegram_id = ?",
+            (int(chatting), time.time(), telegram_id),
+        )
+
+    async def set_order(self, telegram_id: int, order_id: int) -> None:
+        """Choosing an order resets the stage (the employee picks it again for the new order) and
+        enters its chat: what the employee types next goes to its client."""
+        await self._db.write(
+            "INSERT INTO work_context (telegram_id, order_id, type_label, chatting, updated_at)"
+            " VALUES (?, ?, NULL, 1, ?) ON CONFLICT (telegram_id) DO UPDATE SET"
+            " order_id = excluded.order_id, type_label = NULL, chatting = 1,"
             " updated_at = excluded.updated_at",
             (telegram_id, order_id, time.time()),
         )

@@ -61,6 +61,8 @@ class OrderCalendarCb(SimpleCalendarCallback, prefix="oc"):
 
 class ConvAction(StrEnum):
     OPEN_ORDER = "o"  # staff: switch into the order a client replied about
+    CHAT = "c"  # staff: enter the order's chat (typed text goes to its client)
+    SEND = "s"  # staff: send the text this hint replies to to the order's client, and enter its chat
 
 
 class ConvCb(CallbackData, prefix="cv"):

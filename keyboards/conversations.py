@@ -38,3 +38,9 @@ def offer_care() -> InlineKeyboardMarkup:
 
 def client_cancel() -> InlineKeyboardMarkup:
     return _one(texts.CANCEL_BUTTON, ClientCb(action=ClientAction.CANCEL).pack())
+
+
+def send_to_client(order_id: int, number: str) -> InlineKeyboardMarkup:
+    """Under the "not sent: you are not in the order's chat" hint: send that text after all."""
+    data = ConvCb(action=ConvAction.SEND, order_id=order_id).pack()
+    return _one(texts.send_to_client_button(number), data)

@@ -13,7 +13,7 @@ from aiogram_calendar.schemas import SimpleCalAct, highlight
 import texts
 from config import Settings
 from database.orders import Order
-from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb
+from keyboards.callbacks import ConvAction, ConvCb, OrderAction, OrderCalendarCb, OrderCb
 
 MarkedDays = Callable[[int, int], Awaitable[set[int]]]
 MARK = "•"
@@ -89,13 +89,18 @@ def order_list(orders: Sequence[Order]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def type_choice(order: Order, settings: Settings) -> InlineKeyboardMarkup:
+def type_choice(order: Order, settings: Settings, chat_button: bool = True) -> InlineKeyboardMarkup:
+    """The order card: its stages, and "write to the client" (enters the order's chat)."""
     builder = InlineKeyboardBuilder()
     for index, (label, folder) in enumerate(settings.type_order.items()):
         mark = texts.HIDDEN_TYPE_MARK if settings.is_hidden_folder(folder) else ""
         builder.button(
             text=f"{mark}{label}",
             callback_data=OrderCb(action=OrderAction.TYPE, order_id=order.id, type_index=index),
+        )
+    if chat_button:
+        builder.button(
+            text=texts.CHAT_BUTTON, callback_data=ConvCb(action=ConvAction.CHAT, order_id=order.id)
         )
     builder.adjust(1)
     return builder.as_markup()

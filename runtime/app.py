@@ -20,6 +20,7 @@ from config import Settings
 from database.connection import Database
 from database.folder_files import FolderFileRepo
 from database.fsm_storage import SQLiteStorage
+from database.held_media import HeldMediaRepo
 from database.media import MediaRepo
 from database.orders import OrderRepo
 from database.outbox import OutboxRepo
@@ -123,6 +124,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
         work=work,
         protocol=protocol,
         outbox=outbox,
+        held=HeldMediaRepo(db),
     )
     return Services(
         settings=settings,

@@ -28,12 +28,20 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import SendDocument, SendMediaGroup, SendMessage, SendPhoto, SendVideo
+from aiogram.methods import (
+    SendDocument,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SendVideo,
+    SetMessageReaction,
+)
 from aiogram.types import (
     InlineKeyboardMarkup,
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
+    ReactionTypeEmoji,
     ReplyParameters,
 )
 from pydantic import BaseModel, ConfigDict
@@ -111,6 +119,7 @@ class Outbox:
         # Batches made by this run whose reporter speaks only of problems: batch id -> items left.
         # When all went out the database is not even asked; the "reported" marks go in groups.
         self._quiet_batches: dict[int, int] = {}
+        self._on_success: dict[int, Delivery] = {}  # quiet batch id -> its BatchSpec.on_success
         self._quietly_done: list[int] = []
         self._marking: asyncio.Task[None] | None = None
         # Deliveries sent with nobody to report to are marked in groups (one write per group);
@@ -138,6 +147,8 @@ class Outbox:
             await self._report(batch_id)
         elif batch is not None and batch.only_problems and batch_id is not None and added:
             self._quiet_batches[batch_id] = self._quiet_batches.get(batch_id, 0) + len(added)
+            if batch.on_success is not None:
+                self._on_success[batch_id] = batch.on_success
         if self._ready.is_set():
             for item in added:
                 self._push(item)
@@ -279,6 +290,7 @@ class Outbox:
             return
         if left is None or status is not Status.SENT:
             self._quiet_batches.pop(item.batch_id, None)  # a problem: the reporter must hear of it
+            self._on_success.pop(item.batch_id, None)
             await self._report(item.batch_id)
         elif left > 1:
             self._quiet_batches[item.batch_id] = left - 1
@@ -287,6 +299,9 @@ class Outbox:
             self._quietly_done.append(item.batch_id)
             if self._marking is None or self._marking.done():
                 self._marking = asyncio.create_task(self._mark_quiet_batches(), name="outbox-marks")
+            success = self._on_success.pop(item.batch_id, None)
+            if success is not None:
+                await self.enqueue([success])
 
     def _mark_sent_later(self, mark: SentMark) -> None:
         self._sent_marks.append(mark)
@@ -355,6 +370,10 @@ class Outbox:
             common["reply_parameters"] = ReplyParameters(
                 message_id=reply_to, allow_sending_without_reply=True
             )
+        if item.method is Method.REACTION:  # on a message already in the chat: nothing new is sent
+            reaction = [ReactionTypeEmoji(emoji=part["emoji"]) for part in args.pop("reaction")]
+            await self._bot(SetMessageReaction(chat_id=item.chat_id, reaction=reaction, **args))
+            return []
         if item.method is Method.MEDIA_GROUP:
             common.pop("reply_markup", None)
             media = [_MEDIA_TYPES[part["type"]](**_without(part, "type")) for part in args.pop("media")]

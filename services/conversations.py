@@ -23,11 +23,13 @@ from database.routing import RoutingRepo, SentMessage
 from database.users import Level, User, UserRepo
 from database.work import ClientContact, WorkRepo
 from services.attention import AttentionWords
+from services.delivery import OutgoingFile, build_deliveries
 from services.ports import Deliveries, Recorder
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 RELAY_KIND = "relay"
+DELIVERED_REACTION = "👍"  # on the employee's message once every client got it (an allowed reaction)
 CARE_RECIPIENT = "служба заботы"
 CARE_LEVELS = frozenset({Level.CARE, Level.ADMIN})
 STAFF_LEVELS = frozenset({Level.ADMIN, Level.EMPLOYEE, Level.CARE})
@@ -54,6 +56,15 @@ class OrderClosed(RelayError):
 
 
 class ClientNotConnected(RelayError):
+    def __init__(self, order: Order) -> None:
+        super().__init__(order.number)
+        self.order = order
+
+
+class NotInChat(RelayError):
+    """The employee has an order but is not in its chat (browsing /order, a search...): a typed
+    text is not meant for the client unless they say so."""
+
     def __init__(self, order: Order) -> None:
         super().__init__(order.number)
         self.order = order
@@ -184,6 +195,23 @@ def incoming_deliveries(
     return [media, *message_deliveries(chat_id, tail, None, f"{key}:t")] if tail else [media]
 
 
+def album_deliveries(
+    chat_id: int, header: str, items: list[Incoming], markup: dict[str, Any] | None, key: str
+) -> list[Delivery]:
+    """A client's album re-sent whole by file_id (as albums of up to 10, documents apart), the header
+    on its first item; an album cannot carry buttons, so they follow in a short note."""
+    files = [
+        OutgoingFile(index, item.kind, item.file_id, item.text)
+        for index, item in enumerate(items)
+        if item.file_id is not None
+    ]
+    out = [delivery for delivery, _ in build_deliveries(chat_id, files, header, f"{key}:{chat_id}:a")]
+    if markup is not None:
+        payload = {"text": texts.client_album_note(len(files)), "reply_markup": markup}
+        out.append(Delivery(chat_id, Method.MESSAGE, payload, dedup_key=f"{key}:{chat_id}:n"))
+    return out
+
+
 def protocol_text(message: Incoming) -> str:
     if message.kind == "text":
         return message.text
@@ -191,12 +219,22 @@ def protocol_text(message: Incoming) -> str:
     return f"{label} {message.text}".rstrip()
 
 
+def relay_receipt(chat_id: int, message_id: int) -> Delivery:
+    """The quiet "it reached the client": a 👍 reaction on the employee's own message."""
+    payload = {"message_id": message_id, "reaction": [{"type": "emoji", "emoji": DELIVERED_REACTION}]}
+    return Delivery(chat_id, Method.REACTION, payload, f"rl-ok:{chat_id}:{message_id}")
+
+
 def relay_report(batch: Batch) -> Delivery | None:
-    """Outbox reporter for kind "relay": speak only when a message did not reach someone."""
+    """Outbox reporter for kind "relay": a problem is said in words; a text that reached every client
+    gets a quiet 👍 on the employee's own message (when the batch names it: params["react_to"])."""
     blocked = sum(1 for outcome in batch.outcomes if outcome.status is Status.BLOCKED)
     failed = sum(1 for outcome in batch.outcomes if outcome.status is Status.FAILED)
-    if batch.report_to is None or not (blocked or failed):
+    if batch.report_to is None:
         return None
+    if not (blocked or failed):  # a batch a restart interrupted (else the outbox sent on_success)
+        react_to = batch.params.get("react_to")
+        return relay_receipt(batch.report_to, int(react_to)) if react_to and batch.outcomes else None
     text = texts.relay_failed(batch.params.get("order"), blocked, failed)
     return Delivery(batch.report_to, Method.MESSAGE, {"text": text})
 
@@ -220,6 +258,24 @@ def bound(client: User, order: Order) -> bool:
 
 def _works(user: User | None, levels: frozenset[Level]) -> bool:
     return user is not None and user.is_active and user.level in levels
+
+
+def _route_header(client: User, route: ClientRoute) -> str:
+    if route.kind is RouteKind.STAFF:
+        assert route.order is not None
+        return texts.client_reply_header(_who(client), client.phone, route.order.number)
+    if route.kind is RouteKind.CARE:
+        return texts.care_message_header(_who(client), client.phone)
+    number = route.order.number if route.order is not None else None
+    return texts.outside_order_header(_who(client), client.phone, number)
+
+
+def _route_recipient(route: ClientRoute) -> str:
+    if route.kind is RouteKind.STAFF:
+        return staff_display_name(route.recipients[0])
+    if route.kind is RouteKind.CARE:
+        return CARE_RECIPIENT
+    return "администраторы"
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -250,12 +306,15 @@ class Conversations:
     # --- employee -> client ---------------------------------------------------------------
 
     async def relay_target(self, staff: User) -> RelayTarget:
-        """The open order the employee is in and its connected clients; raise RelayError."""
-        order, clients = await self._work.order_and_clients(staff.telegram_id)
+        """The open order whose chat the employee is in and its connected clients; raise RelayError."""
+        found = await self._work.chat_target(staff.telegram_id)
+        order, clients = found.order, found.clients
         if order is None:
             raise NoOrderChosen()
         if not order.is_open:
             raise OrderClosed(order)
+        if not found.chatting:
+            raise NotInChat(order)
         if not clients:
             raise ClientNotConnected(order)
         return RelayTarget(order, clients)
@@ -270,8 +329,10 @@ class Conversations:
         deliveries = [
             d for client in target.clients for d in message_deliveries(client.telegram_id, chunks, None, key)
         ]
+        params = {"order": order.number, "react_to": message.message_id}
+        receipt = relay_receipt(message.chat_id, message.message_id)
         batch = BatchSpec(
-            RELAY_KIND, staff.telegram_id, {"order": order.number}, dedup_key=key, only_problems=True
+            RELAY_KIND, staff.telegram_id, params, dedup_key=key, only_problems=True, on_success=receipt
         )
         await self._outbox.enqueue(deliveries, batch)
         entry = ProtocolEntry(
@@ -419,31 +480,46 @@ class Conversations:
     ) -> None:
         """Send the client's message along `route` (not NOBODY) and write the protocol."""
         key = f"cm:{message.key}"
-        if route.kind is RouteKind.STAFF:
-            assert route.order is not None
-            header = texts.client_reply_header(_who(client), client.phone, route.order.number)
-        elif route.kind is RouteKind.CARE:
-            header = texts.care_message_header(_who(client), client.phone)
-        else:
-            number = route.order.number if route.order is not None else None
-            header = texts.outside_order_header(_who(client), client.phone, number)
+        header = _route_header(client, route)
         deliveries = [
             d
             for staff in route.recipients
             for d in incoming_deliveries(staff.telegram_id, header, message, markup, key)
         ]
         await self._outbox.enqueue(deliveries)
-        if route.kind is not RouteKind.STAFF:  # care and the admins may answer them
-            await self._routing.open_care_thread(client.telegram_id)
-        if route.kind is RouteKind.STAFF:
-            recipient = staff_display_name(route.recipients[0])
-        elif route.kind is RouteKind.CARE:
-            recipient = CARE_RECIPIENT
-        else:
-            recipient = "администраторы"
+        await self._open_care_thread_unless_staff(client, route)
+        recipient = _route_recipient(route)
         await self._record_from_client(
             client, route.open_order, route.order, recipient, message, key, file_path
         )
+
+    async def forward_album_from_client(
+        self,
+        client: User,
+        route: ClientRoute,
+        items: list[Incoming],
+        markup: dict[str, Any] | None,
+        file_paths: list[str | None],
+    ) -> None:
+        """A client's album along `route` (not NOBODY), whole and as an album; a protocol line per item."""
+        key = f"cm:{items[0].key}"
+        header = _route_header(client, route)
+        deliveries = [
+            d
+            for staff in route.recipients
+            for d in album_deliveries(staff.telegram_id, header, items, markup, key)
+        ]
+        await self._outbox.enqueue(deliveries)
+        await self._open_care_thread_unless_staff(client, route)
+        recipient = _route_recipient(route)
+        for item, path in zip(items, file_paths, strict=True):
+            await self._record_from_client(
+                client, route.open_order, route.order, recipient, item, f"cm:{item.key}", path
+            )
+
+    async def _open_care_thread_unless_staff(self, client: User, route: ClientRoute) -> None:
+        if route.kind is not RouteKind.STAFF:  # care and the admins may answer them
+            await self._routing.open_care_thread(client.telegram_id)
 
     async def _record_from_client(
         self,
@@ -514,6 +590,27 @@ class Conversations:
         )
         await self._routing.open_care_thread(client.telegram_id)
         await self._record_from_client(client, None, None, CARE_RECIPIENT, message, key, file_path)
+        return True
+
+    async def send_care_album(
+        self,
+        client: User,
+        items: list[Incoming],
+        markup: dict[str, Any] | None,
+        file_paths: list[str | None],
+    ) -> bool:
+        """A client's album for customer care, whole; False when nobody can take it."""
+        recipients = await self.care_recipients()
+        if not recipients:
+            return False
+        key = f"cr:{items[0].key}"
+        header = texts.care_request_header(_who(client), client.phone)
+        await self._outbox.enqueue(
+            [d for r in recipients for d in album_deliveries(r.telegram_id, header, items, markup, key)]
+        )
+        await self._routing.open_care_thread(client.telegram_id)
+        for item, path in zip(items, file_paths, strict=True):
+            await self._record_from_client(client, None, None, CARE_RECIPIENT, item, f"cr:{item.key}", path)
         return True
 
     async def send_care_reply(self, care: User, client: User, message: Incoming) -> None:

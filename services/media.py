@@ -11,8 +11,9 @@ file is claimed in `media_deliveries` before it is queued.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import texts
 from config import Settings
+from database.held_media import HeldMediaRepo
 from database.media import MediaRecord, MediaRepo, NewMedia, media_key
 from database.orders import Order, OrderRepo
 from database.outbox import Batch, BatchSpec, Delivery, Method, Status
@@ -50,6 +52,18 @@ class Problem(StrEnum):
     NO_ORDER = "no_order"
     NO_TYPE = "no_type"
     ORDER_CLOSED = "order_closed"
+
+
+UNASSIGNED_HOLD_SECONDS = 3 * 3600  # files sent before any order wait this long for the next stage tapped
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """Files kept until a stage of `order` is tapped; `order` None: sent before an order was chosen,
+    they go with the next stage tapped (within UNASSIGNED_HOLD_SECONDS)."""
+
+    order: Order | None
+    count: int
 
 
 class Reach(StrEnum):
@@ -84,6 +98,13 @@ class IncomingFile:
             return safe_file_name(self.file_name, fallback=f"document_{self.message_id}")
         return media_file_name(self.sent_at, self.message_id, self.extension)
 
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "sent_at": self.sent_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IncomingFile:
+        return cls(**{**data, "sent_at": datetime.fromisoformat(data["sent_at"])})
+
 
 Fetch = Callable[[IncomingFile, Path], Awaitable[None]]
 
@@ -117,8 +138,10 @@ class MediaService:
         work: WorkRepo,
         protocol: Recorder,
         outbox: Deliveries,
+        held: HeldMediaRepo,
     ) -> None:
         self._settings = settings
+        self._held = held
         self._store = store
         self._media = media
         self._orders = orders
@@ -140,12 +163,20 @@ class MediaService:
             return Problem.NO_TYPE
         return WorkTarget(order, context.type_label, subfolder)
 
-    async def intake(self, staff: User, files: Sequence[IncomingFile], fetch: Fetch) -> Problem | None:
-        """File one message or album; queue its deliveries and the report. A Problem: nothing filed."""
+    async def intake(self, staff: User, files: Sequence[IncomingFile], fetch: Fetch) -> Problem | Held | None:
+        """File one message or album; queue its deliveries and the report. A Problem: nothing filed.
+
+        Sent before a stage (or an order) is chosen, the files are held (durably, by file id) and
+        filed once the employee taps a stage (`file_held`): Held says so, nobody is asked to resend.
+        """
         if not files:
             return None
         intake = await self._save_all(staff, files, fetch)
         if not intake.records:
+            if intake.problem is Problem.NO_TYPE:
+                return await self._hold(staff, files)
+            if intake.problem is Problem.NO_ORDER:
+                return await self.hold_unassigned(staff, files)
             if intake.problem is not None:
                 return intake.problem
             if intake.gone:
@@ -173,6 +204,40 @@ class MediaService:
         batch = BatchSpec(REPORT_KIND, first.chat_id, params, dedup_key=f"media-report:{first.key}")
         await self._outbox.enqueue(deliveries, batch)
         return None
+
+    async def _hold(self, staff: User, files: Sequence[IncomingFile]) -> Held | Problem:
+        context = await self._work.get(staff.telegram_id)
+        order = await self._orders.get(context.order_id) if context and context.order_id else None
+        if order is None or not order.is_open:
+            return Problem.ORDER_CLOSED
+        await self._held.hold(staff.telegram_id, order.id, [(f.key, f.to_json()) for f in files])
+        log.info("Held %d file(s) of %s for order %s", len(files), staff.telegram_id, order.number)
+        return Held(order, len(files))
+
+    async def hold_unassigned(self, staff: User, files: Sequence[IncomingFile]) -> Held:
+        """Files sent before an order is chosen (none yet, or a search under way): they wait for the
+        stage the employee taps next."""
+        await self._held.hold(staff.telegram_id, None, [(f.key, f.to_json()) for f in files])
+        log.info("Held %d file(s) of %s until an order and a stage", len(files), staff.telegram_id)
+        return Held(None, len(files))
+
+    async def file_held(self, staff: User, order_id: int, fetch: Fetch) -> int:
+        """File what the staff member sent into this order before its stage (now chosen), and what
+        they sent before choosing any order lately; how many.
+
+        Each message or album is filed as if it had just arrived (one report each). Replayed after a
+        crash, intake's keys make it change nothing twice; rows are released once filed.
+        """
+        since = time.time() - UNASSIGNED_HOLD_SECONDS
+        held = await self._held.for_order(staff.telegram_id, order_id, since)
+        files = [IncomingFile.from_json(item.payload) for item in held]
+        for unit in _incoming_units(files):
+            outcome = await self.intake(staff, unit, fetch)
+            if isinstance(outcome, Held | Problem):
+                log.warning("Held files of %s not filed: %s", staff.telegram_id, outcome)
+                return 0  # still held (stage gone meanwhile) or the order closed: kept for later
+            await self._held.release([f.key for f in unit])
+        return len(files)
 
     async def _save_all(self, staff: User, files: Sequence[IncomingFile], fetch: Fetch) -> _Intake:
         known = await self._media.by_keys([f.key for f in files])
@@ -377,6 +442,18 @@ class MediaService:
         await self._outbox.enqueue([intro, *deliveries])
         log.info("Backlog: %d file(s) queued for client %s", queued, client.telegram_id)
         return queued
+
+
+def _incoming_units(files: Sequence[IncomingFile]) -> list[list[IncomingFile]]:
+    """Consecutive files of one message or one album, as they were sent."""
+    units: list[list[IncomingFile]] = []
+    for item in files:
+        last = units[-1][-1] if units else None
+        if last is not None and item.media_group_id and item.media_group_id == last.media_group_id:
+            units[-1].append(item)
+        else:
+            units.append([item])
+    return units
 
 
 def _units(records: Sequence[MediaRecord]) -> list[list[MediaRecord]]:

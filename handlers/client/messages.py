@@ -74,11 +74,14 @@ async def care_request(
     client_uploads: ClientUploads,
     settings: Settings,
     bot: Bot,
+    album: list[Message] | None = None,
 ) -> None:
     await state.clear()
+    parts = album or [message]
     files = ClientFiles(media, client_uploads, TelegramFiles(bot, settings.telegram_api_local))
-    saved = await files.keep(message, user, await conversations.file_order(user, NO_ROUTE))
-    await _send_to_care(message, user, incoming(message), conversations, saved)
+    order = await conversations.file_order(user, NO_ROUTE)
+    saved = [await files.keep(part, user, order) for part in parts]
+    await _send_to_care(message, user, [incoming(part) for part in parts], conversations, saved)
 
 
 @router.message(StateFilter(CareRequest.text), NOT_COMMAND)
@@ -91,7 +94,10 @@ async def pending_to_care(
     callback: CallbackQuery, user: User, state: FSMContext, conversations: Conversations
 ) -> None:
     data = await state.get_data()
-    pending, saved = data.get("pending"), data.get("pending_file")
+    pending = data.get("pending") or []
+    if isinstance(pending, dict):  # a single message, as a dialog saved by an earlier release holds it
+        pending = [pending]
+    saved = data.get("pending_files") or [data.get("pending_file")] * len(pending)
     await state.clear()
     await callback.answer()
     if not isinstance(callback.message, Message):
@@ -101,15 +107,23 @@ async def pending_to_care(
         await callback.message.answer(texts.CARE_ASK, reply_markup=kb.client_cancel())
         return
     await callback.message.edit_reply_markup(reply_markup=None)
-    await _send_to_care(callback.message, user, Incoming(**pending), conversations, saved)
+    await _send_to_care(callback.message, user, [Incoming(**item) for item in pending], conversations, saved)
 
 
 async def _send_to_care(
-    answer_to: Message, user: User, message: Incoming, conversations: Conversations, saved: str | None
+    answer_to: Message,
+    user: User,
+    items: list[Incoming],
+    conversations: Conversations,
+    saved: list[str | None],
 ) -> None:
-    await conversations.check_attention(user, message, None)
+    for item in items:
+        await conversations.check_attention(user, item, None)
     markup = kb.as_payload(kb.reply_to_client(user.telegram_id))
-    sent = await conversations.send_care_request(user, message, markup, saved)
+    if len(items) == 1:
+        sent = await conversations.send_care_request(user, items[0], markup, saved[0])
+    else:
+        sent = await conversations.send_care_album(user, items, markup, saved)
     await answer_to.answer(texts.CARE_SENT if sent else texts.CARE_NOBODY)
 
 
@@ -123,16 +137,20 @@ async def from_client(
     client_uploads: ClientUploads,
     settings: Settings,
     bot: Bot,
+    album: list[Message] | None = None,
 ) -> None:
+    parts = album or [message]  # an album comes whole, in one call (runtime/polling.py)
+    items = [incoming(part) for part in parts]
     files = ClientFiles(media, client_uploads, TelegramFiles(bot, settings.telegram_api_local))
-    msg = incoming(message)
     replied = message.reply_to_message.message_id if message.reply_to_message is not None else None
     route = await conversations.client_route(user, replied)
-    await conversations.check_attention(user, msg, route.order)
+    for item in items:
+        await conversations.check_attention(user, item, route.order)
     # kept in the client's open order whoever the message goes to (before any answer: nothing is lost)
-    saved = await files.keep(message, user, await conversations.file_order(user, route))
+    order = await conversations.file_order(user, route)
+    saved = [await files.keep(part, user, order) for part in parts]
     if route.kind is RouteKind.NOBODY:
-        await state.update_data(pending=asdict(msg), pending_file=saved)
+        await state.update_data(pending=[asdict(item) for item in items], pending_files=saved)
         has_orders = bool(await conversations.client_orders(user))
         await message.answer(
             texts.CLIENT_NOBODY if has_orders else texts.CLIENT_NO_ORDER, reply_markup=kb.offer_care()
@@ -143,7 +161,10 @@ async def from_client(
         markup = kb.switch_order(route.order.id, route.order.number)
     else:
         markup = kb.reply_to_client(user.telegram_id)
-    await conversations.forward_from_client(user, route, msg, kb.as_payload(markup), saved)
+    if album:
+        await conversations.forward_album_from_client(user, route, items, kb.as_payload(markup), saved)
+    else:
+        await conversations.forward_from_client(user, route, items[0], kb.as_payload(markup), saved[0])
 
 
 class ClientFiles:

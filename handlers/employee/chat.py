@@ -1,9 +1,20 @@
-"""Staff write to the client of the order they are in; the "switch to this order" button."""
+"""Staff write to the client of the order whose chat they are in; the "switch to this order" button.
+
+Chat mode (work_context.chatting): opening an order (number, calendar, barcode, plate, the "switch
+to this order" button) or the card's "💬 Написать клиенту" enters it; /order and the search buttons
+leave it. Only a plain text typed in chat mode (and in no dialog) goes to the client; any other text
+gets a hint whose button sends that very text after all. A relayed text gets a 👍 on the employee's
+message once it reached the client (services.conversations.relay_receipt); a failure is said in words.
+"""
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 import texts
@@ -13,12 +24,14 @@ from database.users import User
 from database.work import WorkRepo
 from handlers.employee import orders as order_handlers
 from handlers.filters import PLAIN_TEXT
+from keyboards import conversations as kb
 from keyboards.callbacks import ConvAction, ConvCb
 from services.conversations import (
     ClientNotConnected,
     Conversations,
     Incoming,
     NoOrderChosen,
+    NotInChat,
     OrderClosed,
     RelayError,
 )
@@ -32,6 +45,10 @@ async def to_client(message: Message, user: User, conversations: Conversations) 
     incoming = Incoming(message.chat.id, message.message_id, "text", message.text)
     try:
         hint_due = await conversations.relay(user, incoming)
+    except NotInChat as exc:
+        markup = kb.send_to_client(exc.order.id, exc.order.number)
+        await message.reply(texts.relay_not_in_chat(exc.order.number), reply_markup=markup)
+        return
     except RelayError as exc:
         await message.answer(_relay_problem(exc))
         return
@@ -64,3 +81,70 @@ async def switch_to_order(
         return
     await callback.answer()
     await order_handlers.open_order(bot, callback.from_user.id, user, order, work, settings)
+
+
+@router.callback_query(ConvCb.filter(F.action == ConvAction.CHAT))
+async def enter_chat(
+    callback: CallbackQuery,
+    callback_data: ConvCb,
+    user: User,
+    orders: OrderRepo,
+    work: WorkRepo,
+    settings: Settings,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    """The card's "💬 Написать клиенту": that order's chat (opened first if it is another order); a
+    search or another dialog under way ends, so the next text goes to the client."""
+    order = await orders.get(callback_data.order_id)
+    if order is None or not order.is_open:
+        await callback.answer(texts.ORDER_STALE, show_alert=True)
+        return
+    await callback.answer()
+    await state.clear()
+    context = await work.get(user.telegram_id)
+    if context is None or context.order_id != order.id:
+        await order_handlers.open_order(bot, callback.from_user.id, user, order, work, settings)
+        return
+    await work.set_chatting(user.telegram_id, True)
+    await bot.send_message(callback.from_user.id, texts.chat_entered(order.number))
+
+
+@router.callback_query(ConvCb.filter(F.action == ConvAction.SEND))
+async def send_after_all(
+    callback: CallbackQuery,
+    callback_data: ConvCb,
+    user: User,
+    work: WorkRepo,
+    conversations: Conversations,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    """The hint's button: the text it replies to goes to the client, and the order's chat is entered
+    (a dialog begun since then ends)."""
+    hint = callback.message
+    original = hint.reply_to_message if isinstance(hint, Message) else None
+    if original is None or not original.text or original.chat.id != callback.from_user.id:
+        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    context = await work.get(user.telegram_id)
+    if context is None or context.order_id != callback_data.order_id:
+        await callback.answer(texts.SEND_ORDER_CHANGED, show_alert=True)
+        return
+    await state.clear()
+    await work.set_chatting(user.telegram_id, True)
+    incoming = Incoming(original.chat.id, original.message_id, "text", original.text)
+    try:
+        hint_due = await conversations.relay(user, incoming)
+    except RelayError as exc:
+        await callback.answer()
+        await bot.send_message(original.chat.id, _relay_problem(exc))
+        return
+    await callback.answer(texts.SENT_AFTER_ALL)
+    assert isinstance(hint, Message)
+    with contextlib.suppress(TelegramBadRequest):  # already edited by a double tap: the text went once
+        await bot.edit_message_reply_markup(
+            chat_id=original.chat.id, message_id=hint.message_id, reply_markup=None
+        )
+    if hint_due:
+        await bot.send_message(original.chat.id, texts.relay_no_name(user.tg_name))

@@ -3,6 +3,8 @@
 The work is done by services.media.MediaService; this module only turns messages into
 `IncomingFile`s and answers when nothing could be filed. The confirmation ("saved 12 files,
 sent to the client") comes later from the outbox's "media" reporter, once delivery is done.
+Files sent before a stage is chosen are held and the stage is asked with buttons; tapping one
+files them (handlers/employee/orders.py `type_picked`).
 """
 
 from __future__ import annotations
@@ -16,16 +18,28 @@ import texts
 from config import Settings
 from database.users import User
 from handlers.filters import FILE
+from keyboards import orders as kb
 from runtime.telegram_files import TelegramFiles, incoming_file
-from services.media import IncomingFile, MediaService, Problem
+from services.media import Fetch, Held, IncomingFile, MediaService, Problem
 
 router = Router(name=__name__)
 
 _PROBLEMS = {
+    # intake holds files sent before an order or a stage instead; kept so every Problem has an answer
     Problem.NO_ORDER: texts.MEDIA_NO_ORDER,
     Problem.NO_TYPE: texts.MEDIA_NO_TYPE,
     Problem.ORDER_CLOSED: texts.MEDIA_ORDER_CLOSED,
 }
+
+
+def file_fetcher(bot: Bot, settings: Settings) -> Fetch:
+    """How the media service gets the bytes of a file someone sent."""
+    telegram = TelegramFiles(bot, settings.telegram_api_local)
+
+    async def fetch(item: IncomingFile, target: Path) -> None:
+        await telegram.fetch(item.file_id, target, item.file_size)
+
+    return fetch
 
 
 @router.message(FILE)
@@ -38,11 +52,17 @@ async def media_received(
     album: list[Message] | None = None,
 ) -> None:
     files = [item for item in map(incoming_file, album or [message]) if item is not None]
-    telegram = TelegramFiles(bot, settings.telegram_api_local)
+    outcome = await media.intake(user, files, file_fetcher(bot, settings))
+    await answer_outcome(message, outcome, settings)
 
-    async def fetch(item: IncomingFile, target: Path) -> None:
-        await telegram.fetch(item.file_id, target, item.file_size)
 
-    problem = await media.intake(user, files, fetch)
-    if problem is not None:
-        await message.reply(_PROBLEMS[problem])
+async def answer_outcome(message: Message, outcome: Problem | Held | None, settings: Settings) -> None:
+    """Held files: the stage buttons of their order (or "choose the order"); a Problem: why not filed.
+    Filed files are confirmed later by the outbox's report."""
+    if isinstance(outcome, Held) and outcome.order is None:
+        await message.reply(texts.media_held_no_order(outcome.count))
+    elif isinstance(outcome, Held):
+        markup = kb.type_choice(outcome.order, settings, chat_button=False)
+        await message.reply(texts.media_held(outcome.order.number, outcome.count), reply_markup=markup)
+    elif outcome is not None:
+        await message.reply(_PROBLEMS[outcome])

@@ -22,9 +22,12 @@ from config import Settings
 from database.orders import Order, OrderRepo
 from database.users import User
 from database.work import WorkRepo
-from handlers.filters import NOT_COMMAND, PLAIN_TEXT
+from handlers.employee.media import answer_outcome, file_fetcher
+from handlers.filters import FILE, NOT_COMMAND, PLAIN_TEXT
 from keyboards import orders as kb
 from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb
+from runtime.telegram_files import incoming_file
+from services.media import MediaService
 from services.order_index import OrderIndex
 
 log = logging.getLogger(__name__)
@@ -44,14 +47,20 @@ async def open_order(
     bot: Bot, chat_id: int, staff: User, order: Order, work: WorkRepo, settings: Settings
 ) -> None:
     """Make `order` the staff member's current order: pin it, warn about missing client data,
-    offer the stages. The stage is reset: it is chosen again for the new order."""
+    offer the stages. The stage is reset: it is chosen again for the new order. The employee is
+    now in the order's chat: what they type goes to its client (handlers/employee/chat.py)."""
     await work.set_order(staff.telegram_id, order.id)
     await _pin(bot, chat_id, staff.telegram_id, work, texts.pin_text(order.number, None))
     if not order.data_ok:
         await bot.send_message(chat_id, texts.order_no_client_data(order.number))
     await bot.send_message(
-        chat_id, texts.type_prompt(order.number), reply_markup=kb.type_choice(order, settings)
+        chat_id, texts.order_opened_prompt(order.number), reply_markup=kb.type_choice(order, settings)
     )
+
+
+async def leave_chat(staff: User, work: WorkRepo) -> None:
+    """Looking for another order: what is typed now is not for the current order's client."""
+    await work.set_chatting(staff.telegram_id, False)
 
 
 async def show_found_orders(
@@ -110,9 +119,15 @@ async def _open_order_or_none(orders: OrderRepo, order_id: int) -> Order | None:
 
 @router.message(Command("order"))
 async def order_command(
-    message: Message, state: FSMContext, orders: OrderRepo, order_index: OrderIndex
+    message: Message,
+    state: FSMContext,
+    user: User,
+    work: WorkRepo,
+    orders: OrderRepo,
+    order_index: OrderIndex,
 ) -> None:
     await _leave_search(state)
+    await leave_chat(user, work)
     report = await order_index.refresh()
     if report.error is not None:
         await message.answer(texts.ORDER_INDEX_UNAVAILABLE)
@@ -164,7 +179,10 @@ async def calendar_pressed(
 
 
 @router.callback_query(OrderCb.filter(F.action == OrderAction.SEARCH))
-async def search_pressed(callback: CallbackQuery, state: FSMContext, bot: Bot) -> None:
+async def search_pressed(
+    callback: CallbackQuery, state: FSMContext, user: User, work: WorkRepo, bot: Bot
+) -> None:
+    await leave_chat(user, work)
     await state.set_state(OrderSearch.number)
     await callback.answer()
     await bot.send_message(callback.from_user.id, texts.ORDER_SEARCH_PROMPT)
@@ -178,9 +196,18 @@ async def search_text(message: Message, state: FSMContext, orders: OrderRepo) ->
         await message.answer(texts.order_search_none(part))
     elif len(found) > SEARCH_LIMIT:
         await message.answer(texts.order_search_too_many(part, SEARCH_LIMIT))
-    else:
-        await state.clear()
+    else:  # the search stays on until an order is tapped: a number typed again is a new search
         await message.answer(texts.order_search_found(part, len(found)), reply_markup=kb.order_list(found))
+
+
+@router.message(StateFilter(OrderSearch.number), FILE)
+async def search_file(
+    message: Message, user: User, media: MediaService, settings: Settings, album: list[Message] | None = None
+) -> None:
+    """Photos sent while looking for the order (often right after the list): kept for the order and
+    stage tapped next, never filed into the previous order."""
+    files = [item for item in map(incoming_file, album or [message]) if item is not None]
+    await answer_outcome(message, await media.hold_unassigned(user, files), settings)
 
 
 @router.message(StateFilter(OrderSearch.number), NOT_COMMAND)
@@ -218,6 +245,7 @@ async def type_picked(
     user: User,
     orders: OrderRepo,
     work: WorkRepo,
+    media: MediaService,
     settings: Settings,
     bot: Bot,
 ) -> None:
@@ -236,3 +264,5 @@ async def type_picked(
     await _pin(bot, chat_id, user.telegram_id, work, texts.pin_text(order.number, label))
     hidden = settings.is_hidden_folder(settings.type_order[label])
     await bot.send_message(chat_id, texts.type_chosen(order.number, label, hidden))
+    # what was sent into this order before its stage: filed now (each gets its usual report)
+    await media.file_held(user, order.id, file_fetcher(bot, settings))

@@ -27,7 +27,7 @@ from config import Settings
 from database.orders import Order, OrderRepo
 from database.users import User
 from database.work import WorkRepo
-from handlers.employee.orders import SEARCH_LIMIT, OrderSearch, show_found_orders
+from handlers.employee.orders import SEARCH_LIMIT, OrderSearch, leave_chat, show_found_orders
 from handlers.filters import NOT_COMMAND, PLAIN_TEXT, Match
 from keyboards import orders as orders_kb
 from keyboards.callbacks import OrderAction, OrderCb
@@ -52,9 +52,16 @@ Lookup = Callable[[str], Awaitable[list[Order]]]
 
 @router.callback_query(OrderCb.filter(F.action.in_({OrderAction.BARCODE, OrderAction.PLATE})))
 async def photo_search_pressed(
-    callback: CallbackQuery, callback_data: OrderCb, state: FSMContext, bot: Bot, recognizer: Recognizer
+    callback: CallbackQuery,
+    callback_data: OrderCb,
+    state: FSMContext,
+    bot: Bot,
+    recognizer: Recognizer,
+    user: User,
+    work: WorkRepo,
 ) -> None:
     barcode = callback_data.action is OrderAction.BARCODE
+    await leave_chat(user, work)
     await state.set_state(OrderSearch.barcode if barcode else OrderSearch.plate)
     recognizer.warm_up()  # the workers start while the employee takes the photo
     await callback.answer()
@@ -72,10 +79,17 @@ async def typed_pressed(callback: CallbackQuery, state: FSMContext, bot: Bot) ->
 
 @router.callback_query(OrderCb.filter(F.action == OrderAction.CALENDAR))
 async def calendar_pressed(
-    callback: CallbackQuery, state: FSMContext, bot: Bot, orders: OrderRepo, order_index: OrderIndex
+    callback: CallbackQuery,
+    state: FSMContext,
+    bot: Bot,
+    orders: OrderRepo,
+    order_index: OrderIndex,
+    user: User,
+    work: WorkRepo,
 ) -> None:
     if await state.get_state() in OrderSearch.__all_states_names__:
         await state.clear()
+    await leave_chat(user, work)
     await callback.answer()
     report = await order_index.refresh()
     if report.error is not None:

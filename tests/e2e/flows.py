@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.e2e.harness import BotProcess
-from tests.e2e.helpers import connect_as
+from tests.e2e.helpers import connect_as, rescan
 from tests.emulator import BotMessage, SimUser, TelegramEmulator
 
 ORDER = "a000177322"  # fixture: open, client phone +375298943508
@@ -39,6 +39,23 @@ async def choose_by_calendar(employee: SimUser, number: str = ORDER) -> None:
     await employee.wait_text("Заказ-наряды за")
     await employee.press_button(number)
     await employee.wait_text("Выберите тип действия")
+
+
+async def search(employee: SimUser, part: str) -> BotMessage:
+    """/order (a rescan), "search by part of the number", type `part`: the list of found orders."""
+    calendar = await rescan(employee)
+    button = next(data for text, data in calendar.buttons() if "Поиск" in text)
+    await employee.press(button, calendar.message_id)
+    await employee.wait_text("часть номера")
+    await employee.send_text(part)
+    return await employee.wait_text("Найдено")
+
+
+async def open_by_search(employee: SimUser, number: str = ORDER) -> BotMessage:
+    """Choose the order by its number (unlike the calendar, whatever day its folder is dated)."""
+    await search(employee, number)
+    await employee.press_button(number)
+    return await employee.wait_text("Выберите тип действия")
 
 
 async def choose_stage(employee: SimUser, stage: str = STAGE) -> None:

@@ -248,4 +248,4 @@ async def bad_photos(bot: BotProcess, employee: SimUser, photos: Photos) -> None
     await employee.send_text("/cancel")
     await employee.wait_text("Действие отменено")
     await employee.send_photo(photos.barcode)
-    await employee.wait_text("выберите тип действия")  # media: an order is chosen, its stage is not
+    await employee.wait_text("Получено: 1 файл")  # media: an order is chosen, its stage is not: held

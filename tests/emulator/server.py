@@ -53,6 +53,7 @@ __all__ = ["TelegramEmulator"]
 MB = 1024 * 1024
 JSON_FIELDS = frozenset(
     {
+        "reaction",
         "reply_markup",
         "media",
         "entities",
@@ -128,6 +129,15 @@ CHAT_ACTIONS = frozenset(
         "upload_video_note",
     }
 )
+# ReactionTypeEmoji.emoji: the only emoji Telegram accepts as reactions (Bot API docs); bots that are not
+# premium users may set one reaction per message.
+ALLOWED_REACTIONS = frozenset({
+    "👍", "👎", "❤", "🔥", "🥰", "👏", "😁", "🤔", "🤯", "😱", "🤬", "😢", "🎉", "🤩", "🤮", "💩", "🙏", "👌",
+    "🕊", "🤡", "🥱", "🥴", "😍", "🐳", "❤\u200d🔥", "🌚", "🌭", "💯", "🤣", "⚡", "🍌", "🏆", "💔", "🤨",
+    "😐", "🍓", "🍾", "💋", "🖕", "😈", "😴", "😭", "🤓", "👻", "👨\u200d💻", "👀", "🎃", "🙈", "😇", "😨",
+    "🤝", "✍", "🤗", "🫡", "🎅", "🎄", "☃", "💅", "🤪", "🗿", "🆒", "💘", "🙉", "🦄", "😘", "💊", "🙊",
+    "😎", "👾", "🤷\u200d♂", "🤷", "🤷\u200d♀", "😡",
+})  # fmt: skip
 DEFAULT_UPDATE_TYPES_EXCLUDED = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 FILE_PREFIX = {
     "photo": "AgACAg",
@@ -1537,6 +1547,25 @@ class TelegramEmulator:
                 "cache_time": _int_or_none(p.get("cache_time")),
             }
         )
+        user._notify()
+        return True
+
+    async def _m_setMessageReaction(self, p: dict, files: dict) -> Any:
+        user = self._chat(p, sending=False)
+        mid = _int_or_none(p.get("message_id"))
+        if mid is None or mid not in user._raw or mid in user._deleted:
+            raise bad("message to react not found")
+        reaction = p.get("reaction", [])
+        if not isinstance(reaction, list):
+            raise bad("can't parse reaction JSON object")
+        if len(reaction) > 1:
+            raise bad("REACTIONS_TOO_MANY")
+        for item in reaction:
+            if not isinstance(item, dict) or item.get("type") != "emoji":
+                raise bad("REACTION_INVALID")  # custom and paid reactions are not for this bot
+            if item.get("emoji") not in ALLOWED_REACTIONS:
+                raise bad("REACTION_INVALID")
+        user.reactions[mid] = [str(item["emoji"]) for item in reaction]
         user._notify()
         return True
 

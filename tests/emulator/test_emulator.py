@@ -38,6 +38,7 @@ from aiogram.types import (
     KeyboardButton,
     MenuButtonCommands,
     Message,
+    ReactionTypeEmoji,
     ReplyKeyboardMarkup,
     Update,
 )
@@ -613,6 +614,24 @@ async def test_commands_pins_chat_and_actions(emu: TelegramEmulator, bot: Bot) -
     assert user.chat_actions == ["typing"]
     assert await bot.delete_webhook(drop_pending_updates=True)
     assert (await bot.get_webhook_info()).url == ""
+
+
+async def test_message_reaction_only_allowed_emoji_one_per_message(emu: TelegramEmulator, bot: Bot) -> None:
+    user = await started_user(emu, bot)
+    own = await user.send_text("Машина готова")
+    assert await bot.set_message_reaction(user.id, own["message_id"], [ReactionTypeEmoji(emoji="👍")])
+    assert user.reactions[own["message_id"]] == ["👍"]
+    for emoji in ("✅", "🚗", "x"):  # not in Telegram's list of reaction emoji
+        with pytest.raises(TelegramBadRequest, match="REACTION_INVALID"):
+            await bot.set_message_reaction(user.id, own["message_id"], [ReactionTypeEmoji(emoji=emoji)])
+    with pytest.raises(TelegramBadRequest, match="REACTIONS_TOO_MANY"):
+        await bot.set_message_reaction(
+            user.id, own["message_id"], [ReactionTypeEmoji(emoji="👍"), ReactionTypeEmoji(emoji="🔥")]
+        )
+    with pytest.raises(TelegramBadRequest, match="message to react not found"):
+        await bot.set_message_reaction(user.id, 9999, [ReactionTypeEmoji(emoji="👍")])
+    assert await bot.set_message_reaction(user.id, own["message_id"], [])
+    assert user.reactions[own["message_id"]] == []
 
 
 async def test_copy_and_forward(emu: TelegramEmulator, bot: Bot) -> None:

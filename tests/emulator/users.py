@@ -53,6 +53,7 @@ class SimUser:
         self.reply_keyboard: dict | None = None  # current reply keyboard markup (None = none/removed)
         self.menu_button: dict | None = None
         self.pinned_ids: list[int] = []
+        self.reactions: dict[int, list[str]] = {}  # message id -> the bot's reaction emoji on it
         self._by_id: dict[int, BotMessage] = {}
         self._raw: dict[int, dict] = {}  # every message in this chat (user's and bot's), by id
         self._deleted: set[int] = set()

@@ -145,6 +145,26 @@ async def test_quiet_batch_reports_only_problems(db: Database) -> None:
     assert await db.fetchval("SELECT COUNT(*) FROM outbox_batches WHERE status = 'open'") == 0
 
 
+async def test_quiet_batch_sends_its_success_delivery_only_when_all_went_out(db: Database) -> None:
+    blocked = TelegramForbiddenError(method=SendMessage(chat_id=7, text="a"), message="bot was blocked")
+    repo, bot = OutboxRepo(db), FakeBot({7: [blocked]})
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    box.add_reporter("relay", lambda batch: None)
+    worker = asyncio.create_task(box.run())
+    await asyncio.sleep(0.05)
+    ok, lost = _text(1, "дошло", "ok-1"), _text(1, "не дошло", "ok-2")
+    await box.enqueue(
+        [_text(8, "a"), _text(9, "b")], BatchSpec("relay", 1, only_problems=True, on_success=ok)
+    )
+    await box.enqueue(
+        [_text(7, "c"), _text(8, "d")], BatchSpec("relay", 1, only_problems=True, on_success=lost)
+    )
+    await _drain(box, repo)
+    await asyncio.sleep(0.1)
+    worker.cancel()
+    assert [text for chat, text in bot.sent if chat == 1] == ["дошло"]
+
+
 async def test_sent_marks_go_in_groups_and_a_report_sees_them(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -135,11 +135,14 @@ async def test_service_type_unsafe_names_big_files_retries_and_removed_folder(
     client = emulator.add_user(first_name="Клиент", phone=phone)
     await connect(client)
     await employee.send_photo(blob("no-order"))
-    await employee.wait_text("сначала выберите заказ-наряд")
+    await employee.wait_text("Выберите заказ-наряд (/order)")  # held until an order and a stage (12.3)
     await choose_by_calendar(employee, order)  # /order rescans: the new folder is listed
     await employee.send_photo(blob("no-stage"))
-    await employee.wait_text("выберите тип действия")
+    await employee.wait_text("Получено: 1 файл")  # held, the stage asked with buttons (issue 12.3)
     await choose_stage(employee, "Для сервисных нужд")
+    for _ in range(2):  # the held photos, filed once the stage was tapped
+        report = await wait_report(employee)
+        assert "сервисных нужд" in report.content and "клиенту не отправлено" in report.content
 
     await employee.send_photo(blob("service"))
     report = await wait_report(employee)
@@ -168,10 +171,10 @@ async def test_service_type_unsafe_names_big_files_retries_and_removed_folder(
 
     kinds = [m.kind for m in client.messages if m.kind != "text"]
     assert kinds == ["document", "photo", "photo", "photo"], "the service photo stayed on the server"
-    assert db_rows(bot, MEDIA_OF_ORDER, (f"{order}/%",))[0][0] == 5
+    assert db_rows(bot, MEDIA_OF_ORDER, (f"{order}/%",))[0][0] == 7
 
     shutil.rmtree(orders_dir / order)
     await employee.send_photo(blob("gone"))
     await employee.wait_text("заказ-наряд закрыт или его папка удалена")
     assert not (orders_dir / order).exists()
-    assert db_rows(bot, MEDIA_OF_ORDER, (f"{order}/%",))[0][0] == 5
+    assert db_rows(bot, MEDIA_OF_ORDER, (f"{order}/%",))[0][0] == 7
