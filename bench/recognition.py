@@ -89,7 +89,9 @@ def _verdict(kind: str, sample: Sample, found: list[str]) -> str:
     return "right" if set(sample.expected) <= set(found) else "miss"
 
 
-def _report(kind: str, option: str, split: str, rows: list[tuple[Sample, list[str], float]], verbose: bool) -> None:
+def _report(
+    kind: str, option: str, split: str, rows: list[tuple[Sample, list[str], float]], verbose: bool
+) -> None:
     by_condition: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for sample, found, seconds in rows:
         verdict = _verdict(kind, sample, found)
@@ -97,7 +99,10 @@ def _report(kind: str, option: str, split: str, rows: list[tuple[Sample, list[st
         if verbose and verdict != "right":
             print(f"    {verdict}: {sample.path.name} expected {list(sample.expected)} got {found}")
     print(f"  {kind} / {option} / {split}: {'right' if kind == 'plates' else 'full'}, false, median s")
-    for condition, results in [*sorted(by_condition.items()), ("ALL", [r for v in by_condition.values() for r in v])]:
+    for condition, results in [
+        *sorted(by_condition.items()),
+        ("ALL", [r for v in by_condition.values() for r in v]),
+    ]:
         right = sum(v == "right" for v, _ in results)
         false = sum(v == "false" for v, _ in results)
         median = statistics.median(s for _, s in results)
@@ -105,7 +110,9 @@ def _report(kind: str, option: str, split: str, rows: list[tuple[Sample, list[st
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--split", choices=["tune", "heldout", "both"], default="both")
     parser.add_argument("--plates", type=int, default=52, help="plate photos per split (13 conditions)")
     parser.add_argument("--barcodes", type=int, default=44, help="sheet photos per split (11 conditions)")
@@ -127,7 +134,8 @@ def main() -> int:
                     samples = _samples(kind, split, count, args.photos)
                     rows = [(s, *worker.submit(_job, kind, option, str(s.path)).result()) for s in samples]
                     _report(kind, option, split, rows, args.verbose)
-                print(f"  {kind} / {option}: worker peak resident memory {worker.submit(_peak_rss_mb).result():.0f} MB")
+                rss = worker.submit(_peak_rss_mb).result()
+                print(f"  {kind} / {option}: worker peak resident memory {rss:.0f} MB")
     return 0
 
 

@@ -25,7 +25,7 @@ LINE_HEIGHT = 48  # the network's input height
 
 
 @cache
-def _recognizer():  # noqa: ANN202 - rapidocr's TextRecognizer, imported lazily
+def _recognizer():  # rapidocr's TextRecognizer, imported lazily
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         from rapidocr import RapidOCR

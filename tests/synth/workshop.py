@@ -443,7 +443,7 @@ def _sheet(rng: np.random.Generator, style: _Style, codes: list[str], module: in
         mod = max(2, min(module, (1240 - 140) // (sum(widths) + 20)))
         bc = _barcode_image(widths, mod, int(rng.integers(90, 170)))
         x = int(rng.integers(60, max(61, 1240 - bc.width - 60)))
-        d.rectangle((x, y - 10, x + bc.width, y + bc.height + 40), fill=255)
+        d.rectangle((0, y - 10, 1240, y + bc.height + 40), fill=255)  # printed forms keep quiet zones
         sheet.paste(bc, (x, y))
         d.text(
             (x + bc.width // 2, y + bc.height + 18),
