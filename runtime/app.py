@@ -122,7 +122,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
             protocol=protocol,
             outbox=outbox,
         ),
-        recognizer=Recognizer(settings.branch_tesseract),
+        recognizer=Recognizer(settings.branch_tesseract, ocr_engine=settings.ocr_engine),
     )
 
 

@@ -71,7 +71,7 @@ def _zxing() -> Callable[..., list[tuple[str, np.ndarray | None]]]:
 
     f = zxingcpp.BarcodeFormat
     # what order sheets carry; Codabar, DataBar and 2-of-5 only add short false reads of noise
-    formats = f.Code128 | f.EAN13 | f.EAN8 | f.UPCA | f.UPCE | f.Code39 | f.Code93 | f.QRCode | f.DataMatrix
+    formats = [f.Code128, f.EAN13, f.EAN8, f.UPCA, f.UPCE, f.Code39, f.Code93, f.QRCode, f.DataMatrix]
     matrix = (f.QRCode, f.DataMatrix)
 
     def decode(gray: np.ndarray, fixed: bool = False) -> list[tuple[str, np.ndarray | None]]:

@@ -182,7 +182,10 @@ async def test_nothing_found_typed_plates_bad_photos_and_missing_tesseract(
     bot = await bot_factory(
         branch_photo=orders_dir,
         send_rate_per_chat=2.0,
-        extra_env={"BRANCH_TESSERACT": str(orders_dir.parent / "no-such-tesseract")},
+        extra_env={
+            "OCR_ENGINE": "tesseract",
+            "BRANCH_TESSERACT": str(orders_dir.parent / "no-such-tesseract"),
+        },
     )
     first = emulator.add_user(first_name="Пётр", phone="+375291110001")
     second = emulator.add_user(first_name="Иван", phone="+375291110002")

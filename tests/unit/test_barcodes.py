@@ -6,11 +6,12 @@ import cv2
 import numpy as np
 import pytest
 
-from services.barcodes import decode_barcodes
-from services.recognition import UnreadableImage
+from services.barcodes import decode_barcodes, decoder_names
+from services.recognition import RecognitionUnavailable, UnreadableImage
 from tests.synth import generate_barcode_set
 from tests.synth.encoders import code128_modules
 from tests.synth.render import _barcode_image
+from tests.synth.workshop import sample_set
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,3 +60,25 @@ def test_cli_format(photos: list[tuple[Path, str]], tmp_path: Path) -> None:
     assert expected in lines[0].split("\t")[1].split(",")
     assert lines[1] == f"{junk}\t"
     assert "junk" in proc.stderr
+
+
+def test_every_code_on_the_sheet(tmp_path: Path) -> None:
+    # sample 6 of the tuning split: the dealer's code and a supplier's EAN-13 on one sheet
+    sample = sample_set("barcodes", "tune", 1, tmp_path, start=6)[0]
+    assert sample.condition == "two_codes" and len(sample.expected) == 2
+    assert sorted(decode_barcodes(sample.path)) == sorted(sample.expected)
+
+
+@pytest.mark.parametrize("decoders", ["zbar", "both"])
+def test_pyzbar_stays_available(decoders: str, photos: list[tuple[Path, str]]) -> None:
+    path, expected = photos[0]
+    assert expected in decode_barcodes(path, decoders)
+
+
+def test_decoder_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECOGNITION_DECODERS", raising=False)
+    assert decoder_names() == ["zxing"]
+    monkeypatch.setenv("RECOGNITION_DECODERS", "both")
+    assert decoder_names() == ["zxing", "zbar"]
+    with pytest.raises(RecognitionUnavailable):
+        decoder_names("dynamsoft")
