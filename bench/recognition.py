@@ -6,7 +6,8 @@
 The photos come from ``tests/synth/workshop.py``: the "tune" split is what the readers were tuned on,
 the "heldout" split (other typefaces, wider condition parameters, its own seed range) only reports.
 Every reader runs in ONE spawned worker process, as in the bot (loaded once, one thread); the seconds
-are measured inside it, and its peak resident memory is printed at the end.
+are measured inside it, wall clock and CPU (the CPU time does not grow when other programs share the
+machine), and its peak resident memory is printed at the end. The load average is printed too.
 
 Plates: right = the expected plate first; false = any other plate first, or any plate on a photo
 without one (the worst outcome: the employee lands in someone else's order). Barcodes: full = every
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -32,8 +34,8 @@ if str(ROOT) not in sys.path:
 from tests.synth.workshop import Sample, sample_set  # noqa: E402
 
 
-def _job(kind: str, option: str, path: str) -> tuple[list[str], float]:
-    """Run in the worker: one photo through one reader; (result, seconds)."""
+def _job(kind: str, option: str, path: str) -> tuple[list[str], float, float]:
+    """Run in the worker: one photo through one reader; (result, wall seconds, CPU seconds)."""
     import os
 
     os.environ["RECOGNITION_DECODERS" if kind == "barcodes" else "OCR_ENGINE"] = option
@@ -41,9 +43,9 @@ def _job(kind: str, option: str, path: str) -> tuple[list[str], float]:
         from services.plates import read_plates as reader
     else:
         from services.barcodes import decode_barcodes as reader
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     found = reader(Path(path))
-    return found, time.perf_counter() - start
+    return found, time.perf_counter() - start, time.process_time() - cpu
 
 
 def _samples(kind: str, split: str, count: int, root: Path) -> list[Sample]:
@@ -59,12 +61,14 @@ def _samples(kind: str, split: str, count: int, root: Path) -> list[Sample]:
     return samples
 
 
-def _peak_rss_mb() -> float:
-    try:
-        import resource
-    except ImportError:  # Windows
-        return float("nan")
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _memory_mb() -> tuple[float, float]:
+    """(peak, current) resident memory of this process in MB. /proc's VmHWM, not ru_maxrss: the latter
+    keeps the peak of the parent that forked this worker before it exec'd Python (Linux)."""
+    status = Path("/proc/self/status")
+    if not status.is_file():
+        return float("nan"), float("nan")
+    fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+    return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
 
 
 def _warm(kind: str, option: str) -> None:
@@ -98,15 +102,17 @@ def _report(
         by_condition[sample.condition].append((verdict, seconds))
         if verbose and verdict != "right":
             print(f"    {verdict}: {sample.path.name} expected {list(sample.expected)} got {found}")
-    print(f"  {kind} / {option} / {split}: {'right' if kind == 'plates' else 'full'}, false, median s")
+    print(
+        f"  {kind} / {option} / {split}: {'right' if kind == 'plates' else 'full'}, false, median s wall, CPU"
+    )
     for condition, results in [
         *sorted(by_condition.items()),
         ("ALL", [r for v in by_condition.values() for r in v]),
     ]:
-        right = sum(v == "right" for v, _ in results)
-        false = sum(v == "false" for v, _ in results)
-        median = statistics.median(s for _, s in results)
-        print(f"    {condition:16} {right:3}/{len(results):<3} false {false:2}   {median:.3f}")
+        right = sum(r[0] == "right" for r in results)
+        false = sum(r[0] == "false" for r in results)
+        wall, cpu = statistics.median(r[1] for r in results), statistics.median(r[2] for r in results)
+        print(f"    {condition:16} {right:3}/{len(results):<3} false {false:2}   {wall:.3f}  {cpu:.3f}")
 
 
 def main() -> int:
@@ -121,6 +127,8 @@ def main() -> int:
     parser.add_argument("--photos", type=Path, default=Path(".bench-photos"), help="generated photos (kept)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false read")
     args = parser.parse_args()
+    if hasattr(os, "getloadavg"):
+        print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     splits = ["tune", "heldout"] if args.split == "both" else [args.split]
     context = multiprocessing.get_context("spawn")
     for kind, count, options in (
@@ -134,8 +142,8 @@ def main() -> int:
                     samples = _samples(kind, split, count, args.photos)
                     rows = [(s, *worker.submit(_job, kind, option, str(s.path)).result()) for s in samples]
                     _report(kind, option, split, rows, args.verbose)
-                rss = worker.submit(_peak_rss_mb).result()
-                print(f"  {kind} / {option}: worker peak resident memory {rss:.0f} MB")
+                peak, now = worker.submit(_memory_mb).result()
+                print(f"  {kind} / {option}: worker resident memory {now:.0f} MB, peak {peak:.0f} MB")
     return 0
 
 

@@ -23,9 +23,10 @@ Command line: ``python -m services.plates FILE...`` prints ``FILE<TAB>PLATE1,PLA
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -458,25 +459,28 @@ def _plate_likeness(quad: np.ndarray) -> float:
     return abs(np.log(max(w, 1.0) / max(h, 1.0) / 4.6))
 
 
-def _line_candidates(gray: np.ndarray) -> list[np.ndarray]:
-    """Lines for the network, the likeliest first: the 7-glyph rows the glyph finder cuts out of each
-    region (deskewed, without frame adverts or the flag), then plate-shaped bright quads as they are."""
-    rows: list[_Row] = []
-    loose: list[np.ndarray] = []
+def _line_stream(gray: np.ndarray) -> Iterator[np.ndarray]:
+    """Lines for the network, lazily and the likeliest first, so that a sure read early spares the
+    rest: 7-glyph rows the glyph finder cuts out of plate-shaped bright quads (deskewed, without frame
+    adverts or the flag), then out of rows of dark text; then the other rows, best glyph count first;
+    then the three most plate-like quads as they are."""
     seen: list[tuple[np.ndarray, float]] = []
+    deferred: list[_Row] = []
     bright = sorted(_bright_quads(gray), key=_plate_likeness)
-    for quad in bright + _text_regions(gray):
-        centre, size = quad.mean(axis=0), float(np.linalg.norm(quad[1] - quad[0]))
-        if any(np.linalg.norm(centre - c) < 0.1 * s and abs(size - s) < 0.2 * s for c, s in seen):
-            continue
-        seen.append((centre, size))
-        row = _char_row(_warp(gray, quad))
-        if row is not None:
-            rows.append(row)
-        if any(quad is q for q in bright[:3]):
-            loose.append(_warp(gray, _pad_quad(quad, 0.03, 0.12), plate_rapid.LINE_HEIGHT))
-    rows.sort(key=lambda r: abs(r.glyphs - 7))
-    return ([r.image for r in rows] + loose)[:RAPID_MAX_LINES]
+    for detector in (lambda: bright, lambda: _text_regions(gray)):
+        for quad in detector():
+            centre, size = quad.mean(axis=0), float(np.linalg.norm(quad[1] - quad[0]))
+            if any(np.linalg.norm(centre - c) < 0.1 * s and abs(size - s) < 0.2 * s for c, s in seen):
+                continue
+            seen.append((centre, size))
+            row = _char_row(_warp(gray, quad))
+            if row is not None and row.glyphs == 7:
+                yield row.image
+            elif row is not None:
+                deferred.append(row)
+    yield from (r.image for r in sorted(deferred, key=lambda r: abs(r.glyphs - 7)))
+    for quad in bright[:3]:
+        yield _warp(gray, _pad_quad(quad, 0.03, 0.12), plate_rapid.LINE_HEIGHT)
 
 
 _GROUPS = {"DDDDLLR": (4, 6), "LLDDDDR": (2, 6)}  # where the printed spaces and dashes fall
@@ -549,17 +553,24 @@ def _rapid_score(text: str, conf: float) -> list[tuple[str, float]]:
 
 
 def _read_rapid(gray: np.ndarray, known: Collection[str]) -> list[str]:
-    crops = _line_candidates(gray)
     score: dict[str, float] = {}
     best: dict[str, float] = {}
-    for start in range(0, len(crops), RAPID_BATCH):
-        for text, conf in plate_rapid.read_lines(crops[start : start + RAPID_BATCH]):
+    batch: list[np.ndarray] = []
+    size = 2  # the first call is small: two rows of a clear plate are often enough
+    lines = itertools.islice(_line_stream(gray), RAPID_MAX_LINES)
+    for line in itertools.chain(lines, [None]):
+        if line is not None:
+            batch.append(line)
+            if len(batch) < size:
+                continue
+        for text, conf in plate_rapid.read_lines(batch):
             for plate, s in _rapid_score(text, conf):
                 score[plate] = score.get(plate, 0.0) + max(s, 0.05)
                 best[plate] = max(best.get(plate, -9.0), s)
-        log.debug("rapid reads so far: %s", best)
+        batch, size = [], RAPID_BATCH
         if best and max(best.values()) >= RAPID_SURE:
             break  # a clean, confident read: the rest of the candidates are adverts and grilles
+    log.debug("rapid reads: %s", best)
     return _decide(score, best, RAPID_MIN_READ, known)
 
 

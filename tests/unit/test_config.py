@@ -86,3 +86,10 @@ def test_every_dealer_setting_can_be_overridden(tmp_path: Path) -> None:
 
     dealer_settings = {name for name in vars(config) if name.isupper() and not name.startswith("_")}
     assert dealer_settings == set(config._SETTING_NAMES)
+
+
+def test_ocr_engine_is_chosen_and_checked(tmp_path: Path) -> None:
+    assert settings(tmp_path).ocr_engine == "rapidocr"
+    assert settings(tmp_path, OCR_ENGINE=" Tesseract ").ocr_engine == "tesseract"
+    with pytest.raises(ConfigError, match="OCR_ENGINE"):
+        settings(tmp_path, OCR_ENGINE="easyocr")
