@@ -94,12 +94,12 @@ def _verdict(kind: str, sample: Sample, found: list[str]) -> str:
 
 
 def _report(
-    kind: str, option: str, split: str, rows: list[tuple[Sample, list[str], float]], verbose: bool
+    kind: str, option: str, split: str, rows: list[tuple[Sample, list[str], float, float]], verbose: bool
 ) -> None:
-    by_condition: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for sample, found, seconds in rows:
+    by_condition: dict[str, list[tuple[str, float, float]]] = defaultdict(list)
+    for sample, found, seconds, cpu in rows:
         verdict = _verdict(kind, sample, found)
-        by_condition[sample.condition].append((verdict, seconds))
+        by_condition[sample.condition].append((verdict, seconds, cpu))
         if verbose and verdict != "right":
             print(f"    {verdict}: {sample.path.name} expected {list(sample.expected)} got {found}")
     print(

@@ -570,8 +570,34 @@ def _read_rapid(gray: np.ndarray, known: Collection[str]) -> list[str]:
         batch, size = [], RAPID_BATCH
         if best and max(best.values()) >= RAPID_SURE:
             break  # a clean, confident read: the rest of the candidates are adverts and grilles
+    if not best or max(best.values()) < RAPID_MIN_READ:
+        for text, conf in plate_rapid.read_lines(_detected_lines(gray)):
+            for plate, s in _rapid_score(text, conf):
+                score[plate] = score.get(plate, 0.0) + max(s, 0.05)
+                best[plate] = max(best.get(plate, -9.0), s)
     log.debug("rapid reads: %s", best)
     return _decide(score, best, RAPID_MIN_READ, known)
+
+
+def _joined(quads: list[np.ndarray]) -> list[np.ndarray]:
+    """Neighbours on one line joined (the detector splits a plate at its wide gap: "8975" "IH-3")."""
+    joined = []
+    for a, b in itertools.permutations(quads, 2):
+        ha, hb = np.linalg.norm(a[3] - a[0]), np.linalg.norm(b[3] - b[0])
+        gap = b[0] - a[1]
+        if abs(ha - hb) < 0.3 * ha and abs(gap[1]) < 0.5 * ha and -0.2 * ha < gap[0] < 1.5 * ha:
+            joined.append(_rect_quad(cv2.minAreaRect(np.vstack([a, b])), 1.0, 1.0))
+    return joined
+
+
+def _detected_lines(gray: np.ndarray) -> list[np.ndarray]:
+    """The fallback: lines RapidOCR's text detector finds, plate-shaped ones first."""
+    small, scale = resize_max(gray, plate_rapid.DETECT_SIDE)
+    quads = [_order_quad(q) / scale for q in plate_rapid.detect(small)]
+    quads += _joined(quads)
+    quads = [q for q in quads if _plate_likeness(q) < 1.2]  # aspect 1.4-15: lines, not blobs
+    quads.sort(key=_plate_likeness)
+    return [_warp(gray, _pad_quad(q, 0.03, 0.1), plate_rapid.LINE_HEIGHT) for q in quads[:RAPID_MAX_LINES]]
 
 
 # ---------------------------------------------------------------------------------------------- API
