@@ -5,8 +5,10 @@ created on first use with the 'spawn' start method (the same on Windows and Linu
 bot's threads) and ONE worker: both readers live in it, loaded once (RapidOCR's network is ~140 MB; a
 second copy would buy throughput nobody needs at 0.1-0.2 s a photo). The event loop only awaits a
 future: ten employees sending photos at once queue in the pool while everyone's messages keep flowing.
-An answer not ready within ``timeout`` seconds (queue included) counts as nothing read: the employee
-is told at once to retake the photo or search otherwise, instead of waiting.
+Once the worker is warm (started, readers loaded), an answer not ready within ``timeout`` seconds
+(queue included) counts as nothing read: the employee is told at once to retake the photo or search
+otherwise, instead of waiting. The first photo after a start waits for the worker (a few seconds;
+``warm_up`` starts it when the employee presses the photo button).
 
 Errors, as the handlers see them:
 
@@ -25,7 +27,7 @@ import logging
 import multiprocessing
 import signal
 from collections.abc import Callable, Collection
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -40,7 +42,8 @@ PENDING_PER_WORKER = 8  # photos waiting (their bytes held) per worker before ca
 ExecutorFactory = Callable[[], Executor]
 
 
-WAIT_S = 2.4  # the employee has the answer within 3 s of sending (download included)
+WAIT_S = 2.4  # the employee has the answer within 3 s of sending (download included)...
+COLD_WAIT_S = 60.0  # ...once the worker runs: starting it and loading the OCR model take seconds
 
 
 def default_workers() -> int:
@@ -109,6 +112,7 @@ class Recognizer:
         self._tesseract_cmd = tesseract_cmd
         self._engine = ocr_engine
         self._timeout = timeout
+        self._warm = False  # the worker has started and loaded the readers: the timeout applies
         self._factory = executor_factory or _spawn_pool
         self._pool: Executor | None = None
         self._closed = False
@@ -131,7 +135,7 @@ class Recognizer:
         except Exception as exc:  # the real call reports it to the user and to ops
             log.debug("Recognition warm-up not started: %s", exc)
             return
-        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        future.add_done_callback(self._warmed)
 
     async def close(self) -> None:
         """Stop the workers (running jobs finish, queued ones are cancelled). Idempotent."""
@@ -163,7 +167,7 @@ class Recognizer:
                 self._report_unavailable(kind, reason)
                 raise RecognitionUnavailable(reason) from exc
             try:
-                result = await asyncio.wait_for(future, self._timeout)
+                result = await asyncio.wait_for(future, self._timeout if self._warm else COLD_WAIT_S)
             except TimeoutError:
                 log.warning(
                     "%s recognition took over %.1f s: answered as nothing read",
@@ -184,11 +188,18 @@ class Recognizer:
                 raise UnreadableImage(str(exc)) from exc
         if self._unavailable.pop(kind, None) is not None:
             log.info("%s recognition works again", kind.capitalize())
+        self._warm = True
         return result
+
+    def _warmed(self, done: Future) -> None:
+        """The warm-up's end (called in the pool's thread): a flag, and its exception retrieved."""
+        if not done.cancelled() and done.exception() is None:
+            self._warm = True
 
     def _drop_pool(self, pool: Executor | None) -> None:
         if pool is not None and pool is self._pool:
             self._pool = None
+            self._warm = False
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _report_unavailable(self, kind: str, reason: str) -> None:
