@@ -21,6 +21,7 @@ Command line: ``python -m services.barcodes FILE...`` prints ``FILE<TAB>CODE1,CO
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
@@ -45,14 +46,13 @@ log = logging.getLogger(__name__)
 
 WORK_SIDE = 1600  # longer side of the working copy of a photo
 BUDGET_S = 0.9  # no new pass starts after this many seconds (the answer is due within 3 s)
-EXTRA_BUDGET_S = 0.3  # once a code is read, no new region is started after this many seconds
+EXTRA_BUDGET_S = 0.5  # once a code is read, no new region is started after this many seconds
 MAX_REGIONS = 8
+MAX_REGION_SHARE = 0.25  # of the photo's area
 DECODERS = ("zxing", "zbar", "both")
 DEFAULT_DECODERS = "zxing"
 _ROTATIONS = (-20, 20, -40, 40)
 _SHORT_FALSE_READS = frozenset({"I25", "DATABAR", "DATABAR_EXP", "CODABAR"})
-
-Decoder = Callable[[np.ndarray], list[tuple[str, np.ndarray | None]]]  # (text, centre or None)
 
 
 def decoder_names(choice: str = "") -> list[str]:
@@ -81,10 +81,8 @@ def _zxing() -> Callable[..., list[tuple[str, np.ndarray | None]]]:
         for r in zxingcpp.read_barcodes(gray, formats=formats, **options):
             if r.valid and r.text and (len(r.text) >= 6 or r.format in matrix):
                 p = r.position
-                centre = np.float32(
-                    [(p.top_left.x + p.bottom_right.x) / 2, (p.top_left.y + p.bottom_right.y) / 2]
-                )
-                found.append((r.text, centre))
+                corners = (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
+                found.append((r.text, np.float32([[c.x, c.y] for c in corners])))
         return found
 
     return decode
@@ -103,7 +101,8 @@ def _zbar() -> Callable[[np.ndarray], list[tuple[str, np.ndarray | None]]]:
             if symbol.type in _SHORT_FALSE_READS and len(text) < 10:
                 continue  # zbar's classic partial reads of a blurred Code 128 / 2-of-5
             r = symbol.rect
-            found.append((text, np.float32([r.left + r.width / 2, r.top + r.height / 2])))
+            x0, y0, x1, y1 = r.left, r.top, r.left + r.width, r.top + r.height
+            found.append((text, np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])))
         return found
 
     return decode
@@ -170,19 +169,26 @@ def _bar_regions(gray: np.ndarray) -> list[np.ndarray]:
         for c in contours:
             rect = cv2.minAreaRect(c)
             w, h = max(rect[1]), min(rect[1])
-            if h < 8 or w < 25 or cv2.contourArea(c) < 0.5 * w * h:
+            # a code's bars are at least ~1/12 of its length; thinner patches are text lines, edges
+            if h < 8 or w < 25 or h < 0.08 * w or cv2.contourArea(c) < 0.5 * w * h:
                 continue
             quads.append((cv2.boxPoints(rect) / f).astype(np.float32))
     return quads
 
 
-def _distinct(quads: list[np.ndarray]) -> list[np.ndarray]:
+def _distinct(quads: list[np.ndarray], area: float) -> list[np.ndarray]:
     """Regions without near-duplicates (the detectors overlap), larger first, at most MAX_REGIONS."""
     kept: list[np.ndarray] = []
     for quad in sorted(quads, key=lambda q: -cv2.contourArea(q)):
-        centre = quad.mean(axis=0)
-        size = float(np.sqrt(max(cv2.contourArea(quad), 1.0)))
-        if all(np.linalg.norm(centre - k.mean(axis=0)) > 0.3 * size for k in kept):
+        if cv2.contourArea(quad) > MAX_REGION_SHARE * area:
+            continue  # moire or a striped desk, not a code (a code this big is read by the first pass)
+        centre, size = quad.mean(axis=0), cv2.contourArea(quad)
+        # a duplicate: about the same place AND size (a big loose region must not hide a tight one)
+        if all(
+            np.linalg.norm(centre - k.mean(axis=0)) > 0.3 * np.sqrt(max(size, 1.0))
+            or size < 0.5 * cv2.contourArea(k)
+            for k in kept
+        ):
             kept.append(quad)
     return kept[:MAX_REGIONS]
 
@@ -191,6 +197,8 @@ def _upright(source: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """The region cut out of ``source``, bars vertical, padded (quiet zones), zoomed so that a code of
     ~100 modules gets ~3 px per module."""
     m, size = _crop_matrix(quad)
+    # replicated, not white: a white frame beside a dark photo upsets the local binarizer (the
+    # replicated edge can look like bars: reads placed outside the photo are dropped, see _Reads.add)
     return cv2.warpAffine(source, m, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -246,23 +254,69 @@ def _whole_passes(gray: np.ndarray, full: np.ndarray) -> Iterator[tuple[np.ndarr
 
 
 class _Reads:
-    """Codes found so far, in the order found, and where (in working-copy pixels) they were."""
+    """Codes found so far, in the order found, with where (a quad in working-copy pixels) each was."""
 
     def __init__(self) -> None:
-        self.codes: list[str] = []
-        self.centres: list[np.ndarray] = []
+        self.found: list[tuple[str, np.ndarray | None]] = []
+
+    @property
+    def codes(self) -> list[str]:
+        return list(dict.fromkeys(text for text, _ in self.found))
 
     def add(
-        self, found: list[tuple[str, np.ndarray | None]], to_work: Callable[[np.ndarray], np.ndarray] | None
+        self,
+        found: list[tuple[str, np.ndarray | None]],
+        to_work: Callable[[np.ndarray], np.ndarray],
+        shape: tuple[int, ...],
     ) -> None:
-        for text, centre in found:
-            if text not in self.codes:
-                self.codes.append(text)
-            if centre is not None and to_work is not None:
-                self.centres.append(to_work(centre))
+        """``to_work`` maps a quad of the image read to working-copy pixels (of ``shape``); whole-photo
+        passes that turn or scale the photo give none (their reads have no place). A read outside the
+        photo (a crop's padding) is no read."""
+        for text, quad in found:
+            place = None if quad is None else to_work(quad)
+            centre = None if place is None else place.mean(axis=0)
+            if centre is not None and not (0 <= centre[0] < shape[1] and 0 <= centre[1] < shape[0]):
+                log.debug("read %s outside the photo dropped", text)
+                continue
+            self.found.append((text, place))
 
     def covers(self, quad: np.ndarray) -> bool:
-        return any(cv2.pointPolygonTest(quad, (float(c[0]), float(c[1])), True) > -10 for c in self.centres)
+        centre = quad.mean(axis=0)
+        return any(q is not None and _near(q, centre) for _, q in self.found)
+
+    def resolve_conflicts(self) -> None:
+        """Two different codes read at one place are one symbol read two ways: a partial scan line
+        of a long Code 128, or the edge row of a skewed EAN-13, can pass a check digit. The read that
+        spans less of the symbol goes (shorter, or else read on fewer rows); when they span the
+        same, neither is trusted."""
+        drop: set[int] = set()
+        for (i, (ta, qa)), (j, (tb, qb)) in itertools.combinations(enumerate(self.found), 2):
+            if ta == tb or qa is None or qb is None:
+                continue
+            if not (_near(qa, qb.mean(axis=0)) or _near(qb, qa.mean(axis=0))):
+                continue
+            (la, ha), (lb, hb) = _extent(qa), _extent(qb)
+            if la < 0.8 * lb or (la < 1.25 * lb and ha < 0.5 * hb):
+                drop.add(i)
+            elif lb < 0.8 * la or (lb < 1.25 * la and hb < 0.5 * ha):
+                drop.add(j)
+            else:
+                drop.update((i, j))
+        if drop:
+            log.debug("conflicting reads dropped: %s", [self.found[i][0] for i in sorted(drop)])
+            gone = {self.found[i][0] for i in drop}
+            self.found = [(t, q) for t, q in self.found if t not in gone]
+
+
+def _extent(quad: np.ndarray) -> tuple[float, float]:
+    """(length across the bars, height along them) of a read's quad."""
+    return float(np.linalg.norm(quad[1] - quad[0])), float(np.linalg.norm(quad[3] - quad[0]))
+
+
+def _near(quad: np.ndarray, point: np.ndarray) -> bool:
+    """``point`` lies on the symbol read at ``quad`` or just beside it (scan-line quads are thin)."""
+    margin = float(np.clip(0.25 * np.linalg.norm(quad[1] - quad[0]), 15, 40))
+    return cv2.pointPolygonTest(quad.astype(np.float32), (float(point[0]), float(point[1])), True) > -margin
 
 
 def decode_barcodes(image: ImageInput, decoders: str = "") -> list[str]:
@@ -277,32 +331,39 @@ def decode_barcodes(image: ImageInput, decoders: str = "") -> list[str]:
     gray, scale = resize_max(full, WORK_SIDE)
     reads = _Reads()
 
-    def run(img: np.ndarray, fixed: bool, to_work: Callable[[np.ndarray], np.ndarray] | None) -> None:
-        for read in readers:
-            reads.add(read(img, fixed), to_work)
+    def read(img: np.ndarray, fixed: bool) -> list[tuple[str, np.ndarray | None]]:
+        return [found for reader in readers for found in reader(img, fixed)]
 
-    run(gray, False, lambda c: c)
-    for quad in _distinct(_regions(gray) + _bar_regions(gray)):
+    reads.add(read(gray, False), lambda q: q, gray.shape)
+    for quad in _distinct(_regions(gray) + _bar_regions(gray), gray.size):
         if reads.covers(quad):
             continue
         if reads.codes and time.perf_counter() - start > EXTRA_BUDGET_S:
             break  # a code is read: other regions get a short look only
+        if time.perf_counter() - start > BUDGET_S:
+            break
         back = cv2.invertAffineTransform(_crop_matrix(quad / scale)[0])
-        before = len(reads.codes)
-        for crop, fixed in _crop_passes(_upright(full, quad / scale)):
-            if time.perf_counter() - start > BUDGET_S:
-                return reads.codes
-            run(crop, fixed, lambda c, b=back: (b[:, :2] @ c + b[:, 2]) * scale)
-            if len(reads.codes) > before:
-                break
+        found = _closer_look(full, quad / scale, read)
+        reads.add(found, lambda q, b=back: (q @ b[:, :2].T + b[:, 2]) * scale, gray.shape)
+    reads.resolve_conflicts()
     if not reads.codes:
         for img, fixed in _whole_passes(gray, full):
             if time.perf_counter() - start > BUDGET_S:
                 break
-            run(img, fixed, None)
+            reads.add([(text, None) for text, _ in read(img, fixed)], lambda q: q, gray.shape)
             if reads.codes:
                 break
     return reads.codes
+
+
+def _closer_look(full: np.ndarray, quad: np.ndarray, read: Callable) -> list[tuple[str, np.ndarray | None]]:
+    """What the crop passes over ``quad`` (full-resolution pixels) read, from the first pass that reads
+    anything."""
+    for crop, fixed in _crop_passes(_upright(full, quad)):
+        found = read(crop, fixed)
+        if found:
+            return found
+    return []
 
 
 def main(argv: list[str] | None = None) -> int:
