@@ -1,22 +1,26 @@
 """Belarusian licence plates (``1234 AB-7`` and ``AB 1234-7``) in photos of cars.
 
-``read_plates(image)``:
+``read_plates(image, engine=..., known=...)``, engine "rapidocr" (default, see README for why) or
+"tesseract" (``$OCR_ENGINE`` when not given):
 
 1. candidate regions on a working copy (longer side <= 1280 px) from two independent detectors:
-   dark-text-on-light morphology (black-hat + horizontal gradient + closing -> rotated rectangles) and
-   bright four-cornered quads (the plate itself, perspective-corrected);
+   bright four-cornered quads (the plate itself, perspective-corrected) and dark-text-on-light
+   morphology (black-hat + horizontal gradient + closing -> rotated rectangles);
 2. every candidate is warped upright and its character row is located by connected components in three
    binarizations (Otsu, local mean, Otsu with thin lines opened away so glyphs touching the border or a
    frame come loose): the run of one-height blobs most like 7 glyphs, touching glyphs counted by width;
    the row is deskewed (fit through the glyph centres), cut with a glyph's margin at either end and
    scaled to ROW_HEIGHT; candidates without such a row are dropped;
-3. the surviving rows are stacked into one image and read by a single tesseract call (LSTM, psm 6,
-   whitelist, one line per row), each row three times: Otsu, its glyph components alone (screws, dirt
-   and border dropped) and grey;
-4. each line is matched against both layouts with positional repair of look-alikes, priced by how
-   likely the confusion is (O/0 and I/1 cheap, T/7 or E/3 dear), and normalized with
-   ``normalize_plate``; plates are ranked by votes; a plate needs one nearly clean read, and a leader
-   with a close rival one or two characters away gives no answer rather than a wrong one.
+3. RapidOCR: the rows go to its recognition network lazily, 7-glyph rows of plate-shaped quads first,
+   in small batches, until one read is sure (RAPID_SURE); when no row gives a plate, RapidOCR's text
+   detector proposes lines instead (the slow fallback: moire, heavy dirt, tiny plates). Each read is
+   matched against both layouts using the gaps the network keeps ("CO0 3435-1": a stray character
+   inside a group is dropped), look-alikes repaired by position and priced;
+   tesseract: the rows are stacked into one image and read by one call (LSTM, psm 6, whitelist), each
+   row three times (Otsu, glyph components alone, grey), matched with ``_match``;
+4. ``_decide``: plates are ranked by votes; a plate needs one nearly clean read, and a leader with a
+   close rival one or two characters away gives no answer rather than a wrong one, unless exactly one
+   of them is an open order's plate (``known``).
 
 Command line: ``python -m services.plates FILE...`` prints ``FILE<TAB>PLATE1,PLATE2`` per file.
 """
