@@ -5,6 +5,8 @@
 
 The photos come from ``tests/synth/workshop.py``: the "tune" split is what the readers were tuned on,
 the "heldout" split (other typefaces, wider condition parameters, its own seed range) only reports.
+``--split legacy``: the repository's earlier generator (tests/synth/render.py), a set drawn by other
+code (a quarter of the plate photos there have no plate).
 Every reader runs in ONE spawned worker process, as in the bot (loaded once, one thread); the seconds
 are measured inside it, wall clock and CPU (the CPU time does not grow when other programs share the
 machine), and its peak resident memory is printed at the end. The load average is printed too.
@@ -33,6 +35,8 @@ if str(ROOT) not in sys.path:
 
 from tests.synth.workshop import Sample, sample_set  # noqa: E402
 
+LEGACY_SEED = 9001
+
 
 def _job(kind: str, option: str, path: str) -> tuple[list[str], float, float]:
     """Run in the worker: one photo through one reader; (result, wall seconds, CPU seconds)."""
@@ -55,10 +59,25 @@ def _samples(kind: str, split: str, count: int, root: Path) -> list[Sample]:
     if manifest.is_file():
         rows = json.loads(manifest.read_text(encoding="utf-8"))
         return [Sample(Path(p), tuple(e), c) for p, e, c in rows]
-    samples = sample_set(kind, split, count, folder)
+    legacy = split == "legacy"
+    samples = _legacy(kind, count, folder) if legacy else sample_set(kind, split, count, folder)
     rows = [[str(s.path), list(s.expected), s.condition] for s in samples]
     manifest.write_text(json.dumps(rows), encoding="utf-8")
     return samples
+
+
+def _legacy(kind: str, count: int, folder: Path) -> list[Sample]:
+    """The repository's earlier generator (tests/synth/render.py, seed 9001), which the earlier readers
+    were tuned on and the current ones were not: a second set drawn by other code."""
+    from tests.synth import generate_barcode_set, generate_negative_set, generate_plate_set
+
+    if kind == "barcodes":
+        return [Sample(p, (code,), "legacy") for p, code in generate_barcode_set(folder, count, LEGACY_SEED)]
+    plates = generate_plate_set(folder, count - count // 4, LEGACY_SEED)
+    negatives = generate_negative_set(folder, count // 4, LEGACY_SEED)
+    return [Sample(p, (e,), "legacy") for p, e in plates] + [
+        Sample(p, (), "legacy_no_plate") for p in negatives
+    ]
 
 
 def _memory_mb() -> tuple[float, float]:
@@ -119,7 +138,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--split", choices=["tune", "heldout", "both"], default="both")
+    parser.add_argument("--split", choices=["tune", "heldout", "both", "legacy"], default="both")
     parser.add_argument("--plates", type=int, default=52, help="plate photos per split (13 conditions)")
     parser.add_argument("--barcodes", type=int, default=44, help="sheet photos per split (11 conditions)")
     parser.add_argument("--engines", default="rapidocr,tesseract", help="plate engines, comma-separated")

@@ -98,7 +98,7 @@ def _zbar() -> Callable[[np.ndarray], list[tuple[str, np.ndarray | None]]]:
         found = []
         for symbol in pyzbar.decode(gray):
             text = _text(symbol.data)
-            if symbol.type in _SHORT_FALSE_READS and len(text) < 10:
+            if not text or (symbol.type in _SHORT_FALSE_READS and len(text) < 10):
                 continue  # zbar's classic partial reads of a blurred Code 128 / 2-of-5
             r = symbol.rect
             x0, y0, x1, y1 = r.left, r.top, r.left + r.width, r.top + r.height
