@@ -2,7 +2,7 @@
 
 ``Recognizer(tesseract_cmd, ocr_engine=...)`` hands each photo (bytes) to a ``ProcessPoolExecutor``
 created on first use with the 'spawn' start method (the same on Windows and Linux, and safe with the
-bot's threads) and ONE worker: both readers live in it, loaded once (RapidOCR's network is ~140 MB; a
+bot's threads) and ONE worker: both readers live in it, loaded once (RapidOCR adds ~220 MB to it; a
 second copy would buy throughput nobody needs at 0.1-0.2 s a photo). The event loop only awaits a
 future: ten employees sending photos at once queue in the pool while everyone's messages keep flowing.
 Once the worker is warm (started, readers loaded), an answer not ready within ``timeout`` seconds
