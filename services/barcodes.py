@@ -5,16 +5,18 @@ EAN-13 are often printed together), within a time budget:
 
 1. zxing-cpp on the working copy (longer side <= 1600 px; it tries 90-degree turns, inversion and
    downscales itself);
-2. OpenCV's barcode detector proposes the regions that look like barcodes; a region no code was read
-   from yet is cut out of the full-resolution photo, turned upright, zoomed to ~3 px per module and
-   read again: as is, sharpened, at a fixed threshold, CLAHE contrast, upscaled;
-3. only when nothing at all was read: the whole photo at full resolution, contrast-stretched, turned
+2. regions that look like barcodes, from OpenCV's detector and our own (patches of parallel bars: the
+   gradient across them much stronger than along them), skipping those where a code was already read:
+   each is cut out of the full-resolution photo, turned upright, zoomed to ~3 px per module and read
+   again: as is, sharpened at a fixed threshold, CLAHE contrast, upscaled (first pass that reads wins);
+3. two different codes read at one place are one symbol read two ways: the partial read is dropped;
+4. only when nothing at all was read: the whole photo at full resolution, contrast-stretched, turned
    by +-20 / +-40 degrees (1D readers scan rows), upscaled.
 
-The ladder stops when every proposed region holds a read code, or at BUDGET_S seconds. pyzbar is an
-optional second decoder (``RECOGNITION_DECODERS=both``, or ``zbar`` alone): on the workshop photos it
-read nothing zxing-cpp missed and produced the only false EAN-13 (see README), so the default is
-zxing-cpp alone.
+No new region is started after EXTRA_BUDGET_S once a code is read, no new pass after BUDGET_S.
+pyzbar is an optional second decoder (``RECOGNITION_DECODERS=both``, or ``zbar`` alone): on the
+workshop photos it read nothing zxing-cpp missed and added false EAN-13 reads (see README), so the
+default is zxing-cpp alone.
 
 Command line: ``python -m services.barcodes FILE...`` prints ``FILE<TAB>CODE1,CODE2`` per file.
 """
@@ -88,7 +90,7 @@ def _zxing() -> Callable[..., list[tuple[str, np.ndarray | None]]]:
     return decode
 
 
-def _zbar() -> Callable[[np.ndarray], list[tuple[str, np.ndarray | None]]]:
+def _zbar() -> Callable[..., list[tuple[str, np.ndarray | None]]]:
     try:
         from pyzbar import pyzbar
     except (ImportError, OSError) as exc:  # pyzbar raises ImportError when libzbar is missing
