@@ -47,9 +47,14 @@ def _job(kind: str, option: str, path: str) -> tuple[list[str], float, float]:
         from services.plates import read_plates as reader
     else:
         from services.barcodes import decode_barcodes as reader
+    from services.recognizer import _malloc_trim
+
     start, cpu = time.perf_counter(), time.process_time()
     found = reader(Path(path))
-    return found, time.perf_counter() - start, time.process_time() - cpu
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if (trim := _malloc_trim()) is not None:
+        trim(0)  # as the bot's worker does after each photo (services.recognizer._guarded)
+    return found, seconds, cpu
 
 
 def _samples(kind: str, split: str, count: int, root: Path) -> list[Sample]:

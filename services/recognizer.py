@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import functools
 import importlib
 import logging
 import multiprocessing
 import signal
+import sys
 from collections.abc import Callable, Collection
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -66,9 +69,31 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, None elsewhere (Windows, musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
 def _guarded(module: str, function: str, *args: Any) -> list[str]:
     """Call ``module.function(*args)``; anything but our two errors becomes RecognitionUnavailable (a
-    library missing) or a plain RuntimeError (third-party exceptions may not unpickle in the bot)."""
+    library missing) or a plain RuntimeError (third-party exceptions may not unpickle in the bot).
+
+    Afterwards the freed heap goes back to the system: onnxruntime's and OpenCV's buffers for one
+    photo otherwise keep the worker ~100 MB above its loaded size (measured: 232 -> 156 MB)."""
+    try:
+        return _call(module, function, *args)
+    finally:
+        if (trim := _malloc_trim()) is not None:
+            trim(0)
+
+
+def _call(module: str, function: str, *args: Any) -> list[str]:
     try:
         return getattr(importlib.import_module(module), function)(*args)
     except (RecognitionUnavailable, UnreadableImage):
