@@ -46,6 +46,9 @@ ORGANIZATION_NAME = "Сервисный центр"
 # Пример для Windows: r"C:\Program Files\Tesseract-OCR\tesseract.exe"
 BRANCH_TESSERACT = ""
 
+# Чем читать госномера на фото: "rapidocr" (точнее и быстрее, см. README) или "tesseract".
+OCR_ENGINE = "rapidocr"
+
 # Файл базы данных бота (SQLite).
 DATABASE_PATH = "bot.db"
 
@@ -96,6 +99,7 @@ _SETTING_NAMES = (
     "CLOSED_ORDER",
     "ORGANIZATION_NAME",
     "BRANCH_TESSERACT",
+    "OCR_ENGINE",
     "DATABASE_PATH",
     "ADMIN_PHONES",
     "TELEGRAM_API_URL",
@@ -128,6 +132,7 @@ _EXAMPLES = {
     "TYPE_ORDER": 'TYPE_ORDER={"Прием автомобилей": "Inspection", "Прочее": "Other"}',
 }
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_OCR_ENGINES = ("rapidocr", "tesseract")  # services.plates.ENGINES (not imported: it loads OpenCV)
 
 
 class ConfigError(Exception):
@@ -144,6 +149,7 @@ class Settings:
     closed_order: str
     organization_name: str
     branch_tesseract: str
+    ocr_engine: str
     database_path: Path
     admin_phones: tuple[str, ...]
     telegram_api_url: str
@@ -189,6 +195,7 @@ def load_settings(
         closed_order=_text("CLOSED_ORDER", raw["CLOSED_ORDER"]),
         organization_name=_text("ORGANIZATION_NAME", raw["ORGANIZATION_NAME"]),
         branch_tesseract=str(raw["BRANCH_TESSERACT"] or "").strip(),
+        ocr_engine=_ocr_engine(raw["OCR_ENGINE"]),
         database_path=path("DATABASE_PATH"),
         admin_phones=_admin_phones(raw["ADMIN_PHONES"]),
         telegram_api_url=_api_url(raw["TELEGRAM_API_URL"]),
@@ -342,6 +349,13 @@ def _positive(name: str, value: Any) -> float:
     if number <= 0:
         raise ConfigError(f"{name}: число должно быть больше нуля")
     return number
+
+
+def _ocr_engine(value: Any) -> str:
+    engine = str(value or "").strip().lower()
+    if engine not in _OCR_ENGINES:
+        raise ConfigError(f"OCR_ENGINE: одно из {', '.join(_OCR_ENGINES)}")
+    return engine
 
 
 def _log_level(value: Any) -> str:

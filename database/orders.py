@@ -175,6 +175,11 @@ class OrderRepo:
             return []
         return await self._open_where("plate = ?", plate_normalized)
 
+    async def open_plates(self) -> set[str]:
+        """Normalized plates of the open orders (the plate reader prefers these)."""
+        rows = await self._db.fetchall("SELECT DISTINCT plate FROM orders WHERE is_open = 1 AND plate <> ''")
+        return {row["plate"] for row in rows if row["plate"]}
+
     async def open_for_phone(self, phone: str) -> list[Order]:
         """Open orders of a client; `phone` must already be `normalize_phone()`-d."""
         if not phone:

@@ -154,7 +154,7 @@ async def check_recognizers(settings: Settings) -> Check:
     from services.recognition_errors import RecognitionUnavailable
     from services.recognizer import Recognizer
 
-    recognizer = Recognizer(settings.branch_tesseract)
+    recognizer = Recognizer(settings.branch_tesseract, ocr_engine=settings.ocr_engine)
     image = _blank_png()
     try:
         await recognizer.barcodes(image)

@@ -141,7 +141,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
         client_uploads=ClientUploads(routing, settings.client_upload_order_mb, settings.client_upload_day_mb),
         admin_tools=AdminTools(users, orders, protocol),
         media=media,
-        recognizer=Recognizer(settings.branch_tesseract),
+        recognizer=Recognizer(settings.branch_tesseract, ocr_engine=settings.ocr_engine),
         folder_watcher=FolderWatcher(
             settings=settings,
             repo=FolderFileRepo(db),

@@ -1,34 +1,42 @@
 """Belarusian licence plates (``1234 AB-7`` and ``AB 1234-7``) in photos of cars.
 
-``read_plates(image)``:
+``read_plates(image, engine=..., known=...)``, engine "rapidocr" (default, see README for why) or
+"tesseract" (``$OCR_ENGINE`` when not given):
 
 1. candidate regions on a working copy (longer side <= 1280 px) from two independent detectors:
-   dark-text-on-light morphology (black-hat + horizontal gradient + closing -> rotated rectangles) and
-   bright four-cornered quads (the plate itself, perspective-corrected);
+   bright four-cornered quads (the plate itself, perspective-corrected) and dark-text-on-light
+   morphology (black-hat + horizontal gradient + closing -> rotated rectangles);
 2. every candidate is warped upright and its character row is located by connected components in three
    binarizations (Otsu, local mean, Otsu with thin lines opened away so glyphs touching the border or a
    frame come loose): the run of one-height blobs most like 7 glyphs, touching glyphs counted by width;
    the row is deskewed (fit through the glyph centres), cut with a glyph's margin at either end and
    scaled to ROW_HEIGHT; candidates without such a row are dropped;
-3. the surviving rows are stacked into one image and read by a single tesseract call (LSTM, psm 6,
-   whitelist, one line per row), each row three times: Otsu, its glyph components alone (screws, dirt
-   and border dropped) and grey;
-4. each line is matched against both layouts with positional repair of look-alikes, priced by how
-   likely the confusion is (O/0 and I/1 cheap, T/7 or E/3 dear), and normalized with
-   ``normalize_plate``; plates are ranked by votes; a plate needs one nearly clean read, and a leader
-   with a close rival one or two characters away gives no answer rather than a wrong one.
+3. RapidOCR: the rows go to its recognition network lazily, 7-glyph rows of plate-shaped quads first,
+   in small batches, until one read is sure (RAPID_SURE); when no row gives a plate, RapidOCR's text
+   detector proposes lines instead (the slow fallback: moire, heavy dirt, tiny plates). Each read is
+   matched against both layouts using the gaps the network keeps ("CO0 3435-1": a stray character
+   inside a group is dropped), look-alikes repaired by position and priced;
+   tesseract: the rows are stacked into one image and read by one call (LSTM, psm 6, whitelist), each
+   row three times (Otsu, glyph components alone, grey), matched with ``_match``;
+4. ``_decide``: plates are ranked by votes; a plate needs one nearly clean read, and a leader with a
+   close rival one or two characters away gives no answer rather than a wrong one, unless exactly one
+   of them is an open order's plate (``known``).
 
 Command line: ``python -m services.plates FILE...`` prints ``FILE<TAB>PLATE1,PLATE2`` per file.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from services import plate_rapid
 from services.plate_text import normalize_plate
 from services.recognition import (
     ImageInput,
@@ -44,6 +52,8 @@ __all__ = ["RecognitionUnavailable", "UnreadableImage", "read_plates"]
 
 log = logging.getLogger(__name__)
 
+ENGINES = ("rapidocr", "tesseract")
+DEFAULT_ENGINE = "rapidocr"  # measured better on every condition (bench/recognition.py, README)
 WORK_SIDE = 1280
 ROW_HEIGHT = 64  # pixel height of a character row handed to tesseract
 MIN_READ = 2.0  # a plate needs one read this good (3.0 = exact 7-glyph read)
@@ -57,6 +67,15 @@ _LAYOUTS = ("DDDDLLR", "LLDDDDR")
 _REPAIR_COST = {"O0": 0.2, "0O": 0.2, "I1": 0.3, "1I": 0.3, "B8": 0.5, "8B": 0.5}  # others: 1.0
 _EXTRA_COST = 0.3
 _METHODS = (0, 1, 2)  # Otsu, glyph components only, grey: three reads of every row vote
+KNOWN_SHARE = 0.6  # a read of an open order's plate counts from this share of the minimum read
+# RapidOCR: candidate lines per photo, lines per network call, a read that ends the search early,
+# the read a plate needs, cost of the repairs in confidence, the repairs a read may need at most
+RAPID_MAX_LINES = 12
+RAPID_BATCH = 4
+RAPID_SURE = 0.93
+RAPID_MIN_READ = 0.75
+RAPID_COST = 0.3
+RAPID_MAX_COST = 1.0
 
 
 @dataclass(frozen=True)
@@ -344,9 +363,6 @@ def _match(text: str) -> list[tuple[str, float]]:
     return sorted(found.items(), key=lambda kv: kv[1])
 
 
-# ---------------------------------------------------------------------------------------------- API
-
-
 def _candidate_rows(gray: np.ndarray) -> list[_Row]:
     rows: list[_Row] = []
     seen: list[np.ndarray] = []
@@ -364,7 +380,7 @@ def _candidate_rows(gray: np.ndarray) -> list[_Row]:
 
 
 def _scores(reads: list[tuple[str, float, int]]) -> tuple[dict[str, float], dict[str, float]]:
-    """(summed score, best single read) per plate the reads can be."""
+    """(summed score, best single read) per plate the tesseract reads can be."""
     score: dict[str, float] = {}
     best: dict[str, float] = {}
     for text, _conf, glyphs in reads:
@@ -375,31 +391,53 @@ def _scores(reads: list[tuple[str, float, int]]) -> tuple[dict[str, float], dict
     return score, best
 
 
-def _rank(reads: list[tuple[str, float, int]]) -> list[str]:
-    """Plates from (text, confidence, glyphs in the row) reads, best first.
+def _decide(
+    score: dict[str, float], best: dict[str, float], min_read: float, known: Collection[str] = ()
+) -> list[str]:
+    """Plates best first from summed scores and best single reads.
 
-    Every read votes for the plates it can be (less after repairs and for a row of the wrong length).
-    A plate is only returned when at least one read matched it with little repair (MIN_READ), and
-    nothing is returned when the leader has a close rival a character or two away (RIVAL_SHARE of its
-    score): better no answer (the user types the plate) than a confident wrong one.
+    A plate is only returned when at least one read matched it well (``min_read``), and nothing is
+    returned when the leader has a close rival a character or two away (RIVAL_SHARE of its score):
+    better no answer (the user types the plate) than a confident wrong one. ``known`` (the open
+    orders' plates) settles such a tie when exactly one of the rivals is known, and lets a weaker read
+    (``KNOWN_SHARE`` of ``min_read``) of a known plate count: a wrong read rarely lands on one.
     """
+    ranked = sorted(score, key=lambda p: -score[p])
+    good = [p for p in ranked if best[p] >= min_read]
+    weak_known = [p for p in ranked if p in known and best[p] >= KNOWN_SHARE * min_read]
+    if not good:
+        return weak_known[:1]
+    top = good[0]
+    close = [p for p in good[1:] if _distance(p, top) <= 2 and score[p] >= RIVAL_SHARE * score[top]]
+    if close:
+        named = [p for p in (top, *close) if p in known]
+        return named if len(named) == 1 else []
+    return sorted(good, key=lambda p: p not in known)
+
+
+def _distance(a: str, b: str) -> int:
+    return sum(x != y for x, y in zip(a, b, strict=True)) if len(a) == len(b) else 9
+
+
+def _rank(reads: list[tuple[str, float, int]], known: Collection[str] = ()) -> list[str]:
+    """Plates from tesseract's (text, confidence, glyphs in the row) reads, best first."""
     score, best = _scores(reads)
-    ranked = [p for p in sorted(score, key=lambda p: -score[p]) if best[p] >= MIN_READ]
-    if ranked:
-        top = ranked[0]
-        rivals = [score[p] for p in ranked[1:] if sum(a != b for a, b in zip(p, top, strict=True)) <= 2]
-        if rivals and max(rivals) >= RIVAL_SHARE * score[top]:
-            return []
-    return ranked
+    return _decide(score, best, MIN_READ, known)
 
 
-def read_plates(image: ImageInput, tesseract_cmd: str = "") -> list[str]:
-    """Plates read in the photo, normalized (``0434MH1``), best first; [] when none.
+# ------------------------------------------------------------------------------------------ engines
 
-    Raises RecognitionUnavailable when tesseract is missing, UnreadableImage for non-images.
-    """
+
+def engine_name(engine: str = "") -> str:
+    """The OCR engine to use: the argument, else $OCR_ENGINE, else DEFAULT_ENGINE."""
+    name = (engine or os.environ.get("OCR_ENGINE", "") or DEFAULT_ENGINE).strip().lower()
+    if name not in ENGINES:
+        raise RecognitionUnavailable(f"unknown OCR engine {name!r} (choose {' or '.join(ENGINES)})")
+    return name
+
+
+def _read_tesseract(gray: np.ndarray, tesseract_cmd: str, known: Collection[str]) -> list[str]:
     _tesseract()
-    gray, _ = resize_max(to_gray(load_bgr(image)), WORK_SIDE)
     rows = _candidate_rows(gray)
     if not rows:
         return []
@@ -407,7 +445,187 @@ def read_plates(image: ImageInput, tesseract_cmd: str = "") -> list[str]:
     lines = _ocr_rows(images, tesseract_cmd)
     reads = [(text, conf, rows[i // len(_METHODS)].glyphs) for i, (text, conf) in enumerate(lines)]
     log.debug("reads=%s", reads)
-    return _rank(reads)
+    return _rank(reads, known)
+
+
+def _pad_quad(quad: np.ndarray, px: float, py: float) -> np.ndarray:
+    """The quad grown by ``px`` of its width and ``py`` of its height on each side (a glyph at the
+    plate's edge must not touch the crop's)."""
+    across = (quad[1] - quad[0] + quad[2] - quad[3]) / 2
+    down = (quad[3] - quad[0] + quad[2] - quad[1]) / 2
+    grown = quad + np.float32([-1, 1, 1, -1])[:, None] * across * px
+    return (grown + np.float32([-1, -1, 1, 1])[:, None] * down * py).astype(np.float32)
+
+
+def _plate_likeness(quad: np.ndarray) -> float:
+    w = float(np.linalg.norm(quad[1] - quad[0]))
+    h = float(np.linalg.norm(quad[3] - quad[0]))
+    return abs(np.log(max(w, 1.0) / max(h, 1.0) / 4.6))
+
+
+def _line_stream(gray: np.ndarray) -> Iterator[np.ndarray]:
+    """Lines for the network, lazily and the likeliest first, so that a sure read early spares the
+    rest: 7-glyph rows the glyph finder cuts out of plate-shaped bright quads (deskewed, without frame
+    adverts or the flag), then out of rows of dark text; then the other rows, best glyph count first;
+    then the three most plate-like quads as they are."""
+    seen: list[tuple[np.ndarray, float]] = []
+    deferred: list[_Row] = []
+    bright = sorted(_bright_quads(gray), key=_plate_likeness)
+    for detector in (lambda: bright, lambda: _text_regions(gray)):
+        for quad in detector():
+            centre, size = quad.mean(axis=0), float(np.linalg.norm(quad[1] - quad[0]))
+            if any(np.linalg.norm(centre - c) < 0.1 * s and abs(size - s) < 0.2 * s for c, s in seen):
+                continue
+            seen.append((centre, size))
+            row = _char_row(_warp(gray, quad))
+            if row is not None and row.glyphs == 7:
+                yield row.image
+            elif row is not None:
+                deferred.append(row)
+    yield from (r.image for r in sorted(deferred, key=lambda r: abs(r.glyphs - 7)))
+    for quad in bright[:3]:
+        yield _warp(gray, _pad_quad(quad, 0.03, 0.12), plate_rapid.LINE_HEIGHT)
+
+
+_GROUPS = {"DDDDLLR": (4, 6), "LLDDDDR": (2, 6)}  # where the printed spaces and dashes fall
+
+
+def _rapid_match(text: str) -> list[tuple[str, float]]:
+    """Plates a network read can be, with the cost of the repairs.
+
+    Like ``_match`` (layouts, priced look-alikes), plus what the network's spacing tells: it keeps
+    the printed gaps ("CO0 3435-1"), so up to two stray characters may be dropped (0.25 each) and a
+    reading whose gaps fall inside a layout's groups costs 0.5 more.
+    """
+    text = text.replace("l", "I").replace("|", "I")
+    chars: list[tuple[str, int]] = []  # (character, group number)
+    group = 0
+    for ch in text:
+        norm = normalize_plate(ch)
+        if norm:
+            chars.append((norm, group))
+        elif chars and chars[-1][1] == group:
+            group += 1
+    if len(chars) > 7 and "".join(c for c, g in chars if g == chars[0][1]) == "BY":
+        chars = chars[2:]  # the country code printed under the flag
+    if not 7 <= len(chars) <= 9:
+        return []
+    found: dict[str, float] = {}
+    for drop in _drops(len(chars)):
+        kept = [c for i, c in enumerate(chars) if i not in drop]
+        cuts = {i for i in range(1, 7) if kept[i][1] != kept[i - 1][1]}
+        for layout, groups in _GROUPS.items():
+            plate, cost = _repair("".join(c for c, _ in kept), layout)
+            if plate is None:
+                continue
+            cost += 0.25 * len(drop) + (0.5 if cuts - set(groups) else 0.0)
+            found[plate] = round(min(cost, found.get(plate, 99.0)), 2)
+    return sorted(found.items(), key=lambda kv: kv[1])
+
+
+def _drops(n: int) -> list[tuple[int, ...]]:
+    if n == 7:
+        return [()]
+    if n == 8:
+        return [(i,) for i in range(8)]
+    return [(i, j) for i in range(9) for j in range(i + 1, 9)]
+
+
+def _repair(chunk: str, layout: str) -> tuple[str | None, float]:
+    """``chunk`` (7 characters) as a plate of ``layout`` with look-alikes repaired: (plate, cost)."""
+    out, cost = [], 0.0
+    for ch, kind in zip(chunk, layout, strict=True):
+        want = ch.translate(_TO_DIGIT) if kind in "DR" else ch.translate(_TO_LETTER)
+        if want != ch:
+            cost += _REPAIR_COST.get(ch + want, 1.0)
+        out.append(want)
+    plate = "".join(out)
+    ok = all(
+        (c.isdigit() if k == "D" else c in PLATE_LETTERS if k == "L" else c in "1234567")
+        for c, k in zip(plate, layout, strict=True)
+    )
+    return (plate, cost) if ok else (None, 0.0)
+
+
+def _rapid_score(text: str, conf: float) -> list[tuple[str, float]]:
+    """The plate(s) one network read most likely is, scored by its confidence less the repairs it
+    needed (the read's costlier readings are not votes: they would be rivals of its best one)."""
+    found = _rapid_match(text)
+    if not found or found[0][1] > RAPID_MAX_COST:
+        return []
+    return [(p, conf - RAPID_COST * cost) for p, cost in found if cost <= found[0][1] + 0.1]
+
+
+def _read_rapid(gray: np.ndarray, known: Collection[str]) -> list[str]:
+    score: dict[str, float] = {}
+    best: dict[str, float] = {}
+    batch: list[np.ndarray] = []
+    size = 2  # the first call is small: two rows of a clear plate are often enough
+    lines = itertools.islice(_line_stream(gray), RAPID_MAX_LINES)
+    for line in itertools.chain(lines, [None]):
+        if line is not None:
+            batch.append(line)
+            if len(batch) < size:
+                continue
+        for text, conf in plate_rapid.read_lines(batch):
+            for plate, s in _rapid_score(text, conf):
+                score[plate] = score.get(plate, 0.0) + max(s, 0.05)
+                best[plate] = max(best.get(plate, -9.0), s)
+        batch, size = [], RAPID_BATCH
+        if best and max(best.values()) >= RAPID_SURE:
+            break  # a clean, confident read: the rest of the candidates are adverts and grilles
+    if not best or max(best.values()) < RAPID_MIN_READ:
+        for text, conf in plate_rapid.read_lines(_detected_lines(gray)):
+            for plate, s in _rapid_score(text, conf):
+                score[plate] = score.get(plate, 0.0) + max(s, 0.05)
+                best[plate] = max(best.get(plate, -9.0), s)
+    log.debug("rapid reads: %s", best)
+    return _decide(score, best, RAPID_MIN_READ, known)
+
+
+def _joined(quads: list[np.ndarray]) -> list[np.ndarray]:
+    """Neighbours on one line joined (the detector splits a plate at its wide gap: "8975" "IH-3")."""
+    joined = []
+    for a, b in itertools.permutations(quads, 2):
+        ha, hb = np.linalg.norm(a[3] - a[0]), np.linalg.norm(b[3] - b[0])
+        gap = b[0] - a[1]
+        if abs(ha - hb) < 0.3 * ha and abs(gap[1]) < 0.5 * ha and -0.2 * ha < gap[0] < 1.5 * ha:
+            joined.append(_rect_quad(cv2.minAreaRect(np.vstack([a, b])), 1.0, 1.0))
+    return joined
+
+
+def _detected_lines(gray: np.ndarray) -> list[np.ndarray]:
+    """The fallback: lines RapidOCR's text detector finds, plate-shaped ones first."""
+    small, scale = resize_max(gray, plate_rapid.DETECT_SIDE)
+    quads = [_order_quad(q) / scale for q in plate_rapid.detect(small)]
+    quads += _joined(quads)
+    quads = [q for q in quads if _plate_likeness(q) < 1.2]  # aspect 1.4-15: lines, not blobs
+    quads.sort(key=_plate_likeness)
+    return [_warp(gray, _pad_quad(q, 0.03, 0.1), plate_rapid.LINE_HEIGHT) for q in quads[:RAPID_MAX_LINES]]
+
+
+# ---------------------------------------------------------------------------------------------- API
+
+
+def read_plates(
+    image: ImageInput, tesseract_cmd: str = "", engine: str = "", known: Collection[str] = ()
+) -> list[str]:
+    """Plates read in the photo, normalized (``0434MH1``), best first; [] when none.
+
+    ``engine``: "rapidocr" or "tesseract" ("" = $OCR_ENGINE or DEFAULT_ENGINE). ``known``: the open
+    orders' normalized plates, preferred when the reads are close (see ``_decide``).
+    Raises RecognitionUnavailable when the engine is missing, UnreadableImage for non-images.
+    """
+    name = engine_name(engine)
+    if name == "rapidocr":
+        plate_rapid.load()
+    else:
+        _tesseract()
+    gray, _ = resize_max(to_gray(load_bgr(image)), WORK_SIDE)
+    known = frozenset(known)
+    if name == "rapidocr":
+        return _read_rapid(gray, known)
+    return _read_tesseract(gray, tesseract_cmd, known)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,10 +2,13 @@
 
 The "📷" and "🚗" buttons under the /order calendar put the employee into OrderSearch.barcode /
 OrderSearch.plate. A photo (or an image sent as a file) is downloaded into memory, recognized in the
-Recognizer's process pool, and the open orders with that barcode / plate are offered like a calendar
-choice (one is opened at once). Nothing found (after one rescan of the folders) or nothing readable:
-the answer says what was read and offers to try again, to type the number, or the calendar. Text in
-these states is a typed barcode, plate or part of an order number. /cancel is handled in common.
+Recognizer's process pool (the "typing" action shows at once; an answer not ready within the
+Recognizer's wait counts as nothing read), and the open orders with that barcode / plate are offered
+like a calendar choice (one is opened at once). A plate or code that names no open order is shown as
+read, "but no open order has it", never as a match. Nothing found (after one rescan of the folders)
+or nothing readable: the answer says what was read and offers to try again, to type the number, or the
+calendar. Text in these states is a typed barcode, plate or part of an order number. /cancel is
+handled in common.
 """
 
 from __future__ import annotations
@@ -121,7 +124,10 @@ async def photo_received(
     if data is None:
         return
     try:
-        read = await (recognizer.barcodes(data) if barcode else recognizer.plates(data))
+        # a plate reader torn between close reads takes the one an open order has
+        read = await (
+            recognizer.barcodes(data) if barcode else recognizer.plates(data, await orders.open_plates())
+        )
     except RecognitionUnavailable:
         await state.set_state(OrderSearch.typed)
         await message.answer(texts.recognition_unavailable(barcode), reply_markup=other_ways(None))

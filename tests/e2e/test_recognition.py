@@ -150,8 +150,18 @@ async def test_barcode_and_plate_photos_open_orders_while_others_keep_talking(
         await opened(bot, employee, BARCODE_ORDER)
         barcode_span = (started, time.monotonic())
 
-        # the plate: its folder appears only now, so the bot finds it by rescanning the folders
+        # the plate before any order has it: shown as read, never as a match; the employee retries
         await start_search(employee, "Фото госномера", "так, чтобы был виден госномер")
+        employee.chat_actions.clear()
+        await employee.send_photo(photos.plate)
+        answer = await employee.wait_text("но открытого заказ-наряда с ним нет", timeout=20)
+        assert "Распознан номер" in answer.content and plate_display(photos.plate_text) in answer.content
+        assert employee.chat_actions[:1] == ["typing"], "the employee sees at once that it runs"
+        assert current_order(bot, employee) == BARCODE_ORDER, "no other order was opened"
+        await employee.press_button("Сфотографировать ещё раз")
+        await employee.wait_text("так, чтобы был виден госномер")
+
+        # now its folder appears: the bot finds it by rescanning the folders
         write_order(orders_dir, PLATE_ORDER, plate=plate_display(photos.plate_text))
         started = time.monotonic()
         await employee.send_photo(photos.plate)
@@ -182,7 +192,10 @@ async def test_nothing_found_typed_plates_bad_photos_and_missing_tesseract(
     bot = await bot_factory(
         branch_photo=orders_dir,
         send_rate_per_chat=2.0,
-        extra_env={"BRANCH_TESSERACT": str(orders_dir.parent / "no-such-tesseract")},
+        extra_env={
+            "OCR_ENGINE": "tesseract",
+            "BRANCH_TESSERACT": str(orders_dir.parent / "no-such-tesseract"),
+        },
     )
     first = emulator.add_user(first_name="Пётр", phone="+375291110001")
     second = emulator.add_user(first_name="Иван", phone="+375291110002")

@@ -145,3 +145,10 @@ def test_relative_paths_resolve_against_the_bot_folder_not_the_working_directory
     assert s.log_dir == base / "var" / "logs"
     assert s.database_path == Path("/srv/bot.db")  # absolute stays as written
     assert s.backup_dir == base / "backups"
+
+
+def test_ocr_engine_is_chosen_and_checked(tmp_path: Path) -> None:
+    assert settings(tmp_path).ocr_engine == "rapidocr"
+    assert settings(tmp_path, OCR_ENGINE=" Tesseract ").ocr_engine == "tesseract"
+    with pytest.raises(ConfigError, match="OCR_ENGINE"):
+        settings(tmp_path, OCR_ENGINE="easyocr")

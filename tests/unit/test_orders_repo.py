@@ -197,3 +197,10 @@ async def test_indexes_serve_the_handler_queries(repo: OrderRepo, db: Database) 
     for index, sql in plans.items():
         rows = await db.fetchall("EXPLAIN QUERY PLAN " + sql)
         assert any(index in row["detail"] for row in rows), (index, [row["detail"] for row in rows])
+
+
+@pytest.mark.asyncio
+async def test_open_plates_are_the_open_orders_plates(repo: OrderRepo) -> None:
+    assert await repo.open_plates() == {"0434MH1", "1234AB7"}  # no empty or missing plates
+    await repo.apply_scan(added=[], changed=[], reopened=[], closed=["a-101"], now=1_700_000_002)
+    assert await repo.open_plates() == {"0434MH1"}

@@ -4,9 +4,19 @@ from pathlib import Path
 
 import pytest
 
-from services.plates import _match, _rank, read_plates
-from services.recognition import UnreadableImage
+from services.plates import (
+    RAPID_MIN_READ,
+    _decide,
+    _match,
+    _rank,
+    _rapid_match,
+    _rapid_score,
+    engine_name,
+    read_plates,
+)
+from services.recognition import RecognitionUnavailable, UnreadableImage
 from tests.synth import generate_negative_set, generate_plate_set
+from tests.synth.workshop import sample_set
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,3 +73,57 @@ def test_cli_format(plates: list[tuple[Path, str]], tmp_path: Path) -> None:
     assert expected in result.split(",")
     assert lines[1] == f"{missing}\t"
     assert "missing" in proc.stderr
+
+
+def test_network_reads_use_the_printed_gaps() -> None:
+    assert _rapid_match("4110 Cl-5")[0] == ("4110CI5", 0.0)  # a lower-case l is an I
+    assert _rapid_match("BY 6808 MH-5")[0] == ("6808MH5", 0.0)  # the country code is no character
+    assert _rapid_match("АВ 1234-7")[0] == ("AB12347", 0.0)  # Cyrillic look-alikes
+    assert _rapid_match("9582 P0-7")[0] == ("9582PO7", 0.2)
+    # a stray character inside a group: the plate whose groups fit the gaps wins
+    assert _rapid_match(" CO0 3435-1")[0] == ("CO34351", 0.25)
+    assert _rapid_match("+375 29 611-22-33") == []  # a phone number on a dealer frame
+    assert _rapid_match("TOYOTA CENTER") == []
+    # only the read's best reading votes: its costlier ones would be rivals of itself
+    assert [p for p, _ in _rapid_score(" CO0 3435-1", 0.9)] == ["CO34351"]
+
+
+def test_close_reads_give_no_answer_unless_an_open_order_settles_them() -> None:
+    score = {"1234AB7": 1.0, "1284AB7": 0.9}
+    best = {"1234AB7": 0.9, "1284AB7": 0.85}
+    assert _decide(score, best, RAPID_MIN_READ) == []  # a false plate is worse than none
+    assert _decide(score, best, RAPID_MIN_READ, {"1284AB7"}) == ["1284AB7"]
+    assert _decide(score, best, RAPID_MIN_READ, {"1234AB7", "1284AB7"}) == []
+    # a weak read counts only when an open order has that plate
+    weak = ({"AB12347": 0.5}, {"AB12347": 0.5})
+    assert _decide(*weak, RAPID_MIN_READ) == []
+    assert _decide(*weak, RAPID_MIN_READ, {"AB12347"}) == ["AB12347"]
+    # distinct plates (another car in the photo): the open order's first
+    assert _decide({"1234AB7": 2.0, "KH55557": 1.0}, {"1234AB7": 0.9, "KH55557": 0.9}, 0.75, {"KH55557"}) == [
+        "KH55557",
+        "1234AB7",
+    ]
+
+
+def test_engine_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OCR_ENGINE", raising=False)
+    assert engine_name() == "rapidocr"
+    monkeypatch.setenv("OCR_ENGINE", "Tesseract")
+    assert engine_name() == "tesseract"
+    assert engine_name("rapidocr") == "rapidocr"
+    with pytest.raises(RecognitionUnavailable):
+        engine_name("easyocr")
+
+
+@pytest.mark.parametrize("engine", ["rapidocr", "tesseract"])
+def test_both_engines_read_a_workshop_photo(engine: str, tmp_path: Path) -> None:
+    # sample 2 of the tuning split: a plate turned by 15-32 degrees of yaw
+    sample = sample_set("plates", "tune", 1, tmp_path, start=2)[0]
+    assert sample.condition == "yaw"
+    assert read_plates(sample.path, engine=engine)[:1] == list(sample.expected)
+
+
+def test_advert_frame_without_a_plate_is_no_plate(tmp_path: Path) -> None:
+    sample = sample_set("plates", "tune", 1, tmp_path, start=12)[0]
+    assert sample.condition == "no_plate" and sample.expected == ()
+    assert read_plates(sample.path) == []

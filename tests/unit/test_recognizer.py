@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import threading
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 
@@ -71,7 +72,7 @@ async def test_process_pool_reads_photos_without_blocking_the_loop(
 async def test_unavailable_engine_is_reported_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def no_tesseract(image: object, tesseract_cmd: str = "") -> list[str]:
+    def no_tesseract(image: object, *args: object) -> list[str]:
         raise RecognitionUnavailable("tesseract is not installed or not on PATH")
 
     monkeypatch.setattr(services.plates, "read_plates", no_tesseract)
@@ -88,7 +89,7 @@ async def test_unavailable_engine_is_reported_once(
         assert "Plates recognition is unavailable" in errors[0].getMessage()
         assert "tesseract" in errors[0].getMessage()
 
-        monkeypatch.setattr(services.plates, "read_plates", lambda image, tesseract_cmd="": ["1234AB7"])
+        monkeypatch.setattr(services.plates, "read_plates", lambda image, *args: ["1234AB7"])
         assert await recognizer.plates(b"jpeg") == ["1234AB7"]
         assert any("works again" in r.getMessage() for r in caplog.records)
     finally:
@@ -120,3 +121,44 @@ async def test_engine_failure_on_one_photo_is_unreadable(monkeypatch: pytest.Mon
     await recognizer.close()
     with pytest.raises(RecognitionUnavailable):  # closed at shutdown: no new pool
         await recognizer.barcodes(b"jpeg")
+
+
+async def test_known_plates_and_engine_reach_the_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple] = []
+
+    def reader(image: object, tesseract_cmd: str, engine: str, known: tuple[str, ...]) -> list[str]:
+        calls.append((tesseract_cmd, engine, set(known)))
+        return ["1234AB7"]
+
+    monkeypatch.setattr(services.plates, "read_plates", reader)
+    recognizer = Recognizer("/t", ocr_engine="tesseract", executor_factory=threads)
+    assert await recognizer.plates(b"jpeg", {"1234AB7", "AB12347"}) == ["1234AB7"]
+    await recognizer.close()
+    assert calls == [("/t", "tesseract", {"1234AB7", "AB12347"})]
+
+
+async def test_an_answer_too_late_counts_as_nothing_read_once_the_worker_is_warm(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    release = threading.Event()
+
+    def stuck(image: object) -> list[str]:
+        release.wait(10)
+        return ["4810000000001"]
+
+    monkeypatch.setattr(services.barcodes, "decode_barcodes", stuck)
+    recognizer = Recognizer(timeout=0.05, executor_factory=threads)
+    caplog.set_level(logging.WARNING, logger="services.recognizer")
+    try:
+        # cold: the worker's start-up is not the photo's fault, the answer is awaited
+        cold = asyncio.create_task(recognizer.barcodes(b"jpeg"))
+        await asyncio.sleep(0.3)
+        release.set()
+        assert await cold == ["4810000000001"]
+        # warm: a stuck reader gives "nothing read" at once instead of a wait
+        release.clear()
+        assert await recognizer.barcodes(b"jpeg") == []
+    finally:
+        release.set()
+        await recognizer.close()
+    assert sum("answered as nothing read" in r.getMessage() for r in caplog.records) == 1
