@@ -132,7 +132,7 @@ _EXAMPLES = {
     "TYPE_ORDER": 'TYPE_ORDER={"Прием автомобилей": "Inspection", "Прочее": "Other"}',
 }
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-_OCR_ENGINES = ("rapidocr", "tesseract")  # services.plates.ENGINES (not imported: it loads OpenCV)
+_OCR_ENGINES = ("rapidocr", "tesseract")  # recognition.plates.ENGINES (not imported: it loads OpenCV)
 
 
 class ConfigError(Exception):

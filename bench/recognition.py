@@ -44,16 +44,16 @@ def _job(kind: str, option: str, path: str) -> tuple[list[str], float, float]:
 
     os.environ["RECOGNITION_DECODERS" if kind == "barcodes" else "OCR_ENGINE"] = option
     if kind == "plates":
-        from services.plates import read_plates as reader
+        from services.recognition.plates import read_plates as reader
     else:
-        from services.barcodes import decode_barcodes as reader
-    from services.recognizer import _malloc_trim
+        from services.recognition.barcodes import decode_barcodes as reader
+    from services.recognition.worker import _malloc_trim
 
     start, cpu = time.perf_counter(), time.process_time()
     found = reader(Path(path))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if (trim := _malloc_trim()) is not None:
-        trim(0)  # as the bot's worker does after each photo (services.recognizer._guarded)
+        trim(0)  # as the bot's worker does after each photo (services.recognition.worker._guarded)
     return found, seconds, cpu
 
 
@@ -99,10 +99,10 @@ def _warm(kind: str, option: str) -> None:
     import os
 
     os.environ["RECOGNITION_DECODERS" if kind == "barcodes" else "OCR_ENGINE"] = option
-    from services import barcodes, plates  # noqa: F401 - what the bot's worker imports at warm-up
+    from services.recognition import barcodes, plates  # noqa: F401 - what the bot's worker imports at warm-up
 
     if kind == "plates" and option == "rapidocr":
-        from services import plate_rapid
+        from services.recognition import plate_rapid
 
         plate_rapid.load()
 

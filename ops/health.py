@@ -151,8 +151,8 @@ def check_photo_folder(folder: Path) -> Check:
 
 
 async def check_recognizers(settings: Settings) -> Check:
-    from services.recognition_errors import RecognitionUnavailable
-    from services.recognizer import Recognizer
+    from services.recognition.errors import RecognitionUnavailable
+    from services.recognition.worker import Recognizer
 
     recognizer = Recognizer(settings.branch_tesseract, ocr_engine=settings.ocr_engine)
     image = _blank_png()

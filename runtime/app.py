@@ -43,7 +43,7 @@ from services.media import MediaService, media_report
 from services.media_store import MediaStore, cleanup_partial_files
 from services.order_index import OrderIndex
 from services.protocol import Protocol
-from services.recognizer import Recognizer
+from services.recognition.worker import Recognizer
 from services.uploads import ClientUploads
 
 

@@ -37,7 +37,7 @@ from keyboards.callbacks import OrderAction, OrderCb
 from keyboards.recognition import other_ways
 from services.order_index import OrderIndex
 from services.plate_text import normalize_plate
-from services.recognizer import RecognitionUnavailable, Recognizer, UnreadableImage
+from services.recognition.worker import RecognitionUnavailable, Recognizer, UnreadableImage
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)

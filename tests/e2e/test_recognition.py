@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from services.barcodes import decode_barcodes
-from services.plates import read_plates
+from services.recognition.barcodes import decode_barcodes
+from services.recognition.plates import read_plates
 from tests.e2e.conftest import BotFactory
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect, connect_as, db_rows
@@ -56,7 +56,7 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> Photos:
         if read_plates(p)[:1] == [plate]
     ]
     if len(barcodes) < 2 or not plates:
-        pytest.fail("the synthetic photos are no longer read by services.barcodes / services.plates")
+        pytest.fail("the synthetic photos are no longer read by services.recognition (barcodes, plates)")
     return Photos(barcodes[0][0], barcodes[0][1], barcodes[1][0], barcodes[1][1], *plates[0])
 
 

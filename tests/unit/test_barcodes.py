@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from services.barcodes import _Reads, decode_barcodes, decoder_names
-from services.recognition import RecognitionUnavailable, UnreadableImage
+from services.recognition.barcodes import _Reads, decode_barcodes, decoder_names
+from services.recognition.errors import RecognitionUnavailable, UnreadableImage
 from tests.synth import generate_barcode_set
 from tests.synth.encoders import code128_modules
 from tests.synth.render import _barcode_image
@@ -47,7 +47,7 @@ def test_cli_format(photos: list[tuple[Path, str]], tmp_path: Path) -> None:
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"junk")
     proc = subprocess.run(
-        [sys.executable, "-m", "services.barcodes", str(path), str(junk)],
+        [sys.executable, "-m", "services.recognition.barcodes", str(path), str(junk)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from services.plates import (
+from services.recognition.errors import RecognitionUnavailable, UnreadableImage
+from services.recognition.plates import (
     RAPID_MIN_READ,
     _decide,
     _match,
@@ -14,7 +15,6 @@ from services.plates import (
     engine_name,
     read_plates,
 )
-from services.recognition import RecognitionUnavailable, UnreadableImage
 from tests.synth import generate_negative_set, generate_plate_set
 from tests.synth.workshop import sample_set
 
@@ -59,7 +59,7 @@ def test_cli_format(plates: list[tuple[Path, str]], tmp_path: Path) -> None:
     path, expected = plates[0]
     missing = tmp_path / "missing.jpg"
     proc = subprocess.run(
-        [sys.executable, "-m", "services.plates", str(path), str(missing)],
+        [sys.executable, "-m", "services.recognition.plates", str(path), str(missing)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""services.recognizer: recognition in a 'spawn' process pool, off the event loop, errors logged once."""
+"""services.recognition.worker: recognition in a 'spawn' process pool, off the event loop, errors logged."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 
 import pytest
 
-import services.barcodes
-import services.plates
-from services.recognizer import RecognitionUnavailable, Recognizer, UnreadableImage
+import services.recognition.barcodes
+import services.recognition.plates
+from services.recognition import plates as plates_module
+from services.recognition.worker import RecognitionUnavailable, Recognizer, UnreadableImage
 from tests.synth import generate_barcode_set, generate_plate_set
 
 
@@ -60,7 +61,7 @@ async def test_process_pool_reads_photos_without_blocking_the_loop(
         await recognizer.close()
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert codes == [barcode_photo[1]]
-    assert plates == services.plates.read_plates(plate_photo[0]), "the same answer as in this process"
+    assert plates == plates_module.read_plates(plate_photo[0]), "the same answer as in this process"
     assert plates and plates[0] == plate_photo[1]
     # the worker start-up (imports of cv2 and friends) and both recognitions took a while...
     assert elapsed > 0.1
@@ -75,10 +76,10 @@ async def test_unavailable_engine_is_reported_once(
     def no_tesseract(image: object, *args: object) -> list[str]:
         raise RecognitionUnavailable("tesseract is not installed or not on PATH")
 
-    monkeypatch.setattr(services.plates, "read_plates", no_tesseract)
-    monkeypatch.setattr(services.barcodes, "decode_barcodes", lambda image: ["4810000000001"])
+    monkeypatch.setattr(services.recognition.plates, "read_plates", no_tesseract)
+    monkeypatch.setattr(services.recognition.barcodes, "decode_barcodes", lambda image: ["4810000000001"])
     recognizer = Recognizer("/nowhere/tesseract", executor_factory=threads)
-    caplog.set_level(logging.DEBUG, logger="services.recognizer")
+    caplog.set_level(logging.DEBUG, logger="services.recognition.worker")
     try:
         for _ in range(3):
             with pytest.raises(RecognitionUnavailable):
@@ -89,7 +90,7 @@ async def test_unavailable_engine_is_reported_once(
         assert "Plates recognition is unavailable" in errors[0].getMessage()
         assert "tesseract" in errors[0].getMessage()
 
-        monkeypatch.setattr(services.plates, "read_plates", lambda image, *args: ["1234AB7"])
+        monkeypatch.setattr(services.recognition.plates, "read_plates", lambda image, *args: ["1234AB7"])
         assert await recognizer.plates(b"jpeg") == ["1234AB7"]
         assert any("works again" in r.getMessage() for r in caplog.records)
     finally:
@@ -101,7 +102,7 @@ async def test_pool_that_cannot_start_means_unavailable(caplog: pytest.LogCaptur
         raise OSError(24, "Too many open files")
 
     recognizer = Recognizer(executor_factory=broken)
-    caplog.set_level(logging.ERROR, logger="services.recognizer")
+    caplog.set_level(logging.ERROR, logger="services.recognition.worker")
     recognizer.warm_up()  # never raises
     for _ in range(2):
         with pytest.raises(RecognitionUnavailable):
@@ -114,7 +115,7 @@ async def test_engine_failure_on_one_photo_is_unreadable(monkeypatch: pytest.Mon
     def crash(image: object) -> list[str]:
         raise ZeroDivisionError("bad luck")
 
-    monkeypatch.setattr(services.barcodes, "decode_barcodes", crash)
+    monkeypatch.setattr(services.recognition.barcodes, "decode_barcodes", crash)
     recognizer = Recognizer(executor_factory=threads)
     with pytest.raises(UnreadableImage):
         await recognizer.barcodes(b"jpeg")
@@ -130,7 +131,7 @@ async def test_known_plates_and_engine_reach_the_reader(monkeypatch: pytest.Monk
         calls.append((tesseract_cmd, engine, set(known)))
         return ["1234AB7"]
 
-    monkeypatch.setattr(services.plates, "read_plates", reader)
+    monkeypatch.setattr(services.recognition.plates, "read_plates", reader)
     recognizer = Recognizer("/t", ocr_engine="tesseract", executor_factory=threads)
     assert await recognizer.plates(b"jpeg", {"1234AB7", "AB12347"}) == ["1234AB7"]
     await recognizer.close()
@@ -146,9 +147,9 @@ async def test_an_answer_too_late_counts_as_nothing_read_once_the_worker_is_warm
         release.wait(10)
         return ["4810000000001"]
 
-    monkeypatch.setattr(services.barcodes, "decode_barcodes", stuck)
+    monkeypatch.setattr(services.recognition.barcodes, "decode_barcodes", stuck)
     recognizer = Recognizer(timeout=0.05, executor_factory=threads)
-    caplog.set_level(logging.WARNING, logger="services.recognizer")
+    caplog.set_level(logging.WARNING, logger="services.recognition.worker")
     try:
         # cold: the worker's start-up is not the photo's fault, the answer is awaited
         cold = asyncio.create_task(recognizer.barcodes(b"jpeg"))

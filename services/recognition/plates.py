@@ -22,7 +22,7 @@
    close rival one or two characters away gives no answer rather than a wrong one, unless exactly one
    of them is an open order's plate (``known``).
 
-Command line: ``python -m services.plates FILE...`` prints ``FILE<TAB>PLATE1,PLATE2`` per file.
+Command line: ``python -m services.recognition.plates FILE...`` prints ``FILE<TAB>PLATE1,PLATE2`` per file.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from services import plate_rapid
 from services.plate_text import normalize_plate
-from services.recognition import (
+from services.recognition import plate_rapid
+from services.recognition.images import (
     ImageInput,
     RecognitionUnavailable,
     UnreadableImage,

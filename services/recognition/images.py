@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 
 # Re-exported: the errors live apart so that the bot process can catch them without loading cv2.
-from services.recognition_errors import RecognitionUnavailable as RecognitionUnavailable
-from services.recognition_errors import UnreadableImage as UnreadableImage
+from services.recognition.errors import RecognitionUnavailable as RecognitionUnavailable
+from services.recognition.errors import UnreadableImage as UnreadableImage
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ pyzbar is an optional second decoder (``RECOGNITION_DECODERS=both``, or ``zbar``
 workshop photos it read nothing zxing-cpp missed and added false EAN-13 reads (see README), so the
 default is zxing-cpp alone.
 
-Command line: ``python -m services.barcodes FILE...`` prints ``FILE<TAB>CODE1,CODE2`` per file.
+Command line: ``python -m services.recognition.barcodes FILE...`` prints ``FILE<TAB>CODE1,CODE2`` per file.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 import cv2
 import numpy as np
 
-from services.recognition import (
+from services.recognition.images import (
     ImageInput,
     RecognitionUnavailable,
     UnreadableImage,

@@ -34,7 +34,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from services.recognition_errors import RecognitionUnavailable, UnreadableImage
+from services.recognition.errors import RecognitionUnavailable, UnreadableImage
 
 __all__ = ["RecognitionUnavailable", "Recognizer", "UnreadableImage", "default_workers"]
 
@@ -105,21 +105,21 @@ def _call(module: str, function: str, *args: Any) -> list[str]:
 
 
 def _barcodes_job(data: bytes) -> list[str]:
-    return _guarded("services.barcodes", "decode_barcodes", data)
+    return _guarded("services.recognition.barcodes", "decode_barcodes", data)
 
 
 def _plates_job(data: bytes, tesseract_cmd: str, engine: str, known: tuple[str, ...]) -> list[str]:
-    return _guarded("services.plates", "read_plates", data, tesseract_cmd, engine, known)
+    return _guarded("services.recognition.plates", "read_plates", data, tesseract_cmd, engine, known)
 
 
 def _warm_up_job(engine: str) -> None:
     """Pay the imports (cv2, numpy, zxing-cpp, the OCR engine and its model) before the first photo."""
-    for module in ("services.barcodes", "services.plates", "zxingcpp", "pytesseract"):
+    for module in ("services.recognition.barcodes", "services.recognition.plates", "zxingcpp", "pytesseract"):
         with contextlib.suppress(ImportError):  # a missing one is reported by the real call
             importlib.import_module(module)
     if engine != "tesseract":
         with contextlib.suppress(Exception):
-            importlib.import_module("services.plate_rapid").load()
+            importlib.import_module("services.recognition.plate_rapid").load()
 
 
 # --- the service -----------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ class Recognizer:
 
     async def plates(self, data: bytes, known: Collection[str] = ()) -> list[str]:
         """Normalized plates in the photo, best first; [] when none. ``known``: the open orders'
-        plates, which settle close reads (see services.plates)."""
+        plates, which settle close reads (see services.recognition.plates)."""
         return await self._run("plates", _plates_job, data, self._tesseract_cmd, self._engine, tuple(known))
 
     def warm_up(self) -> None:

@@ -1,6 +1,6 @@
 """RapidOCR (PaddleOCR's recognition network on onnxruntime) reading plate candidates.
 
-The recognition network reads lines that ``services.plates``' own OpenCV detectors cut out (a few ms;
+The recognition network reads lines that ``plates``' own OpenCV detectors cut out (a few ms;
 about 20 ms a line for the network). RapidOCR's text detector (0.5-0.75 s of CPU per photo at 960 px)
 is the fallback only, for photos where those detectors find no readable plate (moire, heavy dirt,
 small plates). The models ship in
@@ -18,7 +18,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-from services.recognition_errors import RecognitionUnavailable
+from services.recognition.errors import RecognitionUnavailable
 
 log = logging.getLogger(__name__)
 
