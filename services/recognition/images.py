@@ -15,9 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-# Re-exported: the errors live apart so that the bot process can catch them without loading cv2.
-from services.recognition.errors import RecognitionUnavailable as RecognitionUnavailable
-from services.recognition.errors import UnreadableImage as UnreadableImage
+from services.recognition.errors import RecognitionUnavailable, UnreadableImage
 
 log = logging.getLogger(__name__)
 

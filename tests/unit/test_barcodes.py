@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from services.recognition.barcodes import _Reads, decode_barcodes, decoder_names
+from services.recognition.barcode_decoders import decoder_names
+from services.recognition.barcodes import _Reads, decode_barcodes
 from services.recognition.errors import RecognitionUnavailable, UnreadableImage
 from tests.synth import generate_barcode_set
 from tests.synth.encoders import code128_modules
@@ -47,7 +48,7 @@ def test_cli_format(photos: list[tuple[Path, str]], tmp_path: Path) -> None:
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"junk")
     proc = subprocess.run(
-        [sys.executable, "-m", "services.recognition.barcodes", str(path), str(junk)],
+        [sys.executable, "-m", "services.barcodes", str(path), str(junk)],
         cwd=ROOT,
         capture_output=True,
         text=True,

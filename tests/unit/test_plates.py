@@ -5,16 +5,15 @@ from pathlib import Path
 import pytest
 
 from services.recognition.errors import RecognitionUnavailable, UnreadableImage
-from services.recognition.plates import (
+from services.recognition.plate_rules import (
     RAPID_MIN_READ,
-    _decide,
-    _match,
-    _rank,
-    _rapid_match,
-    _rapid_score,
-    engine_name,
-    read_plates,
+    decide,
+    match_rapid_read,
+    match_read,
+    rank,
+    rapid_score,
 )
+from services.recognition.plates import engine_name, read_plates
 from tests.synth import generate_negative_set, generate_plate_set
 from tests.synth.workshop import sample_set
 
@@ -27,18 +26,18 @@ def plates(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, str]]:
 
 
 def test_layout_matching_repairs_lookalikes() -> None:
-    assert _match("1234AB7")[0] == ("1234AB7", 0)
-    assert _match("AB12347")[0] == ("AB12347", 0)
-    assert _match("O434MH1")[0] == ("0434MH1", 0.2)  # O/0: the same shape, a cheap repair
-    assert ("0434MH1", 0.3) in _match("I0434MH1")  # the border read as a character
-    assert _match("3752961") == [("ET52961", 2.0)]  # 3->E and 7->T are real changes...
-    assert _match("12345") == []
-    assert _match("1234AB9") == []  # region digit is 1-7
+    assert match_read("1234AB7")[0] == ("1234AB7", 0)
+    assert match_read("AB12347")[0] == ("AB12347", 0)
+    assert match_read("O434MH1")[0] == ("0434MH1", 0.2)  # O/0: the same shape, a cheap repair
+    assert ("0434MH1", 0.3) in match_read("I0434MH1")  # the border read as a character
+    assert match_read("3752961") == [("ET52961", 2.0)]  # 3->E and 7->T are real changes...
+    assert match_read("12345") == []
+    assert match_read("1234AB9") == []  # region digit is 1-7
 
 
 def test_ranking_needs_one_good_read() -> None:
-    assert _rank([("3752961", 0.0, 7), ("37529611", 0.0, 8)]) == []  # ...a phone number is no plate
-    assert _rank([("1234AB7", 0.0, 7), ("1234AB7", 0.0, 7), ("1284AB7", 0.0, 7)]) == ["1234AB7", "1284AB7"]
+    assert rank([("3752961", 0.0, 7), ("37529611", 0.0, 8)]) == []  # ...a phone number is no plate
+    assert rank([("1234AB7", 0.0, 7), ("1234AB7", 0.0, 7), ("1284AB7", 0.0, 7)]) == ["1234AB7", "1284AB7"]
 
 
 def test_reads_synthetic_cars(plates: list[tuple[Path, str]]) -> None:
@@ -59,7 +58,7 @@ def test_cli_format(plates: list[tuple[Path, str]], tmp_path: Path) -> None:
     path, expected = plates[0]
     missing = tmp_path / "missing.jpg"
     proc = subprocess.run(
-        [sys.executable, "-m", "services.recognition.plates", str(path), str(missing)],
+        [sys.executable, "-m", "services.plates", str(path), str(missing)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -76,30 +75,30 @@ def test_cli_format(plates: list[tuple[Path, str]], tmp_path: Path) -> None:
 
 
 def test_network_reads_use_the_printed_gaps() -> None:
-    assert _rapid_match("4110 Cl-5")[0] == ("4110CI5", 0.0)  # a lower-case l is an I
-    assert _rapid_match("BY 6808 MH-5")[0] == ("6808MH5", 0.0)  # the country code is no character
-    assert _rapid_match("АВ 1234-7")[0] == ("AB12347", 0.0)  # Cyrillic look-alikes
-    assert _rapid_match("9582 P0-7")[0] == ("9582PO7", 0.2)
+    assert match_rapid_read("4110 Cl-5")[0] == ("4110CI5", 0.0)  # a lower-case l is an I
+    assert match_rapid_read("BY 6808 MH-5")[0] == ("6808MH5", 0.0)  # the country code is no character
+    assert match_rapid_read("АВ 1234-7")[0] == ("AB12347", 0.0)  # Cyrillic look-alikes
+    assert match_rapid_read("9582 P0-7")[0] == ("9582PO7", 0.2)
     # a stray character inside a group: the plate whose groups fit the gaps wins
-    assert _rapid_match(" CO0 3435-1")[0] == ("CO34351", 0.25)
-    assert _rapid_match("+375 29 611-22-33") == []  # a phone number on a dealer frame
-    assert _rapid_match("TOYOTA CENTER") == []
+    assert match_rapid_read(" CO0 3435-1")[0] == ("CO34351", 0.25)
+    assert match_rapid_read("+375 29 611-22-33") == []  # a phone number on a dealer frame
+    assert match_rapid_read("TOYOTA CENTER") == []
     # only the read's best reading votes: its costlier ones would be rivals of itself
-    assert [p for p, _ in _rapid_score(" CO0 3435-1", 0.9)] == ["CO34351"]
+    assert [p for p, _ in rapid_score(" CO0 3435-1", 0.9)] == ["CO34351"]
 
 
 def test_close_reads_give_no_answer_unless_an_open_order_settles_them() -> None:
     score = {"1234AB7": 1.0, "1284AB7": 0.9}
     best = {"1234AB7": 0.9, "1284AB7": 0.85}
-    assert _decide(score, best, RAPID_MIN_READ) == []  # a false plate is worse than none
-    assert _decide(score, best, RAPID_MIN_READ, {"1284AB7"}) == ["1284AB7"]
-    assert _decide(score, best, RAPID_MIN_READ, {"1234AB7", "1284AB7"}) == []
+    assert decide(score, best, RAPID_MIN_READ) == []  # a false plate is worse than none
+    assert decide(score, best, RAPID_MIN_READ, {"1284AB7"}) == ["1284AB7"]
+    assert decide(score, best, RAPID_MIN_READ, {"1234AB7", "1284AB7"}) == []
     # a weak read counts only when an open order has that plate
     weak = ({"AB12347": 0.5}, {"AB12347": 0.5})
-    assert _decide(*weak, RAPID_MIN_READ) == []
-    assert _decide(*weak, RAPID_MIN_READ, {"AB12347"}) == ["AB12347"]
+    assert decide(*weak, RAPID_MIN_READ) == []
+    assert decide(*weak, RAPID_MIN_READ, {"AB12347"}) == ["AB12347"]
     # distinct plates (another car in the photo): the open order's first
-    assert _decide({"1234AB7": 2.0, "KH55557": 1.0}, {"1234AB7": 0.9, "KH55557": 0.9}, 0.75, {"KH55557"}) == [
+    assert decide({"1234AB7": 2.0, "KH55557": 1.0}, {"1234AB7": 0.9, "KH55557": 0.9}, 0.75, {"KH55557"}) == [
         "KH55557",
         "1234AB7",
     ]
