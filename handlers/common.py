@@ -12,8 +12,8 @@ from aiogram.types import ChatMemberUpdated, Message
 import texts
 from config import Settings
 from database.outbox import Delivery, Method
-from database.users import Level, User, UserRepo
-from handlers.filters import STAFF, Match, RoleFilter
+from database.users import STAFF_LEVELS, Level, User, UserRepo
+from handlers.filters import Match, RoleFilter
 from keyboards import common as common_kb
 from keyboards.menus import main_menu
 from runtime.commands import set_user_commands
@@ -91,7 +91,7 @@ async def contact(
         await media.deliver_backlog(registered, f"{message.chat.id}:{message.message_id}")
 
 
-@router.message(Match(F.text == texts.CARE_BUTTON), RoleFilter(*STAFF))
+@router.message(Match(F.text == texts.CARE_BUTTON), RoleFilter(*STAFF_LEVELS))
 async def staff_care_button(message: Message, user: User) -> None:
     """The client's reply button left on a promoted user's screen is never relayed as text."""
     await message.answer(texts.STAFF_CARE_BUTTON, reply_markup=main_menu(user.level))

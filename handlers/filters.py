@@ -20,14 +20,6 @@ class RoleFilter(BaseFilter):
         return user is not None and user.is_active and user.level in self.levels
 
 
-class RegisteredFilter(BaseFilter):
-    async def __call__(self, event: TelegramObject, user: User | None = None) -> bool:
-        return user is not None and user.is_active
-
-
-STAFF = (Level.ADMIN, Level.EMPLOYEE, Level.CARE)
-
-
 class Match(BaseFilter):
     """A magic filter (`F.text`, `F.photo | F.video`) checked right in the event loop.
 

@@ -1,7 +1,7 @@
 """Every inline button's data: typed CallbackData factories with short prefixes, ids only.
 
-Telegram allows 64 bytes of callback data; tests/unit/test_callbacks.py packs the largest
-value of each factory and checks it. Never put names, phones or folder names here.
+Telegram allows 64 bytes of callback data (aiogram's ``pack()`` raises beyond that, so a value too
+long fails where it is built). Never put names, phones or folder names here.
 """
 
 from __future__ import annotations

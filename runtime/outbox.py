@@ -115,7 +115,6 @@ class Outbox:
         self._known: set[int] = set()  # ids queued in memory or being sent
         self._held: set[int] = set()  # chats whose earliest item waits for a retry
         self._finished_during_read: set[int] | None = None
-        self._idle = asyncio.Event()
         # Batches made by this run whose reporter speaks only of problems: batch id -> items left.
         # When all went out the database is not even asked; the "reported" marks go in groups.
         self._quiet_batches: dict[int, int] = {}
@@ -160,8 +159,6 @@ class Outbox:
             self._wake.clear()
             next_due = await self._queue_stored()
             self._ready.set()
-            if next_due is None and not self._senders:
-                self._idle.set()
             timeout = IDLE_RECHECK_SECONDS if next_due is None else max(0.0, next_due - time.time())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
@@ -192,7 +189,6 @@ class Outbox:
         self._known.add(item.id)
         self._queues.setdefault(item.chat_id, FairQueue()).append(item)
         if item.chat_id not in self._senders:
-            self._idle.clear()
             task = asyncio.create_task(self._send_chat(item.chat_id), name=f"out-{item.chat_id}")
             self._senders[item.chat_id] = task
             task.add_done_callback(self._sender_done)
@@ -379,10 +375,6 @@ class Outbox:
             media = [_MEDIA_TYPES[part["type"]](**_without(part, "type")) for part in args.pop("media")]
             return list(await self._bot(SendMediaGroupReceipt(**common, media=media, **args)))
         return [await self._bot(_SENDS[item.method](**common, **args))]
-
-    async def wait_idle(self, timeout: float = 30.0) -> None:
-        """For tests and shutdown: wait until nothing is being sent."""
-        await asyncio.wait_for(self._idle.wait(), timeout)
 
 
 class FairQueue:

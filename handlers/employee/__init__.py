@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from database.users import Level
+from database.users import STAFF_LEVELS
 from handlers.employee import chat, media, orders, recognition
 from handlers.filters import RoleFilter
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    role = RoleFilter(Level.ADMIN, Level.EMPLOYEE, Level.CARE)
+    role = RoleFilter(*STAFF_LEVELS)
     router.message.filter(role)
     router.callback_query.filter(role)
     # chat first: a plain text outside any dialog is what staff send most, and its filters exclude
