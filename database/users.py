@@ -24,7 +24,8 @@ class Activity(IntEnum):
     INACTIVE = 2
 
 
-STAFF_LEVELS = frozenset({Level.ADMIN, Level.EMPLOYEE, Level.CARE})
+STAFF_LEVELS = frozenset({Level.ADMIN, Level.EMPLOYEE, Level.CARE})  # who works in orders
+CARE_LEVELS = frozenset({Level.CARE, Level.ADMIN})  # who answers clients as customer care
 
 
 @dataclass(frozen=True, slots=True)

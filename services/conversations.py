@@ -20,7 +20,7 @@ from database.orders import Order, OrderRepo
 from database.outbox import Batch, BatchSpec, Delivery, Method, Status
 from database.protocol import ProtocolEntry
 from database.routing import RoutingRepo, SentMessage
-from database.users import STAFF_LEVELS, Level, User, UserRepo
+from database.users import CARE_LEVELS, STAFF_LEVELS, Level, User, UserRepo
 from database.work import ClientContact, WorkRepo
 from services.attention import AttentionWords
 from services.delivery import OutgoingFile, build_deliveries
@@ -31,7 +31,6 @@ CAPTION_LIMIT = 1024
 RELAY_KIND = "relay"
 DELIVERED_REACTION = "👍"  # on the employee's message once every client got it (an allowed reaction)
 CARE_RECIPIENT = "служба заботы"
-CARE_LEVELS = frozenset({Level.CARE, Level.ADMIN})
 _TAG = re.compile(r"<[^>]+>")
 _MEDIA_METHODS = {"photo": Method.PHOTO, "video": Method.VIDEO, "document": Method.DOCUMENT}
 _KIND_LABELS = {"photo": "фото", "video": "видео", "document": "документ"}

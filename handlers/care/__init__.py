@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from database.users import Level
+from database.users import CARE_LEVELS
 from handlers.care import replies
 from handlers.filters import RoleFilter
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    role = RoleFilter(Level.CARE, Level.ADMIN)
+    role = RoleFilter(*CARE_LEVELS)
     router.message.filter(role)
     router.callback_query.filter(role)
     router.include_router(replies.router)
