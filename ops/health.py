@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import texts
 from config import Settings
 from database.health import Backlog, outbox_backlog, schema_state
+from services import periodic
 
 if TYPE_CHECKING:
     from database.connection import Database
@@ -271,12 +272,7 @@ class Monitor:
         self._probe: asyncio.Future[Storage] | None = None
 
     async def run(self, every: float = HEARTBEAT_SECONDS) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:  # monitoring must outlive whatever it watches
-                log.exception("Health round failed")
-            await asyncio.sleep(every)
+        await periodic.every(every, self.tick, log, "Health round failed")  # outlives what it watches
 
     async def tick(self) -> dict[str, Any]:
         storage = await self._storage()

@@ -86,20 +86,24 @@ class AdminTools:
 
     async def set_level(self, target_id: int, level: Level) -> User:
         """Change the level; the last active admin keeps theirs (LastAdmin)."""
-        target = await self.get(target_id)
-        if target.level is Level.ADMIN and target.is_active and level is not Level.ADMIN:
-            if not await self._users.demote_admin(target_id, level, None):
-                raise LastAdmin()
-        else:
-            await self._users.set_level(target_id, level)
-        return await self.get(target_id)
+        return await self._change(target_id, level, None, demotes=level is not Level.ADMIN)
 
     async def set_activity(self, target_id: int, activity: Activity) -> User:
+        """Change the activity; the last active admin stays active (LastAdmin)."""
+        return await self._change(target_id, None, activity, demotes=activity is Activity.INACTIVE)
+
+    async def _change(
+        self, target_id: int, level: Level | None, activity: Activity | None, demotes: bool
+    ) -> User:
+        """Set the level or the activity; an active admin losing their rights (``demotes``) goes through
+        ``demote_admin``, which refuses for the last one."""
         target = await self.get(target_id)
-        if target.level is Level.ADMIN and target.is_active and activity is Activity.INACTIVE:
-            if not await self._users.demote_admin(target_id, None, activity):
+        if target.level is Level.ADMIN and target.is_active and demotes:
+            if not await self._users.demote_admin(target_id, level, activity):
                 raise LastAdmin()
-        else:
+        elif level is not None:
+            await self._users.set_level(target_id, level)
+        elif activity is not None:
             await self._users.set_activity(target_id, activity)
         return await self.get(target_id)
 

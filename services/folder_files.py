@@ -45,6 +45,7 @@ from database.media import MediaRecord, MediaRepo, NewMedia
 from database.outbox import Delivery
 from database.protocol import ProtocolEntry
 from database.users import UserRepo
+from services import periodic
 from services.ports import Deliveries, Recorder
 from services.share_paths import check_dir, is_junction_entry, is_link, refuse
 
@@ -227,12 +228,8 @@ class FolderWatcher:
                 await first_scan()
             except Exception:
                 log.exception("Folder watch: the first order scan failed")
-        while True:
-            try:
-                await self.look()
-            except Exception:
-                log.exception("Folder watch of %s failed; next try in %.0f s", self._root, interval)
-            await asyncio.sleep(interval)
+        failure = "Folder watch of %s failed; next try in %.0f s"
+        await periodic.every(interval, self.look, log, failure, self._root, interval)
 
     async def look(self) -> int:
         """One look at every open order folder; returns how many files were taken for clients."""

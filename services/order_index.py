@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from database.orders import NewOrder, Order, OrderData, OrderFingerprint, OrderRepo
+from services import periodic
 from services.phones import normalize_phone
 from services.plate_text import normalize_plate
 from services.share_paths import TooBig, UnsafePath, is_junction_entry, is_link, read_regular, refuse
@@ -494,12 +495,8 @@ class OrderIndex:
 
     async def run_periodically(self, interval: float) -> None:
         """Rescan every `interval` seconds until cancelled; errors are logged, never raised."""
-        while True:
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("Order scan of %s failed; next try in %.0f s", self._root, interval)
-            await asyncio.sleep(interval)
+        failure = "Order scan of %s failed; next try in %.0f s"
+        await periodic.every(interval, self.refresh, log, failure, self._root, interval)
 
     async def _scan(self) -> ScanReport:
         async with self._lock:

@@ -89,14 +89,9 @@ def check_dir(root: Path, *parts: str, missing_ok: bool = False) -> bool:
     path = Path(root)
     for part in parts:
         path = inside(path, part)
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            if missing_ok:
-                return False
-            raise
-        if is_link(st):
-            raise refuse(path, "a link (symlink or junction)")
+        st = _plain_stat(path, missing_ok)
+        if st is None:
+            return False
         if not stat.S_ISDIR(st.st_mode):
             raise refuse(path, "not a folder")
     # Every part is a plain name of a real folder (no `..`, no link): the path resolves inside
@@ -107,6 +102,15 @@ def check_dir(root: Path, *parts: str, missing_ok: bool = False) -> bool:
 def check_file(path: Path, missing_ok: bool = True) -> os.stat_result | None:
     """`lstat` a file in a checked folder: None if missing (with missing_ok); UnsafePath if it is a
     link or not a regular file."""
+    st = _plain_stat(path, missing_ok)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise refuse(path, "not a regular file")
+    return st
+
+
+def _plain_stat(path: Path, missing_ok: bool) -> os.stat_result | None:
+    """`lstat` of `path`: None if missing (with missing_ok, else FileNotFoundError); UnsafePath if it
+    is a link."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -115,8 +119,6 @@ def check_file(path: Path, missing_ok: bool = True) -> os.stat_result | None:
         raise
     if is_link(st):
         raise refuse(path, "a link (symlink or junction)")
-    if not stat.S_ISREG(st.st_mode):
-        raise refuse(path, "not a regular file")
     return st
 
 

@@ -1,5 +1,3 @@
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -13,8 +11,7 @@ from tests.synth import generate_barcode_set
 from tests.synth.encoders import code128_modules
 from tests.synth.render import _barcode_image
 from tests.synth.workshop import sample_set
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.reader_cli import run_reader
 
 
 @pytest.fixture(scope="module")
@@ -47,20 +44,12 @@ def test_cli_format(photos: list[tuple[Path, str]], tmp_path: Path) -> None:
     path, expected = photos[0]
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"junk")
-    proc = subprocess.run(
-        [sys.executable, "-m", "services.barcodes", str(path), str(junk)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0
-    lines = proc.stdout.splitlines()
+    lines, stderr = run_reader("services.barcodes", path, junk)
     assert len(lines) == 2
     assert lines[0].split("\t")[0] == str(path)
     assert expected in lines[0].split("\t")[1].split(",")
     assert lines[1] == f"{junk}\t"
-    assert "junk" in proc.stderr
+    assert "junk" in stderr
 
 
 def test_every_code_on_the_sheet(tmp_path: Path) -> None:

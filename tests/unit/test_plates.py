@@ -1,5 +1,3 @@
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +14,7 @@ from services.recognition.plate_rules import (
 from services.recognition.plates import engine_name, read_plates
 from tests.synth import generate_negative_set, generate_plate_set
 from tests.synth.workshop import sample_set
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.reader_cli import run_reader
 
 
 @pytest.fixture(scope="module")
@@ -57,21 +54,13 @@ def test_no_plate_no_result(tmp_path: Path) -> None:
 def test_cli_format(plates: list[tuple[Path, str]], tmp_path: Path) -> None:
     path, expected = plates[0]
     missing = tmp_path / "missing.jpg"
-    proc = subprocess.run(
-        [sys.executable, "-m", "services.plates", str(path), str(missing)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0
-    lines = proc.stdout.splitlines()
+    lines, stderr = run_reader("services.plates", path, missing)
     assert len(lines) == 2
     name, result = lines[0].split("\t")
     assert name == str(path)
     assert expected in result.split(",")
     assert lines[1] == f"{missing}\t"
-    assert "missing" in proc.stderr
+    assert "missing" in stderr
 
 
 def test_network_reads_use_the_printed_gaps() -> None:
