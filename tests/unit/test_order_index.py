@@ -15,10 +15,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+import services.content_reads as content_reads
+import services.order_content as order_content
 import services.order_index as order_index
 from database.connection import Database
 from database.orders import OrderRepo
-from services.order_index import ContentData, OrderIndex, creation_timestamp, parse_content
+from services.order_content import ContentData, parse_content
+from services.order_index import OrderIndex
+from services.order_scan import creation_timestamp
 from tests.conftest import ORDERS_FIXTURE
 
 FIXTURES = ORDERS_FIXTURE
@@ -79,13 +83,13 @@ def index(repo: OrderRepo, root: Path) -> OrderIndex:
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     reads: list[str] = []
-    real = order_index.read_content
+    real = order_content.read_content
 
     def counting(path: str) -> ContentData:
         reads.append(Path(path).parent.name)
         return real(path)
 
-    monkeypatch.setattr(order_index, "read_content", counting)
+    monkeypatch.setattr(order_content, "read_content", counting)
     return reads
 
 
@@ -343,13 +347,13 @@ async def test_unreadable_content_keeps_old_data_retries_and_logs_once(
     await index.refresh()
     caplog.set_level(logging.WARNING, logger=LOGGER)
     locked: list[str] = []
-    real = order_index.read_content
+    real = order_content.read_content
 
     def flaky(path: str) -> ContentData:
         locked.append(path)
         return ContentData("unreadable", "locked") if "a000190006" in path else real(path)
 
-    monkeypatch.setattr(order_index, "read_content", flaky)
+    monkeypatch.setattr(order_content, "read_content", flaky)
     _write(root / "a000190006" / "content.txt", _content("a000190006", phone="+375447778899"))
     for _ in range(3):
         await index.refresh()
@@ -357,7 +361,7 @@ async def test_unreadable_content_keeps_old_data_retries_and_logs_once(
     assert len(_lines_about(caplog, "a000190006")) == 1
     kept = await repo.get_by_number("a000190006")
     assert kept is not None and kept.phone == "+79161234567" and kept.data_ok
-    monkeypatch.setattr(order_index, "read_content", real)
+    monkeypatch.setattr(order_content, "read_content", real)
     await index.refresh()
     fresh = await repo.get_by_number("a000190006")
     assert fresh is not None and fresh.phone == "+375447778899"
@@ -486,14 +490,14 @@ async def test_concurrent_refreshes_share_one_scan(
     index: OrderIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real = order_index._scan_tree
+    real = order_index.scan_tree
 
     def slow(*args: Any) -> Any:
         calls.append(1)
         time.sleep(0.1)
         return real(*args)
 
-    monkeypatch.setattr(order_index, "_scan_tree", slow)
+    monkeypatch.setattr(order_index, "scan_tree", slow)
     reports = await asyncio.gather(*(index.refresh() for _ in range(5)))
     assert len(calls) == 1
     assert all(r is reports[0] for r in reports) and reports[0].added == 8
@@ -578,14 +582,14 @@ async def test_content_txt_linked_to_dev_zero_is_not_read(
 def test_read_content_refuses_links_and_devices_and_caps_size(tmp_path: Path) -> None:
     link = tmp_path / "link.txt"
     link.symlink_to("/dev/zero")
-    assert order_index.read_content(str(link)).problem == "malformed"
-    assert order_index.read_content("/dev/zero").problem == "malformed"
+    assert order_content.read_content(str(link)).problem == "malformed"
+    assert order_content.read_content("/dev/zero").problem == "malformed"
     fifo = tmp_path / "fifo.txt"
     os.mkfifo(fifo)
-    assert order_index.read_content(str(fifo)).problem == "malformed"
+    assert order_content.read_content(str(fifo)).problem == "malformed"
     big = tmp_path / "big.txt"
-    big.write_bytes(b" " * (order_index.MAX_CONTENT_BYTES + 1))
-    result = order_index.read_content(str(big))
+    big.write_bytes(b" " * (order_content.MAX_CONTENT_BYTES + 1))
+    result = order_content.read_content(str(big))
     assert result.problem == "malformed" and "larger" in (result.detail or "")
 
 
@@ -609,14 +613,14 @@ async def test_a_stalled_content_read_costs_only_its_folder(
     import threading
 
     release = threading.Event()
-    real = order_index.read_content
+    real = order_content.read_content
 
     def stalling(path: str) -> ContentData:
         if Path(path).parent.name == "a000190001":
             release.wait(30)  # a hung SMB server
         return real(path)
 
-    monkeypatch.setattr(order_index, "read_content", stalling)
+    monkeypatch.setattr(order_content, "read_content", stalling)
     monkeypatch.setattr(order_index, "CONTENT_READ_SECONDS", 0.2)
     try:
         report = await asyncio.wait_for(index.refresh(), timeout=20)
@@ -648,10 +652,10 @@ def test_reads_stop_while_every_reader_is_stuck(monkeypatch: pytest.MonkeyPatch,
             release.wait(30)
         return ContentData(None)
 
-    monkeypatch.setattr(order_index, "read_content", stalling)
-    readers = order_index._Readers()
+    monkeypatch.setattr(order_content, "read_content", stalling)
+    readers = content_reads.ContentReaders()
     try:
-        stuck = [str(tmp_path / f"stuck{i}" / "content.txt") for i in range(order_index._READERS)]
+        stuck = [str(tmp_path / f"stuck{i}" / "content.txt") for i in range(content_reads.MAX_STUCK)]
         first = readers.read_all([stuck[0], str(tmp_path / "ok0" / "content.txt"), *stuck[1:]], 0.05)
         assert [first[path].problem for path in stuck] == ["unreadable"] * len(stuck)
         assert first[str(tmp_path / "ok0" / "content.txt")].problem is None, "read after a stuck one"
