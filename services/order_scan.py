@@ -26,9 +26,7 @@ from services.order_content import (
     PROBLEM_UNREADABLE,
     ContentData,
 )
-from services.share_paths import is_junction_entry, is_link, refuse
-
-_SYSTEM_DIRS = frozenset({"$recycle.bin", "system volume information", "@eadir", "#recycle", "#snapshot"})
+from services.share_paths import SYSTEM_DIRS, is_junction_entry, is_link, refuse
 
 _readers = ContentReaders()
 
@@ -99,7 +97,7 @@ def scan_tree(root: Path, closed_suffix: str, known: dict[str, Known], budget: f
                 listed += 1
                 name = entry.name
                 folded = name.casefold()
-                if (suffix and folded.endswith(suffix)) or folded in _SYSTEM_DIRS or name.startswith("."):
+                if (suffix and folded.endswith(suffix)) or folded in SYSTEM_DIRS or name.startswith("."):
                     continue
                 try:
                     if not entry.is_dir(follow_symlinks=False):

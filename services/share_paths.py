@@ -32,6 +32,8 @@ _BINARY = getattr(os, "O_BINARY", 0)
 
 # A backslash is an ordinary character in a Linux folder name (an order folder may hold one).
 _SEPARATORS = tuple(sep for sep in (os.sep, os.altsep, "\0") if sep)
+# folders the OS or a NAS keeps (folded): never orders, stages or materials
+SYSTEM_DIRS = frozenset({"$recycle.bin", "system volume information", "@eadir", "#recycle", "#snapshot"})
 
 _logged: set[str] = set()
 _logged_lock = threading.Lock()

@@ -18,8 +18,9 @@ from database.folder_files import FolderFileRepo
 from database.media import MediaRecord, MediaRepo, NewMedia
 from database.protocol import ProtocolEntry
 from runtime.share_uploads import share_file
-from services import folder_files
-from services.folder_files import FolderWatcher, file_kind, is_temporary, local_ref
+from services import folder_files, folder_walk
+from services.folder_files import FolderWatcher, local_ref
+from services.folder_walk import file_kind, is_temporary
 from services.share_paths import UnsafePath
 
 ORDER = "A-1"
@@ -345,7 +346,7 @@ async def test_after_the_first_look_dates_kept_by_a_copy_program_do_not_matter(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await world.watcher().look()  # the first look at the order, in an earlier run
-    monkeypatch.setattr(folder_files, "arrival_time", lambda st: 0.0)  # robocopy kept old dates
+    monkeypatch.setattr(folder_walk, "arrival_time", lambda st: 0.0)  # robocopy kept old dates
     world.put("Inspection/copied-with-old-dates.jpg")
     assert await _two_looks(world.watcher()) == 1
     assert world.deliveries.paths() == [f"{ORDER}/Inspection/copied-with-old-dates.jpg"]
