@@ -139,13 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         if args.check:
-            from ops.health import check_settings_failed
+            from ops.check import check_settings_failed
 
             return check_settings_failed(exc)
         print(f"Ошибка настройки: {exc}", file=sys.stderr)
         return 2
     if args.check:
-        from ops.health import run_check
+        from ops.check import run_check
 
         return run_check(settings)
     if args.backup:

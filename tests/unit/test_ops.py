@@ -19,7 +19,7 @@ from config import load_settings
 from database.backup import BackupError, backup_database, backups_of, rotate
 from database.connection import Database, DatabaseError, available_migrations
 from database.health import Backlog
-from ops import health
+from ops import check, health
 from ops.lock import AlreadyRunning, InstanceLock, lock_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -192,29 +192,29 @@ def _settings(tmp_path: Path, **changes: object):
 
 def test_check_database_verdicts(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
-    assert health.check_database(path).status == "warn"  # not created yet
+    assert check.check_database(path).status == "warn"  # not created yet
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 1")
         conn.execute("CREATE TABLE x (a)")
-    assert health.check_database(path).status == ("warn" if len(available_migrations()) > 1 else "ok")
+    assert check.check_database(path).status == ("warn" if len(available_migrations()) > 1 else "ok")
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 999")
-    assert health.check_database(path).status == "fail"
+    assert check.check_database(path).status == "fail"
     path.write_bytes(b"not a database at all" * 100)
-    assert health.check_database(path).status == "fail"
+    assert check.check_database(path).status == "fail"
 
 
 def test_check_photo_folder_verdicts(tmp_path: Path) -> None:
-    assert health.check_photo_folder(tmp_path).status == "ok"
+    assert check.check_photo_folder(tmp_path).status == "ok"
     assert not (tmp_path / health.PROBE_NAME).exists()
-    assert health.check_photo_folder(tmp_path / "missing").status == "fail"
+    assert check.check_photo_folder(tmp_path / "missing").status == "fail"
     (tmp_path / "file").write_text("x")
-    assert health.check_photo_folder(tmp_path / "file").status == "fail"
+    assert check.check_photo_folder(tmp_path / "file").status == "fail"
 
 
 def test_check_disks_fails_under_the_limit(tmp_path: Path) -> None:
-    assert {c.status for c in health.check_disks(_settings(tmp_path, min_free_disk_mb=0))} == {"ok"}
-    assert {c.status for c in health.check_disks(_settings(tmp_path, min_free_disk_mb=1e12))} == {"fail"}
+    assert {c.status for c in check.check_disks(_settings(tmp_path, min_free_disk_mb=0))} == {"ok"}
+    assert {c.status for c in check.check_disks(_settings(tmp_path, min_free_disk_mb=1e12))} == {"fail"}
 
 
 class _Alerts:
