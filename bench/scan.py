@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from database.connection import Database
 from database.orders import OrderRepo
-from services.order_index import OrderIndex, ScanReport
+from services.orders.index import OrderIndex, ScanReport
 
 TARGET_COLD_10K = 5.0
 TARGET_INCREMENTAL_10K = 0.3

@@ -1,6 +1,6 @@
 """Work orders indexed from the BRANCH_PHOTO folder tree (table `orders`, migration 0002).
 
-Handlers read orders through `OrderRepo`; only `services.order_index.OrderIndex` writes them, in
+Handlers read orders through `OrderRepo`; only `services.orders.index.OrderIndex` writes them, in
 one transaction per scan (`apply_scan`). Rows are never deleted: a folder that disappears closes
 its order (`is_open = 0`) and a folder that comes back reopens the same row, so the `id` carried
 by callback buttons stays valid.

@@ -41,7 +41,7 @@ from services.folder_files import FolderDeliveries, FolderWatcher
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
 from services.media_store import MediaStore, cleanup_partial_files
-from services.order_index import OrderIndex
+from services.orders.index import OrderIndex
 from services.protocol import Protocol
 from services.recognition.worker import Recognizer
 from services.uploads import ClientUploads

@@ -28,7 +28,7 @@ from keyboards import orders as kb
 from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb
 from runtime.telegram_files import incoming_file
 from services.media import MediaService
-from services.order_index import OrderIndex
+from services.orders.index import OrderIndex
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)

@@ -35,7 +35,7 @@ from handlers.filters import NOT_COMMAND, PLAIN_TEXT, Match
 from keyboards import orders as orders_kb
 from keyboards.callbacks import OrderAction, OrderCb
 from keyboards.recognition import other_ways
-from services.order_index import OrderIndex
+from services.orders.index import OrderIndex
 from services.plate_text import normalize_plate
 from services.recognition.worker import RecognitionUnavailable, Recognizer, UnreadableImage
 

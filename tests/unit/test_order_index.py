@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-import services.content_reads as content_reads
-import services.order_content as order_content
-import services.order_index as order_index
 from database.connection import Database
 from database.orders import OrderRepo
-from services.order_content import ContentData, parse_content
-from services.order_index import OrderIndex
-from services.order_scan import creation_timestamp
+from services.orders import content as order_content
+from services.orders import index as order_index
+from services.orders import reads as content_reads
+from services.orders.content import ContentData, parse_content
+from services.orders.index import OrderIndex
+from services.orders.scan import creation_timestamp
 from tests.conftest import ORDERS_FIXTURE
 
 FIXTURES = ORDERS_FIXTURE
@@ -36,7 +36,7 @@ FIXTURE_ORDERS = {
     "a000190005",
     "a000190006",
 }
-LOGGER = "services.order_index"
+LOGGER = "services.orders.index"
 
 
 def _copy_fixtures(dest: Path) -> Path:

@@ -1,8 +1,8 @@
-"""One walk of BRANCH_PHOTO (blocking, run in a thread by services.order_index): which order folders
+"""One walk of BRANCH_PHOTO (blocking, run in a thread by services.orders.index): which order folders
 are new, changed, closed or back, against what the index remembers.
 
 A rescan does one `os.scandir` of BRANCH_PHOTO and one `lstat` of each folder's content.txt; only
-new or changed folders are read (services/content_reads.py). The result is a `Plan` the index
+new or changed folders are read (services/orders/reads.py). The result is a `Plan` the index
 writes to SQLite in one transaction, with the warnings it logs.
 """
 
@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from database.orders import NewOrder, OrderData, OrderFingerprint
-from services.content_reads import ContentReaders
-from services.order_content import (
+from services.orders.content import (
     CONTENT_FILE,
     PROBLEM_MALFORMED,
     PROBLEM_MISSING,
     PROBLEM_UNREADABLE,
     ContentData,
 )
+from services.orders.reads import ContentReaders
 from services.share_paths import SYSTEM_DIRS, is_junction_entry, is_link, refuse
 
 _readers = ContentReaders()
@@ -36,7 +36,7 @@ _STAT_FAILED: Any = ("stat failed",)
 
 
 def creation_timestamp(st: os.stat_result, platform: str = sys.platform) -> float:
-    """When a folder was created, where the OS records it; otherwise its mtime (see services.order_index)."""
+    """When a folder was created, where the OS records it; otherwise its mtime (see services.orders.index)."""
     birth = getattr(st, "st_birthtime", None)
     if birth is not None and birth > 0:
         return float(birth)

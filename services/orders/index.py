@@ -4,8 +4,8 @@ Every folder directly inside BRANCH_PHOTO is an order and its name is the order 
 whose name ends with CLOSED_ORDER (any case) are closed and ignored, as are plain files and
 system folders (names starting with `.`, `$RECYCLE.BIN`, `System Volume Information`, NAS
 `@eaDir` / `#recycle` / `#snapshot`). A folder may hold `content.txt` (read and parsed by
-services/order_content.py). An order whose data is missing or bad stays selectable but is flagged
-with a short problem code (`missing`, `unreadable`, `malformed`, `no_phone`: see order_content).
+services/orders/content.py). An order whose data is missing or bad stays selectable but is flagged
+with a short problem code (`missing`, `unreadable`, `malformed`, `no_phone`: see orders.content).
 
 The folder name always wins over the `order` field; a disagreement is only logged. Each bad
 folder gives ops one WARNING line when it is first found bad or its content.txt changes, not one
@@ -33,9 +33,9 @@ junction) is not an order: it is skipped and logged once. content.txt must be a 
 link (say to /dev/zero), a FIFO or a device is flagged `malformed` without being opened, the file
 is opened non-blocking and read with a size cap. Each folder's read has a time budget
 (CONTENT_READ_SECONDS; reads run in reader threads watched for progress, see
-services/content_reads.py): a folder whose read stalls (a hung SMB server) is flagged `unreadable`
+services/orders/reads.py): a folder whose read stalls (a hung SMB server) is flagged `unreadable`
 for this scan and the scan goes on with the others; while that read is still stuck the folder is
-not read again. The walk itself is services/order_scan.py.
+not read again. The walk itself is services/orders/scan.py.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from pathlib import Path
 
 from database.orders import Order, OrderRepo
 from services import periodic
-from services.order_scan import Known, RootError, remembered, scan_tree
+from services.orders.scan import Known, RootError, remembered, scan_tree
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import threading
 import time
 
-from services import order_content
-from services.order_content import PROBLEM_UNREADABLE, ContentData
+from services.orders import content as order_content
+from services.orders.content import PROBLEM_UNREADABLE, ContentData
 
 MAX_STUCK = 8  # reads that may hang at once before the share is not read at all
 
