@@ -28,7 +28,7 @@ from database.folder_files import FolderFileRepo
 from database.media import MediaRecord, MediaRepo
 from database.protocol import ProtocolEntry
 from database.users import UserRepo
-from services.folder_files import FolderWatcher
+from services.folder_watch.watcher import FolderWatcher
 
 STAGES = ("Inspection", "Recommendation", "BodyDamage", "Service")
 

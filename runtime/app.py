@@ -37,7 +37,7 @@ from runtime.share_uploads import uploads
 from services.admin import AdminTools
 from services.attention import AttentionWords
 from services.conversations import RELAY_KIND, Conversations, relay_report
-from services.folder_files import FolderDeliveries, FolderWatcher
+from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
 from services.media_store import MediaStore, cleanup_partial_files

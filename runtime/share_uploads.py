@@ -1,7 +1,7 @@
 """Uploads of files from the share: the outbox turns `share-file:<rel_path>` references into files.
 
 Files the bot filed itself are re-sent by Telegram file_id; files that appeared in an order folder
-by other means (services/folder_files.py) have none, so they are uploaded from BRANCH_PHOTO. The
+by other means (services/folder_watch/watcher.py) have none, so they are uploaded from BRANCH_PHOTO. The
 path is checked again at send time, without following links: a file that vanished, or was
 replaced by a link or a special file meanwhile, raises OSError and is not sent.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from aiogram.types import FSInputFile
 
-from services.folder_files import LOCAL_PREFIX
+from services.folder_watch.watcher import LOCAL_PREFIX
 from services.share_paths import check_dir, check_file, refuse
 
 _FIELDS = ("photo", "video", "document")

@@ -1,4 +1,4 @@
-"""services.folder_files: files put into order folders by other means reach the client once."""
+"""services.folder_watch.watcher: files put into order folders by other means reach the client once."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from database.folder_files import FolderFileRepo
 from database.media import MediaRecord, MediaRepo, NewMedia
 from database.protocol import ProtocolEntry
 from runtime.share_uploads import share_file
-from services import folder_files, folder_walk
-from services.folder_files import FolderWatcher, local_ref
-from services.folder_walk import file_kind, is_temporary
+from services.folder_watch import walk as folder_walk
+from services.folder_watch import watcher as folder_files
+from services.folder_watch.walk import file_kind, is_temporary
+from services.folder_watch.watcher import FolderWatcher, local_ref
 from services.share_paths import UnsafePath
 
 ORDER = "A-1"

@@ -1,4 +1,4 @@
-"""The material files of one order folder, as the folder watcher (services/folder_files.py) sees them.
+"""The material files of one order folder, as the folder watcher (folder_watch.watcher) sees them.
 
 Stage folders and up to MAX_DEPTH levels below them are listed without following a link
 (share_paths); hidden, temporary and system files are not materials; `file_kind` says how a file

@@ -43,7 +43,7 @@ from database.outbox import Delivery
 from database.protocol import ProtocolEntry
 from database.users import UserRepo
 from services import periodic
-from services.folder_walk import FoundFile, file_kind, walk_order
+from services.folder_watch.walk import FoundFile, file_kind, walk_order
 from services.ports import Deliveries, Recorder
 
 log = logging.getLogger(__name__)
