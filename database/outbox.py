@@ -33,7 +33,8 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One Bot API call to make: `payload` holds its JSON arguments except chat_id.
+    """One Bot API call to make: `payload` holds its JSON arguments except chat_id (`reply_markup`: an
+    inline keyboard, a reply keyboard or its removal, as dicts; `reply_to`: a message id).
 
     One chat's deliveries are sent round-robin across the people whose messages caused them (in
     order within each), so one sender's flood cannot hold back everybody else. That sender is read

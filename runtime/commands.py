@@ -13,8 +13,10 @@ from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, ReplyKeyboardRemove
 
 import texts
+from database.outbox import Delivery, Method
 from database.users import STAFF_LEVELS, Level, User, UserRepo
 from keyboards.menus import main_menu
+from services.ports import Deliveries
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +93,11 @@ async def drop_user_commands(bot: Bot, chat_id: int) -> None:
         log.warning("Could not delete the command menu of chat %s: %s", chat_id, exc)
 
 
-async def sync_role(bot: Bot, storage: BaseStorage, user: User, notice: str) -> None:
+async def sync_role(bot: Bot, storage: BaseStorage, outbox: Deliveries, user: User, notice: str) -> None:
     """After a level or activity change: no dialog of the old role is left half-way (its state would
     swallow the person's next messages), and the command menu and the reply keyboard under the input
-    field (sent with `notice`) are the new role's at once. A deactivated user keeps neither."""
+    field (sent with `notice`) are the new role's. A deactivated user keeps neither. The notice goes
+    to someone other than the admin who acted, so through the outbox: a 429 or a restart delays it."""
     key = StorageKey(bot_id=bot.id, chat_id=user.telegram_id, user_id=user.telegram_id)
     await FSMContext(storage=storage, key=key).clear()
     if user.is_active:
@@ -103,7 +106,5 @@ async def sync_role(bot: Bot, storage: BaseStorage, user: User, notice: str) -> 
     else:
         await drop_user_commands(bot, user.telegram_id)
         keyboard = ReplyKeyboardRemove()
-    try:  # direct: the outbox carries inline keyboards only, and the notice must not wait behind it
-        await bot.send_message(user.telegram_id, notice, reply_markup=keyboard)
-    except TelegramAPIError as exc:
-        log.warning("Could not tell %s about their new role: %s", user.telegram_id, exc)
+    payload = {"text": notice, "reply_markup": keyboard.model_dump(exclude_none=True)}
+    await outbox.enqueue([Delivery(user.telegram_id, Method.MESSAGE, payload)])

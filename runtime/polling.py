@@ -40,6 +40,7 @@ from aiogram.types import Message, Update
 
 from database.inbox import InboxEntry, InboxRepo
 from runtime.session import is_transient, short_reason
+from services.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -180,8 +181,11 @@ class DurablePolling:
         self._data = workflow_data
         self._scheduler = ChatScheduler(self._dispatch)
         self._stop = asyncio.Event()
-        self._to_mark: list[int] = []
-        self._marking: asyncio.Task[None] | None = None
+        # Handled marks in groups; a failed group is dropped: those updates stay in the inbox and a
+        # replay of them is harmless (handlers are idempotent).
+        self._handled: GroupCommit[int] | None = (
+            GroupCommit(inbox.mark_handled, name="inbox-marks") if inbox is not None else None
+        )
         self.running = False
 
     def stop(self) -> None:
@@ -197,8 +201,8 @@ class DurablePolling:
         stopper.cancel()
         await asyncio.gather(poller, stopper, return_exceptions=True)
         await self._scheduler.drain(timeout=SHUTDOWN_GRACE_SECONDS)
-        if self._marking is not None:
-            await self._marking
+        if self._handled is not None:
+            await self._handled.flush()
 
     async def _replay(self) -> None:
         if self._inbox is None:
@@ -280,21 +284,9 @@ class DurablePolling:
                 log.warning("Update %s failed for now: %s", first.update_id, short_reason(exc))
                 return False
             log.exception("Update %s was not handled", first.update_id)
-        if self._inbox is not None:
-            self._to_mark.extend(update.update_id for update in batch)
-            if self._marking is None or self._marking.done():
-                self._marking = asyncio.create_task(self._flush_marks(), name="inbox-marks")
+        if self._handled is not None:
+            self._handled.extend(update.update_id for update in batch)
         return True
-
-    async def _flush_marks(self) -> None:
-        """Group commit: marks made while one commit runs go together in the next one."""
-        assert self._inbox is not None
-        while self._to_mark:
-            ids, self._to_mark = self._to_mark, []
-            try:
-                await self._inbox.mark_handled(ids)
-            except Exception:  # they stay in the inbox; handlers are idempotent, a replay is harmless
-                log.exception("Could not mark updates %s handled", ids)
 
 
 def _entry(update: Update) -> InboxEntry:

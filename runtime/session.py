@@ -7,9 +7,10 @@ answers, a proxy's HTML error page (a body that is not JSON) and network errors 
 exponential backoff, so a hiccup delays a message instead of losing it.
 
 One owner of retries per call: this middleware retries every call except those whose caller keeps
-its own durable retry schedule (getUpdates: the polling loop; the outbox's sends, marked
-`CallerRetries`: the outbox postpones the row in SQLite). What still fails after the last attempt
-is raised; `is_transient()` tells the polling loop to keep the update in the inbox and run it again.
+its own durable retry schedule (getUpdates: the polling loop; every outbox call, sends and reactions,
+marked `CallerRetries`: the outbox postpones the row in SQLite). What still fails after the last
+attempt is raised; `is_transient()` tells the polling loop to keep the update in the inbox and run
+the whole update again later (a rerun of the handler, which is idempotent, not of this call).
 """
 
 from __future__ import annotations

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 import texts
 from database.orders import Order, OrderRepo
 from database.users import Activity, Level, User, UserRepo
-from services.delivery import plain_length
 from services.phones import normalize_phone
 from services.protocol import Protocol, format_line
+from services.telegram_text import MESSAGE_LIMIT, plain_length
 
 PAGE_SIZE = 8
 NAME_MAX = 64
-MESSAGE_LIMIT = 4096  # Telegram counts a message's text in UTF-16 code units, after HTML parsing
 
 
 class AdminError(Exception):

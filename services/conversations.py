@@ -9,8 +9,6 @@ ids, so an update replayed after a crash queues nothing twice.
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -25,13 +23,11 @@ from database.work import ClientContact, WorkRepo
 from services.attention import AttentionWords
 from services.delivery import OutgoingFile, build_deliveries
 from services.ports import Deliveries, Recorder
+from services.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, plain_length, split_text
 
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 RELAY_KIND = "relay"
 DELIVERED_REACTION = "👍"  # on the employee's message once every client got it (an allowed reaction)
 CARE_RECIPIENT = "служба заботы"
-_TAG = re.compile(r"<[^>]+>")
 _MEDIA_METHODS = {"photo": Method.PHOTO, "video": Method.VIDEO, "document": Method.DOCUMENT}
 _KIND_LABELS = {"photo": "фото", "video": "видео", "document": "документ"}
 
@@ -113,51 +109,11 @@ class ClientRoute:
 # --- message composition ----------------------------------------------------------------------
 
 
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def plain_len(markup: str) -> int:
-    """Length Telegram counts for an HTML text: tags dropped, entities decoded."""
-    return utf16_len(html.unescape(_TAG.sub("", markup)))
-
-
-def split_text(text: str, first_room: int, room: int) -> list[str]:
-    """Cut raw text into parts of first_room, then room, UTF-16 units at most; at a newline or space."""
-    parts: list[str] = []
-    rest = text
-    limit = max(1, first_room)
-    while utf16_len(rest) > limit:
-        cut = _fit(rest, limit)
-        window = rest[:cut]
-        for sep in ("\n", " "):
-            at = window.rfind(sep)
-            if at > cut // 2:
-                cut = at + 1
-                break
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n")
-        limit = room
-    if rest.strip() or not parts:
-        parts.append(rest)
-    return parts
-
-
-def _fit(text: str, limit: int) -> int:
-    """The longest prefix length (in characters) within `limit` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return max(1, index)
-    return len(text)
-
-
-def compose(header: str, text: str, limit: int = TEXT_LIMIT) -> list[str]:
+def compose(header: str, text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Header (HTML) + escaped user text, split into messages Telegram accepts."""
     if not text:
         return [header]
-    room = limit - plain_len(header) - 1
+    room = limit - plain_length(header) - 1
     parts = split_text(text, room, limit)
     return [f"{header}\n{texts.esc(parts[0])}", *(texts.esc(part) for part in parts[1:])]
 
@@ -183,7 +139,7 @@ def incoming_deliveries(
         return message_deliveries(chat_id, compose(header, message.text), markup, key)
     caption = f"{header}\n{texts.esc(message.text)}" if message.text else header
     tail: list[str] = []
-    if plain_len(caption) > CAPTION_LIMIT:
+    if plain_length(caption) > CAPTION_LIMIT:
         caption, tail = header, compose("", message.text)
         tail = [chunk.lstrip("\n") for chunk in tail]
     payload: dict[str, Any] = {message.kind: message.file_id, "caption": caption}

@@ -9,16 +9,13 @@ editor travel with the photo.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from database.outbox import Delivery, Method
+from services.telegram_text import CAPTION_LIMIT, cut, plain_length
 
 MAX_GROUP = 10
-CAPTION_LIMIT = 1024
-ELLIPSIS = "…"
-_TAG = re.compile(r"<[^>]*>")
 _METHODS = {"photo": Method.PHOTO, "video": Method.VIDEO, "document": Method.DOCUMENT}
 
 
@@ -30,42 +27,16 @@ class OutgoingFile:
     caption: str  # the employee's own caption, plain text
 
 
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def plain_length(html_text: str) -> int:
-    """Length Telegram counts for an HTML caption: tags dropped, entities decoded."""
-    return utf16_len(html.unescape(_TAG.sub("", html_text)))
-
-
-def _cut(text: str, budget: int) -> str:
-    """Longest prefix of `text` within `budget` UTF-16 units, with an ellipsis when cut."""
-    if utf16_len(text) <= budget:
-        return text
-    if budget <= 0:
-        return ""
-    out: list[str] = []
-    used = 0
-    for ch in text:
-        size = utf16_len(ch)
-        if used + size > budget - 1:
-            break
-        out.append(ch)
-        used += size
-    return "".join(out).rstrip() + ELLIPSIS
-
-
 def fit_caption(header_html: str, caption: str, limit: int = CAPTION_LIMIT) -> str:
     """`header` (trusted HTML, kept whole) + newline + the escaped `caption`, cut to fit `limit`."""
     caption = caption.strip()
     if not header_html:
-        return html.escape(_cut(caption, limit), quote=False)
+        return html.escape(cut(caption, limit), quote=False)
     if not caption:
         return header_html
     budget = limit - plain_length(header_html) - 1
-    cut = _cut(caption, budget)
-    return f"{header_html}\n{html.escape(cut, quote=False)}" if cut else header_html
+    shortened = cut(caption, budget)
+    return f"{header_html}\n{html.escape(shortened, quote=False)}" if shortened else header_html
 
 
 def plan_groups(files: Sequence[OutgoingFile], max_group: int = MAX_GROUP) -> list[list[OutgoingFile]]:

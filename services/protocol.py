@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from database.protocol import ProtocolEntry, ProtocolRepo, StoredEntry
+from services.group_commit import GroupCommit
 from services.share_paths import UnsafePath, append_text, check_dir
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,9 @@ class Protocol:
         self._root = root
         # One writer thread: appends to a file never interleave, on Windows too.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="protocol")
-        self._queued: list[StoredEntry] = []
-        self._writing: asyncio.Task[None] | None = None
+        # Lines in groups: one trip to the writer thread and one "archived" mark per group. Errors are
+        # handled per file in `_write_group`; an entry not marked is appended again at the next start.
+        self._lines = GroupCommit(self._write_group, name="protocol-files", gather_seconds=GROUP_SECONDS)
         self._failing: dict[Path, str] = {}  # files that could not be written, with the last error
 
     async def record(self, entry: ProtocolEntry) -> None:
@@ -107,48 +109,39 @@ class Protocol:
         return self._root / GENERAL_FILE
 
     def _queue_line(self, stored: StoredEntry) -> None:
-        self._queued.append(stored)
-        if self._writing is None or self._writing.done():
-            self._writing = asyncio.create_task(self._write_queued(), name="protocol-files")
+        self._lines.add(stored)
 
-    async def _write_queued(self) -> None:
-        """Append queued lines in groups: one trip to the writer thread and one "archived" mark
-        per group, however busy the conversations are. Until marked, an entry is appended again
-        at the next start, so a crash can repeat a line but never lose one."""
+    async def _write_group(self, group: list[StoredEntry]) -> None:
+        """Append a group of lines, then mark them archived. Until marked, an entry is appended
+        again at the next start, so a crash can repeat a line but never lose one."""
         loop = asyncio.get_running_loop()
         general = self._root / GENERAL_FILE
-        while self._queued:
-            await asyncio.sleep(GROUP_SECONDS)
-            group, self._queued = self._queued, []
-            lines = [
-                (self._target(stored.entry), format_line(stored), format_line(stored, with_order=True))
-                for stored in group
-            ]
-            try:
-                failures = await loop.run_in_executor(self._writer, _append_all, lines, general)
-            except Exception as exc:  # kept in SQLite; retried at the next start
-                failures = {target: exc for target, _, _ in lines}
-            for target, error in failures.items():
-                if self._failing.get(target) != str(error):  # a lasting problem: one line, not one a write
-                    log.error("Could not append to the protocol file %s: %s", target, error)
-                self._failing[target] = str(error)
-            for target, _, _ in lines:
-                if target not in failures and self._failing.pop(target, None) is not None:
-                    log.info("The protocol file %s is writable again", target)
-            written = [
-                stored.id
-                for stored, (target, _, _) in zip(group, lines, strict=True)
-                if target not in failures
-            ]
-            try:
-                await self._repo.mark_archived(written)
-            except sqlite3.Error as exc:  # the lines are in the files; the next start appends them again
-                log.error("Could not mark %d protocol entries archived: %s", len(written), exc)
+        lines = [
+            (self._target(stored.entry), format_line(stored), format_line(stored, with_order=True))
+            for stored in group
+        ]
+        try:
+            failures = await loop.run_in_executor(self._writer, _append_all, lines, general)
+        except Exception as exc:  # kept in SQLite; retried at the next start
+            failures = {target: exc for target, _, _ in lines}
+        for target, error in failures.items():
+            if self._failing.get(target) != str(error):  # a lasting problem: one line, not one a write
+                log.error("Could not append to the protocol file %s: %s", target, error)
+            self._failing[target] = str(error)
+        for target, _, _ in lines:
+            if target not in failures and self._failing.pop(target, None) is not None:
+                log.info("The protocol file %s is writable again", target)
+        written = [
+            stored.id for stored, (target, _, _) in zip(group, lines, strict=True) if target not in failures
+        ]
+        try:
+            await self._repo.mark_archived(written)
+        except sqlite3.Error as exc:  # the lines are in the files; the next start appends them again
+            log.error("Could not mark %d protocol entries archived: %s", len(written), exc)
 
     async def flush(self) -> None:
         """At shutdown: write what is queued."""
-        if self._writing is not None:
-            await self._writing
+        await self._lines.flush()
         self._writer.shutdown(wait=True)
 
 

@@ -16,6 +16,7 @@ from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import sync_role
+from runtime.outbox import Outbox
 from services.admin import (
     AdminTools,
     BadName,
@@ -192,6 +193,7 @@ async def set_level(
     state: FSMContext,
     admin_tools: AdminTools,
     bot: Bot,
+    outbox: Outbox,
 ) -> None:
     target_id = await _chosen_id(state, callback_data)
     if target_id is None or callback_data.value not in set(Level):
@@ -203,7 +205,7 @@ async def set_level(
         return
     await _reply(callback, texts.admin_level_set(target.display_name, level))
     notice = texts.role_changed_notice(level) if target.is_active else texts.ACCESS_BLOCKED
-    await sync_role(bot, state.storage, target, notice)
+    await sync_role(bot, state.storage, outbox, target, notice)
 
 
 @router.message(StateFilter(LevelDialog.level), NOT_COMMAND)
@@ -246,7 +248,12 @@ async def name_again(message: Message) -> None:
 
 @router.callback_query(StateFilter(ActivityDialog.activity), _action(AdminAction.SET_ACTIVITY))
 async def set_activity(
-    callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools, bot: Bot
+    callback: CallbackQuery,
+    callback_data: AdminCb,
+    state: FSMContext,
+    admin_tools: AdminTools,
+    bot: Bot,
+    outbox: Outbox,
 ) -> None:
     target_id = await _chosen_id(state, callback_data)
     if target_id is None or callback_data.value not in set(Activity):
@@ -258,7 +265,7 @@ async def set_activity(
         return
     await _reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
     notice = texts.role_changed_notice(target.level) if target.is_active else texts.ACCESS_BLOCKED
-    await sync_role(bot, state.storage, target, notice)
+    await sync_role(bot, state.storage, outbox, target, notice)
 
 
 @router.message(StateFilter(ActivityDialog.activity), NOT_COMMAND)

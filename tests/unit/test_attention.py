@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from services.attention import AlertWindow, AttentionFileError, AttentionWords, parse_words
-from services.conversations import compose, plain_len, split_text
+from services.conversations import compose
+from services.telegram_text import plain_length, split_text
 
 
 def test_parse_reads_only_the_list_and_never_runs_code() -> None:
@@ -57,7 +58,7 @@ def test_long_texts_split_under_the_limit_and_escape() -> None:
     text = "a < b " * 1000
     chunks = compose(header, text)
     assert len(chunks) == 2
-    assert all(plain_len(chunk) <= 4096 for chunk in chunks)
+    assert all(plain_length(chunk) <= 4096 for chunk in chunks)
     assert "&lt;" in chunks[0] and "<b>" in chunks[0]
     assert split_text("x" * 10, 4, 4) == ["xxxx", "xxxx", "xx"]
     assert split_text("😀" * 3, 4, 4) == ["😀😀", "😀"]

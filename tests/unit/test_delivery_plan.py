@@ -5,15 +5,8 @@ from __future__ import annotations
 import texts
 from config import load_settings
 from database.outbox import Method
-from services.delivery import (
-    CAPTION_LIMIT,
-    OutgoingFile,
-    build_deliveries,
-    fit_caption,
-    plain_length,
-    plan_groups,
-    utf16_len,
-)
+from services.delivery import OutgoingFile, build_deliveries, fit_caption, plan_groups
+from services.telegram_text import CAPTION_LIMIT, plain_length, utf16_len
 
 
 def _files(kinds: str) -> list[OutgoingFile]:

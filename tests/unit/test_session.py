@@ -16,7 +16,7 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from pydantic import ValidationError
 
 from runtime import session as session_module
-from runtime.outbox import Receipt, SendMessageReceipt
+from runtime.outbox_calls import Receipt, SendMessageReceipt
 from runtime.session import TRANSIT_SLACK_SECONDS, OutgoingCalls, RateLimiter, is_transient
 
 

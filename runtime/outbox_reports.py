@@ -1,0 +1,76 @@
+"""Outbox batches: once every delivery of a batch is done, its reporter tells the person who caused it.
+
+A batch whose reporter speaks only of problems (`BatchSpec.only_problems`) and was made by this run
+is counted in memory: when all of it went out the database is not even asked, its "reported" mark
+goes in a group and its `on_success` delivery is queued. Any other batch, or one with a problem, is
+read back (`take_finished_batch`, which marks it reported) and handed to its reporter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from database.outbox import Batch, BatchSpec, Delivery, OutboxRepo
+from services.group_commit import GroupCommit
+
+log = logging.getLogger(__name__)
+
+Reporter = Callable[[Batch], Delivery | None]
+Enqueue = Callable[[Sequence[Delivery]], Awaitable[None]]
+
+
+class BatchReports:
+    def __init__(self, repo: OutboxRepo, enqueue: Enqueue) -> None:
+        self._repo = repo
+        self._enqueue = enqueue
+        self._reporters: dict[str, Reporter] = {}
+        self._quiet: dict[int, int] = {}  # quiet batch id -> items left
+        self._on_success: dict[int, Delivery] = {}  # quiet batch id -> its BatchSpec.on_success
+        # A lost "reported" mark is harmless: the batch is reported again after a restart, and its
+        # reporter's delivery carries the same dedup key.
+        self._reported = GroupCommit(repo.mark_reported, name="outbox-marks")
+
+    def add_reporter(self, kind: str, reporter: Reporter) -> None:
+        self._reporters[kind] = reporter
+
+    def track(self, batch_id: int, batch: BatchSpec, added: int) -> None:
+        """Count a quiet batch's new items (others are read back from the database when done)."""
+        if batch.only_problems and added:
+            self._quiet[batch_id] = self._quiet.get(batch_id, 0) + added
+            if batch.on_success is not None:
+                self._on_success[batch_id] = batch.on_success
+
+    def is_quiet(self, batch_id: int) -> bool:
+        return batch_id in self._quiet
+
+    async def item_done(self, batch_id: int, delivered: bool) -> None:
+        """One item of the batch is done; `delivered` False means the reporter must hear of it."""
+        left = self._quiet.get(batch_id)
+        if left is None or not delivered:
+            self._quiet.pop(batch_id, None)  # a problem: the reporter must hear of it
+            self._on_success.pop(batch_id, None)
+            await self.report(batch_id)
+        elif left > 1:
+            self._quiet[batch_id] = left - 1
+        else:
+            del self._quiet[batch_id]
+            self._reported.add(batch_id)
+            success = self._on_success.pop(batch_id, None)
+            if success is not None:
+                await self._enqueue([success])
+
+    async def report(self, batch_id: int) -> None:
+        batch = await self._repo.take_finished_batch(batch_id)
+        if batch is None:
+            return
+        reporter = self._reporters.get(batch.kind)
+        if reporter is None:
+            log.error("No reporter for outbox batch kind %r", batch.kind)
+            return
+        delivery = reporter(batch)
+        if delivery is not None:
+            await self._enqueue([delivery])
+
+    async def flush(self) -> None:
+        await self._reported.flush()
