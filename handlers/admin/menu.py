@@ -1,4 +1,7 @@
-"""/admin: levels, names and activity of users, protocols, the user list."""
+"""/admin: levels, names and activity of users, protocols, the user list.
+
+The rules are services.admin.AdminTools; what a refusal is answered with is handlers/errors.py.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +15,12 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 
 import texts
 from database.users import Activity, Level, User
+from handlers.errors import answer_error
 from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import sync_role
-from services.admin import (
-    AdminTools,
-    BadName,
-    BadPhone,
-    LastAdmin,
-    OrderNotFound,
-    UserNotFound,
-    protocol_fits_message,
-)
+from services.admin import AdminError, AdminTools, BadName, OrderNotFound, UserNotFound, protocol_fits_message
 
 router = Router(name=__name__)
 
@@ -111,11 +107,8 @@ async def user_by_phone(message: Message, state: FSMContext, admin_tools: AdminT
     assert message.text is not None
     try:
         found = await admin_tools.find_by_phone(message.text)
-    except BadPhone:
-        await message.answer(texts.ADMIN_BAD_PHONE, reply_markup=kb.ask_user())
-        return
-    except UserNotFound as exc:
-        await message.answer(texts.admin_user_not_found(str(exc)), reply_markup=kb.ask_user())
+    except AdminError as exc:  # a bad phone, nobody with it: the question stays
+        await answer_error(message, exc, kb.ask_user())
         return
     if len(found) > 1:
         await message.answer(texts.admin_users_page(0, 1), reply_markup=kb.users_page(found, 0, 1))
@@ -127,11 +120,7 @@ async def user_by_phone(message: Message, state: FSMContext, admin_tools: AdminT
 async def user_picked(
     callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
-    try:
-        target = await admin_tools.get(callback_data.user_id)
-    except UserNotFound:
-        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
-        return
+    target = await admin_tools.get(callback_data.user_id)
     await callback.answer()
     if isinstance(callback.message, Message):
         await _user_chosen(callback.message, state, target)
@@ -167,17 +156,14 @@ async def _chosen_id(state: FSMContext, callback_data: AdminCb | None = None) ->
     return int(chosen)
 
 
-async def _apply(callback: CallbackQuery, state: FSMContext, change: Awaitable[User]) -> User | None:
-    """Run a level or activity change; a refusal is answered here and gives None. The dialog ends."""
+async def _apply(state: FSMContext, change: Awaitable[User]) -> User:
+    """Run a level or activity change: the dialog ends, unless the last admin was to lose their level
+    (LastAdmin: another choice may do). Refusals are answered by handlers/errors.py."""
     try:
         target = await change
-    except LastAdmin:
-        await callback.answer(texts.ADMIN_LAST_ADMIN, show_alert=True)
-        return None
     except UserNotFound:
         await state.clear()
-        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
-        return None
+        raise
     await state.clear()
     return target
 
@@ -198,9 +184,7 @@ async def set_level(
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
     level = Level(callback_data.value)
-    target = await _apply(callback, state, admin_tools.set_level(target_id, level))
-    if target is None:
-        return
+    target = await _apply(state, admin_tools.set_level(target_id, level))
     await _reply(callback, texts.admin_level_set(target.display_name, level))
     notice = texts.role_changed_notice(level) if target.is_active else texts.ACCESS_BLOCKED
     await sync_role(bot, state.storage, target, notice)
@@ -225,13 +209,12 @@ async def set_name(message: Message, state: FSMContext, admin_tools: AdminTools)
         return
     try:
         target = await admin_tools.set_name(target_id, message.text)
-    except BadName:
-        await message.answer(texts.ADMIN_BAD_NAME, reply_markup=kb.cancel())
+    except BadName as exc:  # the name is asked again
+        await answer_error(message, exc, kb.cancel())
         return
     except UserNotFound:
         await state.clear()
-        await message.answer(texts.ADMIN_USER_GONE)
-        return
+        raise
     await state.clear()
     await message.answer(texts.admin_name_set(target.phone, target.name or ""))
 
@@ -253,9 +236,7 @@ async def set_activity(
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
     activity = Activity(callback_data.value)
-    target = await _apply(callback, state, admin_tools.set_activity(target_id, activity))
-    if target is None:
-        return
+    target = await _apply(state, admin_tools.set_activity(target_id, activity))
     await _reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
     notice = texts.role_changed_notice(target.level) if target.is_active else texts.ACCESS_BLOCKED
     await sync_role(bot, state.storage, target, notice)
@@ -282,8 +263,8 @@ async def order_protocol(message: Message, state: FSMContext, admin_tools: Admin
     assert message.text is not None
     try:
         order, body = await admin_tools.order_protocol(message.text)
-    except OrderNotFound as exc:
-        await message.answer(texts.admin_order_not_found(str(exc)), reply_markup=kb.cancel())
+    except OrderNotFound as exc:  # the number is asked again
+        await answer_error(message, exc, kb.cancel())
         return
     await state.clear()
     title = texts.order_protocol_title(order.number, order.is_open)
