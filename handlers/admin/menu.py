@@ -1,4 +1,5 @@
-"""/admin: levels, names and activity of users, protocols, the user list.
+"""/admin: the menu and the levels, names and activity of users (protocols and the user list:
+handlers/admin/reports.py).
 
 The rules are services.admin.AdminTools; what a refusal is answered with is handlers/errors.py.
 """
@@ -11,7 +12,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 import texts
 from database.users import Activity, Level, User
@@ -20,7 +21,7 @@ from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import sync_role
-from services.admin import AdminError, AdminTools, BadName, OrderNotFound, UserNotFound, protocol_fits_message
+from services.admin import AdminError, AdminTools, BadName, UserNotFound
 
 router = Router(name=__name__)
 
@@ -40,10 +41,6 @@ class ActivityDialog(StatesGroup):
     activity = State()
 
 
-class ProtocolDialog(StatesGroup):
-    number = State()
-
-
 USER_STEPS = (LevelDialog.user, NameDialog.user, ActivityDialog.user)
 _STARTS = {
     AdminAction.LEVEL: LevelDialog.user,
@@ -52,11 +49,11 @@ _STARTS = {
 }
 
 
-def _action(*actions: AdminAction):  # a callback-data filter
+def action(*actions: AdminAction):  # a callback-data filter
     return AdminCb.filter(F.action.in_(set(actions)))
 
 
-async def _reply(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+async def reply(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.answer(text, reply_markup=markup)
@@ -71,7 +68,7 @@ async def show_menu(message: Message, state: FSMContext) -> None:
     await message.answer(texts.ADMIN_MENU, reply_markup=kb.menu())
 
 
-@router.callback_query(_action(AdminAction.CANCEL))
+@router.callback_query(action(AdminAction.CANCEL))
 async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await callback.answer()
@@ -82,14 +79,14 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
 # --- choosing a user (level / name / activity) -----------------------------------------------------
 
 
-@router.callback_query(_action(*_STARTS))
+@router.callback_query(action(*_STARTS))
 async def start_user_dialog(callback: CallbackQuery, callback_data: AdminCb, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(_STARTS[callback_data.action])
-    await _reply(callback, texts.ADMIN_ASK_USER, kb.ask_user())
+    await reply(callback, texts.ADMIN_ASK_USER, kb.ask_user())
 
 
-@router.callback_query(StateFilter(*USER_STEPS), _action(AdminAction.PAGE))
+@router.callback_query(StateFilter(*USER_STEPS), action(AdminAction.PAGE))
 async def users_page(callback: CallbackQuery, callback_data: AdminCb, admin_tools: AdminTools) -> None:
     page = await admin_tools.page(callback_data.value)
     if not page.users:
@@ -116,7 +113,7 @@ async def user_by_phone(message: Message, state: FSMContext, admin_tools: AdminT
     await _user_chosen(message, state, found[0])
 
 
-@router.callback_query(StateFilter(*USER_STEPS), _action(AdminAction.PICK))
+@router.callback_query(StateFilter(*USER_STEPS), action(AdminAction.PICK))
 async def user_picked(
     callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
@@ -171,7 +168,7 @@ async def _apply(state: FSMContext, change: Awaitable[User]) -> User:
 # --- level ------------------------------------------------------------------------------------------
 
 
-@router.callback_query(StateFilter(LevelDialog.level), _action(AdminAction.SET_LEVEL))
+@router.callback_query(StateFilter(LevelDialog.level), action(AdminAction.SET_LEVEL))
 async def set_level(
     callback: CallbackQuery,
     callback_data: AdminCb,
@@ -185,7 +182,7 @@ async def set_level(
         return
     level = Level(callback_data.value)
     target = await _apply(state, admin_tools.set_level(target_id, level))
-    await _reply(callback, texts.admin_level_set(target.display_name, level))
+    await reply(callback, texts.admin_level_set(target.display_name, level))
     notice = texts.role_changed_notice(level) if target.is_active else texts.ACCESS_BLOCKED
     await sync_role(bot, state.storage, target, notice)
 
@@ -227,7 +224,7 @@ async def name_again(message: Message) -> None:
 # --- activity ---------------------------------------------------------------------------------------
 
 
-@router.callback_query(StateFilter(ActivityDialog.activity), _action(AdminAction.SET_ACTIVITY))
+@router.callback_query(StateFilter(ActivityDialog.activity), action(AdminAction.SET_ACTIVITY))
 async def set_activity(
     callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools, bot: Bot
 ) -> None:
@@ -237,7 +234,7 @@ async def set_activity(
         return
     activity = Activity(callback_data.value)
     target = await _apply(state, admin_tools.set_activity(target_id, activity))
-    await _reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
+    await reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
     notice = texts.role_changed_notice(target.level) if target.is_active else texts.ACCESS_BLOCKED
     await sync_role(bot, state.storage, target, notice)
 
@@ -246,68 +243,6 @@ async def set_activity(
 async def activity_again(message: Message, state: FSMContext) -> None:
     target_id = await _chosen_id(state)
     await message.answer(texts.ADMIN_PRESS_BUTTON, reply_markup=kb.activities(target_id or 0))
-
-
-# --- protocols --------------------------------------------------------------------------------------
-
-
-@router.callback_query(_action(AdminAction.ORDER_PROTOCOL))
-async def ask_order(callback: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await state.set_state(ProtocolDialog.number)
-    await _reply(callback, texts.ADMIN_ASK_ORDER, kb.cancel())
-
-
-@router.message(StateFilter(ProtocolDialog.number), PLAIN_TEXT)
-async def order_protocol(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
-    assert message.text is not None
-    try:
-        order, body = await admin_tools.order_protocol(message.text)
-    except OrderNotFound as exc:  # the number is asked again
-        await answer_error(message, exc, kb.cancel())
-        return
-    await state.clear()
-    title = texts.order_protocol_title(order.number, order.is_open)
-    await _send_protocol(message, title, body, f"recording_dialog_{order.number}.txt")
-
-
-@router.message(StateFilter(ProtocolDialog.number), NOT_COMMAND)
-async def order_again(message: Message) -> None:
-    await message.answer(texts.ADMIN_ASK_ORDER, reply_markup=kb.cancel())
-
-
-@router.callback_query(_action(AdminAction.GENERAL_PROTOCOL))
-async def general_protocol(callback: CallbackQuery, state: FSMContext, admin_tools: AdminTools) -> None:
-    await state.clear()
-    await callback.answer()
-    body = await admin_tools.general_protocol()
-    if isinstance(callback.message, Message):
-        await _send_protocol(callback.message, texts.GENERAL_PROTOCOL_TITLE, body, "all_recording_dialog.txt")
-
-
-async def _send_protocol(answer_to: Message, title: str, body: str, file_name: str) -> None:
-    if not body:
-        await answer_to.answer(texts.protocol_empty(title))
-    elif protocol_fits_message(title, body):
-        await answer_to.answer(texts.protocol_message(title, body))
-    else:
-        data = f"{title}\n\n{body}".encode()
-        await answer_to.answer_document(BufferedInputFile(data, file_name), caption=texts.esc(title))
-
-
-# --- user list --------------------------------------------------------------------------------------
-
-
-@router.callback_query(_action(AdminAction.USERS))
-async def users_list(callback: CallbackQuery, state: FSMContext, admin_tools: AdminTools) -> None:
-    await state.clear()
-    await callback.answer()
-    report = await admin_tools.users_report()
-    if not isinstance(callback.message, Message):
-        return
-    await callback.message.answer(texts.users_summary(report.counts, report.total))
-    document = BufferedInputFile(report.listing.encode(), "users.txt")
-    await callback.message.answer_document(document, caption=texts.esc(texts.USERS_FILE_TITLE))
 
 
 # --- anything else: a button of a dialog that is over ----------------------------------------------
