@@ -33,6 +33,7 @@ from aiogram.types import (
 import texts
 from runtime.session import is_transient
 from services import admin, conversations, orders_flow, registration
+from services.media import Problem
 from services.recognition_errors import UnreadableImage
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,14 @@ ERROR_TEXTS: dict[type[Exception], ErrorText] = {
     admin.OrderNotFound: lambda exc: texts.admin_order_not_found(str(exc)),
     # recognition
     UnreadableImage: lambda _: texts.RECOGNITION_UNREADABLE,
+}
+
+# Why staff files were not filed (services.media.Problem, a result rather than an exception). Intake
+# holds files sent before an order or a stage instead; kept so every Problem has an answer.
+PROBLEM_TEXTS: dict[Problem, str] = {
+    Problem.NO_ORDER: texts.MEDIA_NO_ORDER,
+    Problem.NO_TYPE: texts.MEDIA_NO_TYPE,
+    Problem.ORDER_CLOSED: texts.MEDIA_ORDER_CLOSED,
 }
 
 

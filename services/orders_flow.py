@@ -8,7 +8,7 @@ handlers/errors.py turns into a Russian answer.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +30,14 @@ class Pins(Protocol):
         """Post and pin a new one; its message id, or None when it could not be pinned."""
 
     async def unpin(self, message_id: int) -> None: ...
+
+
+class Reader(Protocol):
+    """What reads a photo (services.recognizer.Recognizer); it raises the recognition errors."""
+
+    async def barcodes(self, data: bytes) -> list[str]: ...
+
+    async def plates(self, data: bytes, known: Collection[str] = ()) -> list[str]: ...
 
 
 # --- domain errors ------------------------------------------------------------------------------
@@ -84,6 +92,14 @@ class OrdersFound:
 
     orders: list[Order]
     opened: OrderOpened | None = None
+    too_many: bool = False  # more than SEARCH_LIMIT: not listed, the employee types more of it
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoSearch:
+    read: list[str]  # the barcodes / plates read, best first
+    matched: list[str]  # those an open order has
+    found: OrdersFound  # no orders: nothing read names an open order
 
 
 class OrdersFlow:
@@ -156,6 +172,14 @@ class OrdersFlow:
         """Open orders whose number has `part`: SEARCH_LIMIT + 1 at most (more: "too many")."""
         return await self._orders.search_open(part, limit=SEARCH_LIMIT + 1)
 
+    async def search_typed(self, staff: User, text: str, pins: Pins) -> OrdersFound:
+        """What an employee typed in a photo search (see `find_typed`), offered: one open order opened at
+        once; more than SEARCH_LIMIT are not listed (`too_many`)."""
+        found = await self.find_typed(text)
+        if len(found) > SEARCH_LIMIT:
+            return OrdersFound(found, too_many=True)
+        return await self.offer(staff, found, pins)
+
     async def find_typed(self, text: str) -> list[Order]:
         """A typed barcode (exact), plate (normalized) or part of an order number, tried in that order;
         nothing found: once more after a rescan (a folder created moments ago)."""
@@ -177,8 +201,16 @@ class OrdersFlow:
             found, matched = await _collect(values, lookup)
         return found, matched
 
-    async def open_plates(self) -> set[str]:
-        return await self._orders.open_plates()
+    async def find_by_photo(
+        self, staff: User, photo: bytes, barcode: bool, reader: Reader, pins: Pins
+    ) -> PhotoSearch:
+        """The order sheet's barcode or the car's plate in a photo; what is read is offered like a
+        search (one open order opened at once). The reader's errors (unreadable image, no engine) pass."""
+        # a plate reader torn between close reads takes the one an open order has
+        known = () if barcode else await self._orders.open_plates()
+        read = await (reader.barcodes(photo) if barcode else reader.plates(photo, known))
+        found, matched = await self.find_read(read, barcode)
+        return PhotoSearch(read, matched, await self.offer(staff, found, pins) if found else OrdersFound([]))
 
     async def offer(self, staff: User, found: Sequence[Order], pins: Pins) -> OrdersFound:
         """One open order among `found` is opened at once; several are listed; none, an empty list."""

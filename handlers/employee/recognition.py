@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
 
 import aiohttp
 from aiogram import Bot, F, Router
@@ -27,7 +26,7 @@ from aiogram.types import CallbackQuery, Message
 
 import texts
 from config import Settings
-from database.orders import Order, OrderRepo
+from database.orders import OrderRepo
 from database.users import User
 from handlers.employee.orders import OrderSearch, leave_search
 from handlers.employee.views import ChatPins, show_found
@@ -36,7 +35,7 @@ from handlers.filters import NOT_COMMAND, PLAIN_TEXT, Match
 from keyboards import orders as orders_kb
 from keyboards.callbacks import OrderAction, OrderCb
 from keyboards.recognition import other_ways
-from services.orders_flow import SEARCH_LIMIT, OrdersFlow
+from services.orders_flow import SEARCH_LIMIT, OrdersFlow, OrdersFound
 from services.recognizer import RecognitionUnavailable, Recognizer, UnreadableImage
 
 log = logging.getLogger(__name__)
@@ -115,11 +114,9 @@ async def photo_received(
     data = await _download(message, bot)
     if data is None:
         return
+    pins = ChatPins(bot, message.chat.id)
     try:
-        # a plate reader torn between close reads takes the one an open order has
-        read = await (
-            recognizer.barcodes(data) if barcode else recognizer.plates(data, await orders_flow.open_plates())
-        )
+        search = await orders_flow.find_by_photo(user, data, barcode, recognizer, pins)
     except RecognitionUnavailable:
         await state.set_state(OrderSearch.typed)
         await message.answer(texts.recognition_unavailable(barcode), reply_markup=other_ways(None))
@@ -127,13 +124,12 @@ async def photo_received(
     except UnreadableImage as exc:
         await answer_error(message, exc, other_ways(retry))
         return
-    found, matched = await orders_flow.find_read(read, barcode)
-    if not found:
-        not_found = texts.barcode_not_found(read) if barcode else texts.plate_not_found(read)
+    if not search.found.orders:
+        not_found = texts.barcode_not_found(search.read) if barcode else texts.plate_not_found(search.read)
         await message.answer(not_found, reply_markup=other_ways(retry))
         return
-    label = ", ".join(matched if barcode else map(texts.plate_display, matched))
-    await _offer(message, state, bot, user, found, label, orders_flow, settings)
+    label = ", ".join(search.matched if barcode else map(texts.plate_display, search.matched))
+    await _show(message, state, bot, search.found, label, settings)
 
 
 async def _download(message: Message, bot: Bot) -> bytes | None:
@@ -171,15 +167,15 @@ async def text_received(
     if not text:
         await message.answer(texts.RECOGNITION_TEXT_ONLY)
         return
-    found = await orders_flow.find_typed(text)
-    if len(found) > SEARCH_LIMIT:
+    found = await orders_flow.search_typed(user, text, ChatPins(bot, message.chat.id))
+    if found.too_many:
         await message.answer(texts.order_search_too_many(text, SEARCH_LIMIT))
-    elif not found:
+    elif not found.orders:
         current = await state.get_state()
         retry = {OrderSearch.barcode.state: OrderAction.BARCODE, OrderSearch.plate.state: OrderAction.PLATE}
         await message.answer(texts.typed_not_found(text), reply_markup=other_ways(retry.get(current or "")))
     else:
-        await _offer(message, state, bot, user, found, text, orders_flow, settings)
+        await _show(message, state, bot, found, text, settings)
 
 
 @router.message(_PHOTO_STATES, NOT_COMMAND)
@@ -195,19 +191,11 @@ async def text_expected(message: Message) -> None:
 # --- offering ----------------------------------------------------------------------------------------
 
 
-async def _offer(
-    message: Message,
-    state: FSMContext,
-    bot: Bot,
-    user: User,
-    found: Sequence[Order],
-    label: str,
-    orders_flow: OrdersFlow,
-    settings: Settings,
+async def _show(
+    message: Message, state: FSMContext, bot: Bot, found: OrdersFound, label: str, settings: Settings
 ) -> None:
-    """One order is opened (the search is over); several are listed, and the state stays until one
-    is picked, so a further photo is still a search and never filed into the previous order."""
-    if sum(order.is_open for order in found) == 1:
+    """One order was opened: the search is over. Several are listed, and the state stays until one is
+    picked, so a further photo is still a search and never filed into the previous order."""
+    if found.opened is not None:
         await state.clear()
-    offered = await orders_flow.offer(user, found, ChatPins(bot, message.chat.id))
-    await show_found(bot, message.chat.id, offered, label, settings)
+    await show_found(bot, message.chat.id, found, label, settings)

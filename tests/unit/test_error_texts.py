@@ -9,9 +9,10 @@ import pytest
 
 import texts
 from database.orders import Order
-from handlers.errors import ERROR_TEXTS, error_text
+from handlers.errors import ERROR_TEXTS, PROBLEM_TEXTS, error_text
 from services.admin import AdminError, NoUserWithPhone, UserNotFound
 from services.conversations import OrderClosed, RelayError
+from services.media import Problem
 from services.orders_flow import OrderFlowError, OrderGone
 from services.recognition_errors import UnreadableImage
 from services.registration import RegistrationError
@@ -52,3 +53,7 @@ def test_a_handler_may_say_it_in_other_words_and_an_unknown_error_is_not_guessed
     with pytest.raises(LookupError):
         error_text(ValueError("not a domain error"))
     assert all(issubclass(kind, Exception) for kind in ERROR_TEXTS)
+
+
+def test_every_reason_files_were_not_filed_has_an_answer() -> None:
+    assert set(PROBLEM_TEXTS) == set(Problem) and all(PROBLEM_TEXTS.values())

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from database.orders import OrderRepo
 from database.users import Activity, Level, User
 from database.work import WorkRepo
 from services.orders_flow import (
+    SEARCH_LIMIT,
     NoCurrentOrder,
     OrderChanged,
     OrderGone,
@@ -164,3 +165,41 @@ async def test_browsing_leaves_the_chat_and_reports_an_unreadable_index(db: Data
     await flow.open_order(STAFF, 1, FakePins())
     assert await flow.browse(STAFF) is False
     assert not (await WorkRepo(db).get(STAFF.telegram_id)).chatting  # type: ignore[union-attr]
+
+
+class FakeReader:
+    def __init__(self, read: list[str]) -> None:
+        self.read = read
+        self.known: set[str] | None = None
+
+    async def barcodes(self, data: bytes) -> list[str]:
+        return self.read
+
+    async def plates(self, data: bytes, known: Collection[str] = ()) -> list[str]:
+        self.known = set(known)
+        return self.read
+
+
+async def test_a_photo_is_read_and_what_it_names_is_offered(db: Database) -> None:
+    flow, pins = _flow(db), FakePins()
+    reader = FakeReader(["1234AB7", "9999XX7"])
+    search = await flow.find_by_photo(STAFF, b"jpeg", False, reader, pins)
+    assert reader.known == {"1234AB7"}  # the open orders' plates settle close reads
+    assert search.matched == ["1234AB7"] and search.found.opened is not None
+    assert search.found.opened.order.number == "A-100" and pins.pinned == [("A-100", None)]
+    nothing = await flow.find_by_photo(STAFF, b"jpeg", True, FakeReader(["000"]), pins)
+    assert nothing.read == ["000"] and nothing.found.orders == [] and len(pins.pinned) == 1
+
+
+async def test_a_typed_search_offers_like_a_photo_and_refuses_too_many(db: Database) -> None:
+    await db.write_many(
+        "INSERT INTO orders (number, number_fold, is_open, calendar_date, first_seen, updated_at)"
+        " VALUES (?, ?, 1, '2026-01-02', 0, 0)",
+        [(f"B-{n:03}", f"b-{n:03}") for n in range(SEARCH_LIMIT + 1)],
+    )
+    flow, pins = _flow(db), FakePins()
+    assert (await flow.search_typed(STAFF, "B-", pins)).too_many and pins.pinned == []
+    listed = await flow.search_typed(STAFF, "A-", pins)
+    assert [o.number for o in listed.orders] == ["A-100", "A-200"] and listed.opened is None
+    opened = await flow.search_typed(STAFF, "222", pins)
+    assert opened.opened is not None and opened.opened.order.number == "A-200"
