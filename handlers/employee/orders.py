@@ -20,7 +20,7 @@ from config import Settings
 from database.orders import OrderRepo
 from database.users import User
 from handlers.employee.media import answer_outcome, file_fetcher
-from handlers.employee.views import ChatPins, show_opened
+from handlers.employee.views import ChatPins, show_calendar, show_opened
 from handlers.filters import FILE, NOT_COMMAND, PLAIN_TEXT
 from keyboards import orders as kb
 from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb
@@ -50,13 +50,10 @@ async def leave_search(state: FSMContext) -> None:
 
 @router.message(Command("order"))
 async def order_command(
-    message: Message, state: FSMContext, user: User, orders: OrderRepo, orders_flow: OrdersFlow
+    message: Message, state: FSMContext, user: User, orders: OrderRepo, orders_flow: OrdersFlow, bot: Bot
 ) -> None:
     await leave_search(state)
-    if not await orders_flow.browse(user):
-        await message.answer(texts.ORDER_INDEX_UNAVAILABLE)
-    calendar = kb.OrderCalendar(orders.days_with_open_orders)
-    await message.answer(texts.ORDER_CALENDAR_PROMPT, reply_markup=await calendar.start_calendar())
+    await show_calendar(bot, message.chat.id, user, orders_flow, orders)
 
 
 @router.message(Command("type"))

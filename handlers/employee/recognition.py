@@ -29,10 +29,9 @@ from config import Settings
 from database.orders import OrderRepo
 from database.users import User
 from handlers.employee.orders import OrderSearch, leave_search
-from handlers.employee.views import ChatPins, show_found
+from handlers.employee.views import ChatPins, show_calendar, show_found
 from handlers.errors import answer_error
 from handlers.filters import NOT_COMMAND, PLAIN_TEXT, Match
-from keyboards import orders as orders_kb
 from keyboards.callbacks import OrderAction, OrderCb
 from keyboards.recognition import other_ways
 from services.orders_flow import SEARCH_LIMIT, OrdersFlow, OrdersFound
@@ -88,12 +87,7 @@ async def calendar_pressed(
 ) -> None:
     await leave_search(state)
     await callback.answer()
-    if not await orders_flow.browse(user):
-        await bot.send_message(callback.from_user.id, texts.ORDER_INDEX_UNAVAILABLE)
-    calendar = orders_kb.OrderCalendar(orders.days_with_open_orders)
-    await bot.send_message(
-        callback.from_user.id, texts.ORDER_CALENDAR_PROMPT, reply_markup=await calendar.start_calendar()
-    )
+    await show_calendar(bot, callback.from_user.id, user, orders_flow, orders)
 
 
 # --- photos ---------------------------------------------------------------------------------------------

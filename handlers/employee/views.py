@@ -9,8 +9,10 @@ from aiogram.exceptions import TelegramBadRequest
 
 import texts
 from config import Settings
+from database.orders import OrderRepo
+from database.users import User
 from keyboards import orders as kb
-from services.orders_flow import OrderOpened, OrdersFound
+from services.orders_flow import OrderOpened, OrdersFlow, OrdersFound
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +61,13 @@ async def show_found(bot: Bot, chat_id: int, found: OrdersFound, query: str, set
         await bot.send_message(chat_id, text, reply_markup=kb.order_list(found.orders))
     else:
         await bot.send_message(chat_id, texts.order_search_none(query))
+
+
+async def show_calendar(
+    bot: Bot, chat_id: int, staff: User, orders_flow: OrdersFlow, orders: OrderRepo
+) -> None:
+    """/order and the search's "calendar" button: out of the order's chat, folders rescanned, the calendar."""
+    if not await orders_flow.browse(staff):
+        await bot.send_message(chat_id, texts.ORDER_INDEX_UNAVAILABLE)
+    calendar = kb.OrderCalendar(orders.days_with_open_orders)
+    await bot.send_message(chat_id, texts.ORDER_CALENDAR_PROMPT, reply_markup=await calendar.start_calendar())
