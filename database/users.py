@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -78,6 +79,60 @@ def active_clients_with_phone(conn: sqlite3.Connection, phone: str) -> list[User
     return [_user(row) for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """What connecting a phone did: the user as stored now, and the accounts that lost the phone."""
+
+    user: User
+    phone_lost_by: list[int]
+
+
+# Who a person becomes, from their row before (None: new) and the number of users before them.
+LevelRule = Callable[[User | None, int], Level]
+
+
+def connect(
+    conn: sqlite3.Connection,
+    telegram_id: int,
+    phone: str,
+    tg_name: str,
+    level_rule: LevelRule,
+    start_payload: str | None,
+) -> Connected:
+    """For units of work (`Database.run`): a person shares their own phone. Creates the user or
+    refreshes phone and Telegram name (reachable again), sets the level `level_rule` gives, the deep
+    link they came by (when any); a client keeps the phone alone: other client accounts with it lose
+    it (phone ''), so files and messages for that phone reach one account."""
+    row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE telegram_id = ?", (telegram_id,)).fetchone()
+    before = _user(row) if row else None
+    count = int(conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+    level = level_rule(before, count)
+    now = _now()
+    conn.execute(
+        "INSERT INTO users (telegram_id, phone, tg_name, level, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (telegram_id) DO UPDATE SET phone = excluded.phone, tg_name = excluded.tg_name,"
+        " level = excluded.level, reachable = 1, updated_at = excluded.updated_at",
+        (telegram_id, phone, tg_name, int(level), now, now),
+    )
+    if start_payload:
+        conn.execute("UPDATE users SET start_payload = ? WHERE telegram_id = ?", (start_payload, telegram_id))
+    losers: list[int] = []
+    if level is Level.CLIENT:
+        losers = [
+            int(found[0])
+            for found in conn.execute(
+                "SELECT telegram_id FROM users WHERE phone = ? AND level = ? AND telegram_id != ?",
+                (phone, int(Level.CLIENT), telegram_id),
+            )
+        ]
+        conn.executemany(
+            "UPDATE users SET phone = '', updated_at = ? WHERE telegram_id = ?", [(now, t) for t in losers]
+        )
+    stored = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE telegram_id = ?", (telegram_id,)).fetchone()
+    return Connected(_user(stored), losers)
+
+
 class UserRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -99,6 +154,14 @@ class UserRepo:
         user = await self.get(telegram_id)
         assert user is not None
         return user
+
+    async def connect(
+        self, telegram_id: int, phone: str, tg_name: str, level_rule: LevelRule, start_payload: str | None
+    ) -> Connected:
+        """Registration in one transaction (see `connect`)."""
+        return await self._db.run(
+            lambda conn: connect(conn, telegram_id, phone, tg_name, level_rule, start_payload)
+        )
 
     async def set_level(self, telegram_id: int, level: Level) -> None:
         await self._set(telegram_id, "level", int(level))

@@ -7,6 +7,8 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 import texts
+from database.orders import Order
+from database.users import User
 from keyboards.callbacks import CareAction, CareCb, ClientAction, ClientCb, ConvAction, ConvCb
 
 
@@ -44,3 +46,13 @@ def send_to_client(order_id: int, number: str) -> InlineKeyboardMarkup:
     """Under the "not sent: you are not in the order's chat" hint: send that text after all."""
     data = ConvCb(action=ConvAction.SEND, order_id=order_id).pack()
     return _one(texts.send_to_client_button(number), data)
+
+
+class ClientRouteButtons:
+    """The buttons under a client's message forwarded to staff (services.client_messages.Buttons)."""
+
+    def about_order(self, order: Order) -> dict[str, Any]:
+        return as_payload(switch_order(order.id, order.number))
+
+    def reply_to(self, client: User) -> dict[str, Any]:
+        return as_payload(reply_to_client(client.telegram_id))

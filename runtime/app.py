@@ -29,21 +29,26 @@ from database.routing import RoutingRepo
 from database.users import UserRepo
 from database.work import WorkRepo
 from handlers import build_root_router
+from keyboards.conversations import ClientRouteButtons
 from middlewares.private import PrivateChatsOnly
 from middlewares.user import UserMiddleware
 from runtime.outbox import Outbox
 from runtime.session import OutgoingCalls, RateLimiter
 from runtime.share_uploads import uploads
+from runtime.telegram_files import TelegramFiles
 from services.admin import AdminTools
 from services.attention import AttentionWords
+from services.client_messages import ClientMessages
 from services.conversations import RELAY_KIND, Conversations, relay_report
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
 from services.media_store import MediaStore, cleanup_partial_files
 from services.orders.index import OrderIndex
+from services.orders_flow import OrdersFlow
 from services.protocol import Protocol
 from services.recognition.worker import Recognizer
+from services.registration import Registration
 from services.uploads import ClientUploads
 
 
@@ -60,9 +65,11 @@ class Services:
     work: WorkRepo
     protocol: Protocol
     conversations: Conversations
-    client_uploads: ClientUploads
     admin_tools: AdminTools
     media: MediaService
+    orders_flow: OrdersFlow
+    client_messages: ClientMessages
+    registration: Registration
     recognizer: Recognizer
     folder_watcher: FolderWatcher
 
@@ -115,6 +122,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
     protocol = Protocol(ProtocolRepo(db), settings.branch_photo)
     attention = AttentionWords(Path(database.__file__).with_name("attention_words.py"))
     media_repo = MediaRepo(db)
+    order_index = OrderIndex(orders, settings.branch_photo, settings.closed_order)
     media = MediaService(
         settings=settings,
         store=MediaStore(settings.branch_photo),
@@ -126,21 +134,28 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
         outbox=outbox,
         held=HeldMediaRepo(db),
     )
+    conversations = Conversations(
+        users, orders, work, protocol, outbox, attention, settings.organization_name, routing
+    )
+    client_uploads = ClientUploads(routing, settings.client_upload_order_mb, settings.client_upload_day_mb)
+    telegram_files = TelegramFiles(bot, settings.telegram_api_local)
     return Services(
         settings=settings,
         db=db,
         users=users,
         outbox=outbox,
         orders=orders,
-        order_index=OrderIndex(orders, settings.branch_photo, settings.closed_order),
+        order_index=order_index,
         work=work,
         protocol=protocol,
-        conversations=Conversations(
-            users, orders, work, protocol, outbox, attention, settings.organization_name, routing
-        ),
-        client_uploads=ClientUploads(routing, settings.client_upload_order_mb, settings.client_upload_day_mb),
+        conversations=conversations,
         admin_tools=AdminTools(users, orders, protocol),
         media=media,
+        orders_flow=OrdersFlow(orders, work, order_index, settings.type_order),
+        client_messages=ClientMessages(
+            conversations, media, client_uploads, telegram_files.fetch_incoming, ClientRouteButtons()
+        ),
+        registration=Registration(users, outbox, media, conversations, settings.admin_phones, settings.demo),
         recognizer=Recognizer(settings.branch_tesseract, ocr_engine=settings.ocr_engine),
         folder_watcher=FolderWatcher(
             settings=settings,

@@ -41,6 +41,10 @@ class TelegramFiles:
         self._bot = bot
         self._local = local_api
 
+    async def fetch_incoming(self, item: IncomingFile, target: Path) -> None:
+        """services.media.Fetch: the file someone sent, into `target`."""
+        await self.fetch(item.file_id, target, item.file_size)
+
     async def fetch(self, file_id: str, target: Path, size: int | None = None) -> None:
         """Write the file into `target`: FileTooBig / FetchFailed (permanent) or TransientFailure."""
         attempt = 0

@@ -28,6 +28,10 @@ class UserNotFound(AdminError):
     pass
 
 
+class NoUserWithPhone(UserNotFound):
+    """Nobody has connected with this phone (the error's text is the phone)."""
+
+
 class LastAdmin(AdminError):
     pass
 
@@ -68,7 +72,7 @@ class AdminTools:
             raise BadPhone(raw)
         found = await self._users.by_phone(phone)
         if not found:
-            raise UserNotFound(phone)
+            raise NoUserWithPhone(phone)
         return found
 
     async def get(self, telegram_id: int) -> User:

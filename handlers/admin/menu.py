@@ -1,4 +1,8 @@
-"""/admin: levels, names and activity of users, protocols, the user list."""
+"""/admin: the menu and the levels, names and activity of users (protocols and the user list:
+handlers/admin/reports.py).
+
+The rules are services.admin.AdminTools; what a refusal is answered with is handlers/errors.py.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,17 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 import texts
 from database.users import Activity, Level, User
+from handlers.errors import answer_error
 from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import sync_role
 from runtime.outbox import Outbox
-from services.admin import (
-    AdminTools,
-    BadName,
-    BadPhone,
-    LastAdmin,
-    OrderNotFound,
-    UserNotFound,
-    protocol_fits_message,
-)
+from services.admin import AdminError, AdminTools, BadName, UserNotFound
 
 router = Router(name=__name__)
 
@@ -45,10 +42,6 @@ class ActivityDialog(StatesGroup):
     activity = State()
 
 
-class ProtocolDialog(StatesGroup):
-    number = State()
-
-
 USER_STEPS = (LevelDialog.user, NameDialog.user, ActivityDialog.user)
 _STARTS = {
     AdminAction.LEVEL: LevelDialog.user,
@@ -57,11 +50,11 @@ _STARTS = {
 }
 
 
-def _action(*actions: AdminAction):  # a callback-data filter
+def action(*actions: AdminAction):  # a callback-data filter
     return AdminCb.filter(F.action.in_(set(actions)))
 
 
-async def _reply(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+async def reply(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.answer(text, reply_markup=markup)
@@ -76,7 +69,7 @@ async def show_menu(message: Message, state: FSMContext) -> None:
     await message.answer(texts.ADMIN_MENU, reply_markup=kb.menu())
 
 
-@router.callback_query(_action(AdminAction.CANCEL))
+@router.callback_query(action(AdminAction.CANCEL))
 async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await callback.answer()
@@ -87,14 +80,14 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
 # --- choosing a user (level / name / activity) -----------------------------------------------------
 
 
-@router.callback_query(_action(*_STARTS))
+@router.callback_query(action(*_STARTS))
 async def start_user_dialog(callback: CallbackQuery, callback_data: AdminCb, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(_STARTS[callback_data.action])
-    await _reply(callback, texts.ADMIN_ASK_USER, kb.ask_user())
+    await reply(callback, texts.ADMIN_ASK_USER, kb.ask_user())
 
 
-@router.callback_query(StateFilter(*USER_STEPS), _action(AdminAction.PAGE))
+@router.callback_query(StateFilter(*USER_STEPS), action(AdminAction.PAGE))
 async def users_page(callback: CallbackQuery, callback_data: AdminCb, admin_tools: AdminTools) -> None:
     page = await admin_tools.page(callback_data.value)
     if not page.users:
@@ -112,11 +105,8 @@ async def user_by_phone(message: Message, state: FSMContext, admin_tools: AdminT
     assert message.text is not None
     try:
         found = await admin_tools.find_by_phone(message.text)
-    except BadPhone:
-        await message.answer(texts.ADMIN_BAD_PHONE, reply_markup=kb.ask_user())
-        return
-    except UserNotFound as exc:
-        await message.answer(texts.admin_user_not_found(str(exc)), reply_markup=kb.ask_user())
+    except AdminError as exc:  # a bad phone, nobody with it: the question stays
+        await answer_error(message, exc, kb.ask_user())
         return
     if len(found) > 1:
         await message.answer(texts.admin_users_page(0, 1), reply_markup=kb.users_page(found, 0, 1))
@@ -124,15 +114,11 @@ async def user_by_phone(message: Message, state: FSMContext, admin_tools: AdminT
     await _user_chosen(message, state, found[0])
 
 
-@router.callback_query(StateFilter(*USER_STEPS), _action(AdminAction.PICK))
+@router.callback_query(StateFilter(*USER_STEPS), action(AdminAction.PICK))
 async def user_picked(
     callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
-    try:
-        target = await admin_tools.get(callback_data.user_id)
-    except UserNotFound:
-        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
-        return
+    target = await admin_tools.get(callback_data.user_id)
     await callback.answer()
     if isinstance(callback.message, Message):
         await _user_chosen(callback.message, state, target)
@@ -168,17 +154,14 @@ async def _chosen_id(state: FSMContext, callback_data: AdminCb | None = None) ->
     return int(chosen)
 
 
-async def _apply(callback: CallbackQuery, state: FSMContext, change: Awaitable[User]) -> User | None:
-    """Run a level or activity change; a refusal is answered here and gives None. The dialog ends."""
+async def _apply(state: FSMContext, change: Awaitable[User]) -> User:
+    """Run a level or activity change: the dialog ends, unless the last admin was to lose their level
+    (LastAdmin: another choice may do). Refusals are answered by handlers/errors.py."""
     try:
         target = await change
-    except LastAdmin:
-        await callback.answer(texts.ADMIN_LAST_ADMIN, show_alert=True)
-        return None
     except UserNotFound:
         await state.clear()
-        await callback.answer(texts.ADMIN_USER_GONE, show_alert=True)
-        return None
+        raise
     await state.clear()
     return target
 
@@ -186,7 +169,7 @@ async def _apply(callback: CallbackQuery, state: FSMContext, change: Awaitable[U
 # --- level ------------------------------------------------------------------------------------------
 
 
-@router.callback_query(StateFilter(LevelDialog.level), _action(AdminAction.SET_LEVEL))
+@router.callback_query(StateFilter(LevelDialog.level), action(AdminAction.SET_LEVEL))
 async def set_level(
     callback: CallbackQuery,
     callback_data: AdminCb,
@@ -200,10 +183,8 @@ async def set_level(
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
     level = Level(callback_data.value)
-    target = await _apply(callback, state, admin_tools.set_level(target_id, level))
-    if target is None:
-        return
-    await _reply(callback, texts.admin_level_set(target.display_name, level))
+    target = await _apply(state, admin_tools.set_level(target_id, level))
+    await reply(callback, texts.admin_level_set(target.display_name, level))
     notice = texts.role_changed_notice(level) if target.is_active else texts.ACCESS_BLOCKED
     await sync_role(bot, state.storage, outbox, target, notice)
 
@@ -227,13 +208,12 @@ async def set_name(message: Message, state: FSMContext, admin_tools: AdminTools)
         return
     try:
         target = await admin_tools.set_name(target_id, message.text)
-    except BadName:
-        await message.answer(texts.ADMIN_BAD_NAME, reply_markup=kb.cancel())
+    except BadName as exc:  # the name is asked again
+        await answer_error(message, exc, kb.cancel())
         return
     except UserNotFound:
         await state.clear()
-        await message.answer(texts.ADMIN_USER_GONE)
-        return
+        raise
     await state.clear()
     await message.answer(texts.admin_name_set(target.phone, target.name or ""))
 
@@ -246,7 +226,7 @@ async def name_again(message: Message) -> None:
 # --- activity ---------------------------------------------------------------------------------------
 
 
-@router.callback_query(StateFilter(ActivityDialog.activity), _action(AdminAction.SET_ACTIVITY))
+@router.callback_query(StateFilter(ActivityDialog.activity), action(AdminAction.SET_ACTIVITY))
 async def set_activity(
     callback: CallbackQuery,
     callback_data: AdminCb,
@@ -260,10 +240,8 @@ async def set_activity(
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
     activity = Activity(callback_data.value)
-    target = await _apply(callback, state, admin_tools.set_activity(target_id, activity))
-    if target is None:
-        return
-    await _reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
+    target = await _apply(state, admin_tools.set_activity(target_id, activity))
+    await reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
     notice = texts.role_changed_notice(target.level) if target.is_active else texts.ACCESS_BLOCKED
     await sync_role(bot, state.storage, outbox, target, notice)
 
@@ -272,68 +250,6 @@ async def set_activity(
 async def activity_again(message: Message, state: FSMContext) -> None:
     target_id = await _chosen_id(state)
     await message.answer(texts.ADMIN_PRESS_BUTTON, reply_markup=kb.activities(target_id or 0))
-
-
-# --- protocols --------------------------------------------------------------------------------------
-
-
-@router.callback_query(_action(AdminAction.ORDER_PROTOCOL))
-async def ask_order(callback: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await state.set_state(ProtocolDialog.number)
-    await _reply(callback, texts.ADMIN_ASK_ORDER, kb.cancel())
-
-
-@router.message(StateFilter(ProtocolDialog.number), PLAIN_TEXT)
-async def order_protocol(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
-    assert message.text is not None
-    try:
-        order, body = await admin_tools.order_protocol(message.text)
-    except OrderNotFound as exc:
-        await message.answer(texts.admin_order_not_found(str(exc)), reply_markup=kb.cancel())
-        return
-    await state.clear()
-    title = texts.order_protocol_title(order.number, order.is_open)
-    await _send_protocol(message, title, body, f"recording_dialog_{order.number}.txt")
-
-
-@router.message(StateFilter(ProtocolDialog.number), NOT_COMMAND)
-async def order_again(message: Message) -> None:
-    await message.answer(texts.ADMIN_ASK_ORDER, reply_markup=kb.cancel())
-
-
-@router.callback_query(_action(AdminAction.GENERAL_PROTOCOL))
-async def general_protocol(callback: CallbackQuery, state: FSMContext, admin_tools: AdminTools) -> None:
-    await state.clear()
-    await callback.answer()
-    body = await admin_tools.general_protocol()
-    if isinstance(callback.message, Message):
-        await _send_protocol(callback.message, texts.GENERAL_PROTOCOL_TITLE, body, "all_recording_dialog.txt")
-
-
-async def _send_protocol(answer_to: Message, title: str, body: str, file_name: str) -> None:
-    if not body:
-        await answer_to.answer(texts.protocol_empty(title))
-    elif protocol_fits_message(title, body):
-        await answer_to.answer(texts.protocol_message(title, body))
-    else:
-        data = f"{title}\n\n{body}".encode()
-        await answer_to.answer_document(BufferedInputFile(data, file_name), caption=texts.esc(title))
-
-
-# --- user list --------------------------------------------------------------------------------------
-
-
-@router.callback_query(_action(AdminAction.USERS))
-async def users_list(callback: CallbackQuery, state: FSMContext, admin_tools: AdminTools) -> None:
-    await state.clear()
-    await callback.answer()
-    report = await admin_tools.users_report()
-    if not isinstance(callback.message, Message):
-        return
-    await callback.message.answer(texts.users_summary(report.counts, report.total))
-    document = BufferedInputFile(report.listing.encode(), "users.txt")
-    await callback.message.answer_document(document, caption=texts.esc(texts.USERS_FILE_TITLE))
 
 
 # --- anything else: a button of a dialog that is over ----------------------------------------------

@@ -19,22 +19,14 @@ from aiogram.types import CallbackQuery, Message
 
 import texts
 from config import Settings
-from database.orders import OrderRepo
 from database.users import User
-from database.work import WorkRepo
-from handlers.employee import orders as order_handlers
+from handlers.employee.views import ChatPins, show_opened
+from handlers.errors import answer_error, error_text
 from handlers.filters import PLAIN_TEXT
 from keyboards import conversations as kb
 from keyboards.callbacks import ConvAction, ConvCb
-from services.conversations import (
-    ClientNotConnected,
-    Conversations,
-    Incoming,
-    NoOrderChosen,
-    NotInChat,
-    OrderClosed,
-    RelayError,
-)
+from services.conversations import Conversations, Incoming, NotInChat, RelayError
+from services.orders_flow import OrderGone, OrdersFlow
 
 router = Router(name=__name__)
 
@@ -45,24 +37,12 @@ async def to_client(message: Message, user: User, conversations: Conversations) 
     incoming = Incoming(message.chat.id, message.message_id, "text", message.text)
     try:
         hint_due = await conversations.relay(user, incoming)
-    except NotInChat as exc:
+    except NotInChat as exc:  # the hint's button sends this very text after all
         markup = kb.send_to_client(exc.order.id, exc.order.number)
-        await message.reply(texts.relay_not_in_chat(exc.order.number), reply_markup=markup)
-        return
-    except RelayError as exc:
-        await message.answer(_relay_problem(exc))
+        await message.reply(error_text(exc), reply_markup=markup)
         return
     if hint_due:
         await message.answer(texts.relay_no_name(user.tg_name))
-
-
-def _relay_problem(exc: RelayError) -> str:
-    if isinstance(exc, OrderClosed):
-        return texts.relay_order_closed(exc.order.number)
-    if isinstance(exc, ClientNotConnected):
-        return texts.relay_no_client(exc.order.number)
-    assert isinstance(exc, NoOrderChosen)
-    return texts.RELAY_NO_ORDER
 
 
 @router.callback_query(ConvCb.filter(F.action == ConvAction.OPEN_ORDER))
@@ -70,17 +50,18 @@ async def switch_to_order(
     callback: CallbackQuery,
     callback_data: ConvCb,
     user: User,
-    orders: OrderRepo,
-    work: WorkRepo,
+    orders_flow: OrdersFlow,
     settings: Settings,
     bot: Bot,
 ) -> None:
-    order = await orders.get(callback_data.order_id)
-    if order is None or not order.is_open:
-        await callback.answer(texts.SWITCH_ORDER_GONE, show_alert=True)
+    chat_id = callback.from_user.id
+    try:
+        opened = await orders_flow.open_order(user, callback_data.order_id, ChatPins(bot, chat_id))
+    except OrderGone as exc:
+        await answer_error(callback, exc, overrides={OrderGone: texts.SWITCH_ORDER_GONE})
         return
     await callback.answer()
-    await order_handlers.open_order(bot, callback.from_user.id, user, order, work, settings)
+    await show_opened(bot, chat_id, opened, settings)
 
 
 @router.callback_query(ConvCb.filter(F.action == ConvAction.CHAT))
@@ -88,26 +69,21 @@ async def enter_chat(
     callback: CallbackQuery,
     callback_data: ConvCb,
     user: User,
-    orders: OrderRepo,
-    work: WorkRepo,
+    orders_flow: OrdersFlow,
     settings: Settings,
     state: FSMContext,
     bot: Bot,
 ) -> None:
     """The card's "💬 Написать клиенту": that order's chat (opened first if it is another order); a
     search or another dialog under way ends, so the next text goes to the client."""
-    order = await orders.get(callback_data.order_id)
-    if order is None or not order.is_open:
-        await callback.answer(texts.ORDER_STALE, show_alert=True)
-        return
+    chat_id = callback.from_user.id
+    entered = await orders_flow.enter_chat(user, callback_data.order_id, ChatPins(bot, chat_id))
     await callback.answer()
     await state.clear()
-    context = await work.get(user.telegram_id)
-    if context is None or context.order_id != order.id:
-        await order_handlers.open_order(bot, callback.from_user.id, user, order, work, settings)
-        return
-    await work.set_chatting(user.telegram_id, True)
-    await bot.send_message(callback.from_user.id, texts.chat_entered(order.number))
+    if entered.opened is not None:
+        await show_opened(bot, chat_id, entered.opened, settings)
+    else:
+        await bot.send_message(chat_id, texts.chat_entered(entered.order.number))
 
 
 @router.callback_query(ConvCb.filter(F.action == ConvAction.SEND))
@@ -115,7 +91,7 @@ async def send_after_all(
     callback: CallbackQuery,
     callback_data: ConvCb,
     user: User,
-    work: WorkRepo,
+    orders_flow: OrdersFlow,
     conversations: Conversations,
     state: FSMContext,
     bot: Bot,
@@ -127,18 +103,14 @@ async def send_after_all(
     if original is None or not original.text or original.chat.id != callback.from_user.id:
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
-    context = await work.get(user.telegram_id)
-    if context is None or context.order_id != callback_data.order_id:
-        await callback.answer(texts.SEND_ORDER_CHANGED, show_alert=True)
-        return
+    await orders_flow.back_to_chat(user, callback_data.order_id)
     await state.clear()
-    await work.set_chatting(user.telegram_id, True)
     incoming = Incoming(original.chat.id, original.message_id, "text", original.text)
     try:
         hint_due = await conversations.relay(user, incoming)
     except RelayError as exc:
         await callback.answer()
-        await bot.send_message(original.chat.id, _relay_problem(exc))
+        await bot.send_message(original.chat.id, error_text(exc))
         return
     await callback.answer(texts.SENT_AFTER_ALL)
     assert isinstance(hint, Message)

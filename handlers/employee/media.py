@@ -9,37 +9,24 @@ files them (handlers/employee/orders.py `type_picked`).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiogram import Bot, Router
 from aiogram.types import Message
 
 import texts
 from config import Settings
 from database.users import User
+from handlers.errors import PROBLEM_TEXTS
 from handlers.filters import FILE
 from keyboards import orders as kb
 from runtime.telegram_files import TelegramFiles, incoming_file
-from services.media import Fetch, Held, IncomingFile, MediaService, Problem
+from services.media import Fetch, Held, MediaService, Problem
 
 router = Router(name=__name__)
-
-_PROBLEMS = {
-    # intake holds files sent before an order or a stage instead; kept so every Problem has an answer
-    Problem.NO_ORDER: texts.MEDIA_NO_ORDER,
-    Problem.NO_TYPE: texts.MEDIA_NO_TYPE,
-    Problem.ORDER_CLOSED: texts.MEDIA_ORDER_CLOSED,
-}
 
 
 def file_fetcher(bot: Bot, settings: Settings) -> Fetch:
     """How the media service gets the bytes of a file someone sent."""
-    telegram = TelegramFiles(bot, settings.telegram_api_local)
-
-    async def fetch(item: IncomingFile, target: Path) -> None:
-        await telegram.fetch(item.file_id, target, item.file_size)
-
-    return fetch
+    return TelegramFiles(bot, settings.telegram_api_local).fetch_incoming
 
 
 @router.message(FILE)
@@ -65,4 +52,4 @@ async def answer_outcome(message: Message, outcome: Problem | Held | None, setti
         markup = kb.type_choice(outcome.order, settings, chat_button=False)
         await message.reply(texts.media_held(outcome.order.number, outcome.count), reply_markup=markup)
     elif outcome is not None:
-        await message.reply(_PROBLEMS[outcome])
+        await message.reply(PROBLEM_TEXTS[outcome])

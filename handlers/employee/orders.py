@@ -1,13 +1,11 @@
 """/order and /type: choose the work order (calendar, part of its number) and the stage.
 
-The choice lives in SQLite (WorkRepo) and in a message pinned at the top of the chat, so it
-survives restarts. `open_order()` is what choosing an order does, for other features to reuse.
+What choosing does is services.orders_flow.OrdersFlow; handlers/employee/views.py shows its results.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -19,21 +17,19 @@ from aiogram_calendar.schemas import SimpleCalAct
 
 import texts
 from config import Settings
-from database.orders import Order, OrderRepo
+from database.orders import OrderRepo
 from database.users import User
-from database.work import WorkRepo
 from handlers.employee.media import answer_outcome, file_fetcher
+from handlers.employee.views import ChatPins, show_calendar, show_opened
 from handlers.filters import FILE, NOT_COMMAND, PLAIN_TEXT
 from keyboards import orders as kb
 from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb
 from runtime.telegram_files import incoming_file
 from services.media import MediaService
-from services.orders.index import OrderIndex
+from services.orders_flow import SEARCH_LIMIT, OrdersFlow
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
-
-SEARCH_LIMIT = 20
 
 
 class OrderSearch(StatesGroup):
@@ -43,75 +39,10 @@ class OrderSearch(StatesGroup):
     typed = State()  # waiting for a typed plate or part of a number (handlers/employee/recognition.py)
 
 
-async def open_order(
-    bot: Bot, chat_id: int, staff: User, order: Order, work: WorkRepo, settings: Settings
-) -> None:
-    """Make `order` the staff member's current order: pin it, warn about missing client data,
-    offer the stages. The stage is reset: it is chosen again for the new order. The employee is
-    now in the order's chat: what they type goes to its client (handlers/employee/chat.py)."""
-    await work.set_order(staff.telegram_id, order.id)
-    await _pin(bot, chat_id, staff.telegram_id, work, texts.pin_text(order.number, None))
-    if not order.data_ok:
-        await bot.send_message(chat_id, texts.order_no_client_data(order.number))
-    await bot.send_message(
-        chat_id, texts.order_opened_prompt(order.number), reply_markup=kb.type_choice(order, settings)
-    )
-
-
-async def leave_chat(staff: User, work: WorkRepo) -> None:
-    """Looking for another order: what is typed now is not for the current order's client."""
-    await work.set_chatting(staff.telegram_id, False)
-
-
-async def show_found_orders(
-    bot: Bot,
-    chat_id: int,
-    staff: User,
-    found: Sequence[Order],
-    query: str,
-    work: WorkRepo,
-    settings: Settings,
-) -> None:
-    """For barcode / plate recognition: one open order is opened at once, several are listed."""
-    found = [order for order in found if order.is_open]
-    if len(found) == 1:
-        await open_order(bot, chat_id, staff, found[0], work, settings)
-    elif found:
-        await bot.send_message(
-            chat_id, texts.order_search_found(query, len(found)), reply_markup=kb.order_list(found)
-        )
-    else:
-        await bot.send_message(chat_id, texts.order_search_none(query))
-
-
-async def _pin(bot: Bot, chat_id: int, staff_id: int, work: WorkRepo, text: str) -> None:
-    """Replace the pinned order/stage message: pin the new one, then unpin the old one."""
-    context = await work.get(staff_id)
-    old = context.pin_message_id if context else None
-    try:
-        sent = await bot.send_message(chat_id, text, disable_notification=True)
-        await bot.pin_chat_message(chat_id, sent.message_id, disable_notification=True)
-    except TelegramBadRequest as exc:
-        log.warning("Could not pin the order message in chat %s: %s", chat_id, exc.message)
-        await bot.send_message(chat_id, texts.PIN_FAILED)
-        return
-    await work.set_pin(staff_id, sent.message_id)
-    if old is not None and old != sent.message_id:
-        try:
-            await bot.unpin_chat_message(chat_id, message_id=old)
-        except TelegramBadRequest as exc:  # deleted by the user meanwhile: nothing to unpin
-            log.info("Old pin %s in chat %s not unpinned: %s", old, chat_id, exc.message)
-
-
-async def _leave_search(state: FSMContext) -> None:
+async def leave_search(state: FSMContext) -> None:
     current = await state.get_state()
     if current is not None and current.startswith(OrderSearch.__name__):
         await state.clear()
-
-
-async def _open_order_or_none(orders: OrderRepo, order_id: int) -> Order | None:
-    order = await orders.get(order_id)
-    return order if order is not None and order.is_open else None
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -119,34 +50,15 @@ async def _open_order_or_none(orders: OrderRepo, order_id: int) -> Order | None:
 
 @router.message(Command("order"))
 async def order_command(
-    message: Message,
-    state: FSMContext,
-    user: User,
-    work: WorkRepo,
-    orders: OrderRepo,
-    order_index: OrderIndex,
+    message: Message, state: FSMContext, user: User, orders: OrderRepo, orders_flow: OrdersFlow, bot: Bot
 ) -> None:
-    await _leave_search(state)
-    await leave_chat(user, work)
-    report = await order_index.refresh()
-    if report.error is not None:
-        await message.answer(texts.ORDER_INDEX_UNAVAILABLE)
-    calendar = kb.OrderCalendar(orders.days_with_open_orders)
-    await message.answer(texts.ORDER_CALENDAR_PROMPT, reply_markup=await calendar.start_calendar())
+    await leave_search(state)
+    await show_calendar(bot, message.chat.id, user, orders_flow, orders)
 
 
 @router.message(Command("type"))
-async def type_command(
-    message: Message, user: User, work: WorkRepo, orders: OrderRepo, settings: Settings
-) -> None:
-    context = await work.get(user.telegram_id)
-    if context is None or context.order_id is None:
-        await message.answer(texts.TYPE_NEED_ORDER)
-        return
-    order = await _open_order_or_none(orders, context.order_id)
-    if order is None:
-        await message.answer(texts.ORDER_STALE)
-        return
+async def type_command(message: Message, user: User, orders_flow: OrdersFlow, settings: Settings) -> None:
+    order = await orders_flow.current_order(user)
     await message.answer(texts.type_prompt(order.number), reply_markup=kb.type_choice(order, settings))
 
 
@@ -180,18 +92,18 @@ async def calendar_pressed(
 
 @router.callback_query(OrderCb.filter(F.action == OrderAction.SEARCH))
 async def search_pressed(
-    callback: CallbackQuery, state: FSMContext, user: User, work: WorkRepo, bot: Bot
+    callback: CallbackQuery, state: FSMContext, user: User, orders_flow: OrdersFlow, bot: Bot
 ) -> None:
-    await leave_chat(user, work)
+    await orders_flow.leave_chat(user)
     await state.set_state(OrderSearch.number)
     await callback.answer()
     await bot.send_message(callback.from_user.id, texts.ORDER_SEARCH_PROMPT)
 
 
 @router.message(StateFilter(OrderSearch.number), PLAIN_TEXT)
-async def search_text(message: Message, state: FSMContext, orders: OrderRepo) -> None:
+async def search_text(message: Message, orders_flow: OrdersFlow) -> None:
     part = (message.text or "").strip()
-    found = await orders.search_open(part, limit=SEARCH_LIMIT + 1)
+    found = await orders_flow.search(part)
     if not found:
         await message.answer(texts.order_search_none(part))
     elif len(found) > SEARCH_LIMIT:
@@ -223,19 +135,16 @@ async def order_picked(
     callback: CallbackQuery,
     callback_data: OrderCb,
     user: User,
-    orders: OrderRepo,
-    work: WorkRepo,
+    orders_flow: OrdersFlow,
     settings: Settings,
     state: FSMContext,
     bot: Bot,
 ) -> None:
-    order = await _open_order_or_none(orders, callback_data.order_id)
-    if order is None:
-        await callback.answer(texts.ORDER_STALE, show_alert=True)
-        return
+    chat_id = callback.from_user.id
+    opened = await orders_flow.open_order(user, callback_data.order_id, ChatPins(bot, chat_id))
     await callback.answer()
-    await _leave_search(state)
-    await open_order(bot, callback.from_user.id, user, order, work, settings)
+    await leave_search(state)
+    await show_opened(bot, chat_id, opened, settings)
 
 
 @router.callback_query(OrderCb.filter(F.action == OrderAction.TYPE))
@@ -243,26 +152,18 @@ async def type_picked(
     callback: CallbackQuery,
     callback_data: OrderCb,
     user: User,
-    orders: OrderRepo,
-    work: WorkRepo,
+    orders_flow: OrdersFlow,
     media: MediaService,
     settings: Settings,
     bot: Bot,
 ) -> None:
-    order = await _open_order_or_none(orders, callback_data.order_id)
-    labels = list(settings.type_order)
-    if order is None or not 0 <= callback_data.type_index < len(labels):
-        await callback.answer(texts.ORDER_STALE if order is None else texts.TYPE_STALE, show_alert=True)
-        return
-    label = labels[callback_data.type_index]
-    context = await work.get(user.telegram_id)
-    if context is None or context.order_id != order.id:  # a keyboard of an earlier order: go back to it
-        await work.set_order(user.telegram_id, order.id)
-    await work.set_type(user.telegram_id, label)
-    await callback.answer()
     chat_id = callback.from_user.id
-    await _pin(bot, chat_id, user.telegram_id, work, texts.pin_text(order.number, label))
-    hidden = settings.is_hidden_folder(settings.type_order[label])
-    await bot.send_message(chat_id, texts.type_chosen(order.number, label, hidden))
+    pins = ChatPins(bot, chat_id)
+    chosen = await orders_flow.choose_stage(user, callback_data.order_id, callback_data.type_index, pins)
+    await callback.answer()
+    if not chosen.pinned:
+        await bot.send_message(chat_id, texts.PIN_FAILED)
+    hidden = settings.is_hidden_folder(chosen.folder)
+    await bot.send_message(chat_id, texts.type_chosen(chosen.order.number, chosen.label, hidden))
     # what was sent into this order before its stage: filed now (each gets its usual report)
-    await media.file_held(user, order.id, file_fetcher(bot, settings))
+    await media.file_held(user, chosen.order.id, file_fetcher(bot, settings))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from aiogram import Bot, F, Router
@@ -27,16 +26,15 @@ from aiogram.types import CallbackQuery, Message
 
 import texts
 from config import Settings
-from database.orders import Order, OrderRepo
+from database.orders import OrderRepo
 from database.users import User
-from database.work import WorkRepo
-from handlers.employee.orders import SEARCH_LIMIT, OrderSearch, leave_chat, show_found_orders
+from handlers.employee.orders import OrderSearch, leave_search
+from handlers.employee.views import ChatPins, show_calendar, show_found
+from handlers.errors import answer_error
 from handlers.filters import NOT_COMMAND, PLAIN_TEXT, Match
-from keyboards import orders as orders_kb
 from keyboards.callbacks import OrderAction, OrderCb
 from keyboards.recognition import other_ways
-from services.orders.index import OrderIndex
-from services.plate_text import normalize_plate
+from services.orders_flow import SEARCH_LIMIT, OrdersFlow, OrdersFound
 from services.recognition.worker import RecognitionUnavailable, Recognizer, UnreadableImage
 
 log = logging.getLogger(__name__)
@@ -46,8 +44,6 @@ MAX_PHOTO_BYTES = 20 * 1024 * 1024  # what the cloud Bot API lets bots download;
 _PHOTO_STATES = StateFilter(OrderSearch.barcode, OrderSearch.plate)
 _ALL_STATES = StateFilter(OrderSearch.barcode, OrderSearch.plate, OrderSearch.typed)
 _IMAGE = Match(F.photo | F.document.mime_type.startswith("image/"))
-
-Lookup = Callable[[str], Awaitable[list[Order]]]
 
 
 # --- the buttons ------------------------------------------------------------------------------------
@@ -61,10 +57,10 @@ async def photo_search_pressed(
     bot: Bot,
     recognizer: Recognizer,
     user: User,
-    work: WorkRepo,
+    orders_flow: OrdersFlow,
 ) -> None:
     barcode = callback_data.action is OrderAction.BARCODE
-    await leave_chat(user, work)
+    await orders_flow.leave_chat(user)
     await state.set_state(OrderSearch.barcode if barcode else OrderSearch.plate)
     recognizer.warm_up()  # the workers start while the employee takes the photo
     await callback.answer()
@@ -86,21 +82,12 @@ async def calendar_pressed(
     state: FSMContext,
     bot: Bot,
     orders: OrderRepo,
-    order_index: OrderIndex,
     user: User,
-    work: WorkRepo,
+    orders_flow: OrdersFlow,
 ) -> None:
-    if await state.get_state() in OrderSearch.__all_states_names__:
-        await state.clear()
-    await leave_chat(user, work)
+    await leave_search(state)
     await callback.answer()
-    report = await order_index.refresh()
-    if report.error is not None:
-        await bot.send_message(callback.from_user.id, texts.ORDER_INDEX_UNAVAILABLE)
-    calendar = orders_kb.OrderCalendar(orders.days_with_open_orders)
-    await bot.send_message(
-        callback.from_user.id, texts.ORDER_CALENDAR_PROMPT, reply_markup=await calendar.start_calendar()
-    )
+    await show_calendar(bot, callback.from_user.id, user, orders_flow, orders)
 
 
 # --- photos ---------------------------------------------------------------------------------------------
@@ -113,9 +100,7 @@ async def photo_received(
     bot: Bot,
     user: User,
     recognizer: Recognizer,
-    orders: OrderRepo,
-    order_index: OrderIndex,
-    work: WorkRepo,
+    orders_flow: OrdersFlow,
     settings: Settings,
 ) -> None:
     barcode = await state.get_state() == OrderSearch.barcode.state
@@ -123,26 +108,22 @@ async def photo_received(
     data = await _download(message, bot)
     if data is None:
         return
+    pins = ChatPins(bot, message.chat.id)
     try:
-        # a plate reader torn between close reads takes the one an open order has
-        read = await (
-            recognizer.barcodes(data) if barcode else recognizer.plates(data, await orders.open_plates())
-        )
+        search = await orders_flow.find_by_photo(user, data, barcode, recognizer, pins)
     except RecognitionUnavailable:
         await state.set_state(OrderSearch.typed)
         await message.answer(texts.recognition_unavailable(barcode), reply_markup=other_ways(None))
         return
-    except UnreadableImage:
-        await message.answer(texts.RECOGNITION_UNREADABLE, reply_markup=other_ways(retry))
+    except UnreadableImage as exc:
+        await answer_error(message, exc, other_ways(retry))
         return
-    lookup = orders.open_by_barcode if barcode else orders.open_by_plate
-    found, matched = await _matching(read, lookup, order_index)
-    if not found:
-        not_found = texts.barcode_not_found(read) if barcode else texts.plate_not_found(read)
+    if not search.found.orders:
+        not_found = texts.barcode_not_found(search.read) if barcode else texts.plate_not_found(search.read)
         await message.answer(not_found, reply_markup=other_ways(retry))
         return
-    label = ", ".join(matched if barcode else map(texts.plate_display, matched))
-    await _offer(message, state, bot, user, found, label, work, settings)
+    label = ", ".join(search.matched if barcode else map(texts.plate_display, search.matched))
+    await _show(message, state, bot, search.found, label, settings)
 
 
 async def _download(message: Message, bot: Bot) -> bytes | None:
@@ -173,32 +154,22 @@ async def _download(message: Message, bot: Bot) -> bytes | None:
 
 @router.message(_ALL_STATES, PLAIN_TEXT)
 async def text_received(
-    message: Message,
-    state: FSMContext,
-    bot: Bot,
-    user: User,
-    orders: OrderRepo,
-    order_index: OrderIndex,
-    work: WorkRepo,
-    settings: Settings,
+    message: Message, state: FSMContext, bot: Bot, user: User, orders_flow: OrdersFlow, settings: Settings
 ) -> None:
     """A typed barcode (exact), plate (normalized) or part of an order number, tried in that order."""
     text = (message.text or "").strip()
     if not text:
         await message.answer(texts.RECOGNITION_TEXT_ONLY)
         return
-    found = await _typed_matches(text, orders)
-    if not found:
-        await order_index.refresh()  # a folder created moments ago
-        found = await _typed_matches(text, orders)
-    if len(found) > SEARCH_LIMIT:
+    found = await orders_flow.search_typed(user, text, ChatPins(bot, message.chat.id))
+    if found.too_many:
         await message.answer(texts.order_search_too_many(text, SEARCH_LIMIT))
-    elif not found:
+    elif not found.orders:
         current = await state.get_state()
         retry = {OrderSearch.barcode.state: OrderAction.BARCODE, OrderSearch.plate.state: OrderAction.PLATE}
         await message.answer(texts.typed_not_found(text), reply_markup=other_ways(retry.get(current or "")))
     else:
-        await _offer(message, state, bot, user, found, text, work, settings)
+        await _show(message, state, bot, found, text, settings)
 
 
 @router.message(_PHOTO_STATES, NOT_COMMAND)
@@ -211,58 +182,14 @@ async def text_expected(message: Message) -> None:
     await message.answer(texts.RECOGNITION_TEXT_ONLY)
 
 
-# --- finding and offering ---------------------------------------------------------------------------------
+# --- offering ----------------------------------------------------------------------------------------
 
 
-async def _typed_matches(text: str, orders: OrderRepo) -> list[Order]:
-    found = await orders.open_by_barcode(text)
-    if not found and (plate := normalize_plate(text)):
-        found = await orders.open_by_plate(plate)
-    if not found:
-        found = await orders.search_open(text, limit=SEARCH_LIMIT + 1)
-    return found
-
-
-async def _matching(
-    values: Sequence[str], lookup: Lookup, order_index: OrderIndex
-) -> tuple[list[Order], list[str]]:
-    """Open orders matching any of `values` (in their order) and the values that matched; when none
-    match, the folders are rescanned once and the values tried again."""
-    if not values:
-        return [], []
-    found, matched = await _collect(values, lookup)
-    if not found:
-        await order_index.refresh()
-        found, matched = await _collect(values, lookup)
-    return found, matched
-
-
-async def _collect(values: Sequence[str], lookup: Lookup) -> tuple[list[Order], list[str]]:
-    """Every match of every value: a second OCR candidate that also names an open order is shown too,
-    so the employee chooses instead of the bot guessing."""
-    found: dict[int, Order] = {}
-    matched: list[str] = []
-    for value in values:
-        hits = await lookup(value)
-        if hits:
-            matched.append(value)
-            for order in hits:
-                found.setdefault(order.id, order)
-    return list(found.values()), matched
-
-
-async def _offer(
-    message: Message,
-    state: FSMContext,
-    bot: Bot,
-    user: User,
-    found: Sequence[Order],
-    label: str,
-    work: WorkRepo,
-    settings: Settings,
+async def _show(
+    message: Message, state: FSMContext, bot: Bot, found: OrdersFound, label: str, settings: Settings
 ) -> None:
-    """One order is opened (the search is over); several are listed, and the state stays until one
-    is picked, so a further photo is still a search and never filed into the previous order."""
-    if sum(order.is_open for order in found) == 1:
+    """One order was opened: the search is over. Several are listed, and the state stays until one is
+    picked, so a further photo is still a search and never filed into the previous order."""
+    if found.opened is not None:
         await state.clear()
-    await show_found_orders(bot, message.chat.id, user, found, label, work, settings)
+    await show_found(bot, message.chat.id, found, label, settings)
