@@ -31,6 +31,7 @@ from database.work import WorkRepo
 from handlers import build_root_router
 from middlewares.private import PrivateChatsOnly
 from middlewares.user import UserMiddleware
+from runtime.lifecycle import Lifecycle
 from runtime.outbox import Outbox
 from runtime.session import OutgoingCalls, RateLimiter
 from runtime.share_uploads import uploads
@@ -158,4 +159,5 @@ def build_dispatcher(services: Services) -> Dispatcher:
     dp.update.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(UserMiddleware(services.users))
     dp.include_router(build_root_router())
+    Lifecycle(services).register(dp)
     return dp

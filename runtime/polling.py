@@ -177,7 +177,9 @@ class DurablePolling:
         self._dp = dp
         self._bot = bot
         self._inbox = inbox
-        self._data = workflow_data
+        # what aiogram's polling adds to the dispatcher's data for observers and handlers
+        self._data = {"dispatcher": dp, "bots": [bot], **dp.workflow_data, **workflow_data}
+        self._data.pop("bot", None)
         self._scheduler = ChatScheduler(self._dispatch)
         self._stop = asyncio.Event()
         self._to_mark: list[int] = []
@@ -188,17 +190,23 @@ class DurablePolling:
         self._stop.set()
 
     async def run(self) -> None:
+        """Like aiogram's start_polling: the dispatcher's startup observers run before the first update
+        and its shutdown observers after the last, with the same arguments aiogram passes them."""
         self.running = True
-        await self._replay()
-        poller = asyncio.create_task(self._poll(), name="polling")
-        stopper = asyncio.create_task(self._stop.wait(), name="stop-signal")
-        await asyncio.wait({poller, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        poller.cancel()
-        stopper.cancel()
-        await asyncio.gather(poller, stopper, return_exceptions=True)
-        await self._scheduler.drain(timeout=SHUTDOWN_GRACE_SECONDS)
-        if self._marking is not None:
-            await self._marking
+        await self._dp.emit_startup(bot=self._bot, **self._data)
+        try:
+            await self._replay()
+            poller = asyncio.create_task(self._poll(), name="polling")
+            stopper = asyncio.create_task(self._stop.wait(), name="stop-signal")
+            await asyncio.wait({poller, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            poller.cancel()
+            stopper.cancel()
+            await asyncio.gather(poller, stopper, return_exceptions=True)
+            await self._scheduler.drain(timeout=SHUTDOWN_GRACE_SECONDS)
+            if self._marking is not None:
+                await self._marking
+        finally:
+            await self._dp.emit_shutdown(bot=self._bot, **self._data)
 
     async def _replay(self) -> None:
         if self._inbox is None:
