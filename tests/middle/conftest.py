@@ -19,7 +19,7 @@ from config import load_settings
 from database.connection import Database
 from runtime.app import Services, build_dispatcher, build_services
 from tests.conftest import ORDERS_FIXTURE
-from tests.middle.mocked import MockedBot, MockedSession
+from tests.middle.mocked import BOT_ID, MockedBot, MockedSession
 
 ADMIN_PHONE = "+375291110001"
 
@@ -91,7 +91,12 @@ class Person:
             "from": self._user(),
             "chat_instance": "ci",
             "data": data,
-            "message": {"message_id": message_id, "date": 0, "chat": {"id": self.id, "type": "private"}},
+            "message": {  # date 0 would make it an InaccessibleMessage
+                "message_id": message_id,
+                "date": 1_700_000_000,
+                "chat": {"id": self.id, "type": "private"},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Сервис"},
+            },
         }
         await self.app.feed({"callback_query": query})
 
@@ -103,7 +108,9 @@ class Person:
             for row in markup.inline_keyboard:
                 for button in row:
                     if part in button.text and button.callback_data:
-                        return button.callback_data, int(getattr(method, "message_id", None) or 1)
+                        sent = self.app.session.results.get(id(method))
+                        message_id = getattr(method, "message_id", None) or getattr(sent, "message_id", 1)
+                        return button.callback_data, int(message_id)
         raise AssertionError(f"no button with {part!r} was sent to {self.id}")
 
     def texts(self) -> list[str]:
@@ -113,8 +120,26 @@ class Person:
         await self.app.session.wait_for(lambda: any(part in text for text in self.texts()), timeout)
 
 
+class Clock:
+    """Monotonic seconds that move only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def app(tmp_path: Path, clock: Clock) -> AsyncIterator[App]:
     orders_dir = tmp_path / "orders"
     await asyncio.to_thread(shutil.copytree, ORDERS_FIXTURE, orders_dir)
     env = {
@@ -128,7 +153,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     settings = load_settings(env=env, env_file=tmp_path / "missing.env", base_dir=tmp_path)
     db = await Database.open(settings.database_path)
     bot = MockedBot()
-    services = build_services(settings, db, bot)
+    services = build_services(settings, db, bot, clock=clock)
     dp = build_dispatcher(services)
     sender = asyncio.create_task(services.outbox.run())  # the one background job these flows need
     try:

@@ -25,23 +25,24 @@ class MockedSession(BaseSession):
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
+        self.results: dict[int, Any] = {}  # id(request) -> what it was answered
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the download
-        self._prepared: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
+        self._prepared: dict[tuple[str, int | None], deque[dict[str, Any]]] = defaultdict(deque)
         self._changed = asyncio.Condition()
         self._next_message_id = 1000
 
-    def prepare(self, api_method: str, answer: dict[str, Any]) -> None:
-        """The next `api_method` call gets this raw Bot API answer ({"ok": ..., "result"/"description"})."""
-        self._prepared[api_method].append(answer)
+    def prepare(self, api_method: str, answer: dict[str, Any], chat_id: int | None = None) -> None:
+        """The next `api_method` call (to `chat_id`, or to any chat) gets this raw Bot API answer."""
+        self._prepared[(api_method, chat_id)].append(answer)
 
-    def fail_next(self, api_method: str, code: int, description: str) -> None:
-        self.prepare(api_method, {"ok": False, "error_code": code, "description": description})
+    def fail_next(self, api_method: str, code: int, description: str, chat_id: int | None = None) -> None:
+        self.prepare(api_method, {"ok": False, "error_code": code, "description": description}, chat_id)
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
         name = method.__api_method__
-        queued = self._prepared[name]
+        queued = self._prepared[(name, getattr(method, "chat_id", None))] or self._prepared[(name, None)]
         async with self._changed:
             self.requests.append(method)
             self._changed.notify_all()
@@ -49,6 +50,7 @@ class MockedSession(BaseSession):
             await asyncio.Event().wait()  # a long poll with nothing to say: until polling stops
         answer = queued.popleft() if queued else {"ok": True, "result": self._default(method)}
         response = self.check_response(bot, method, answer.get("error_code", 200), json.dumps(answer))
+        self.results[id(method)] = response.result
         return response.result  # type: ignore[return-value]
 
     async def stream_content(
