@@ -9,9 +9,20 @@ import pytest
 from aiogram import Bot, Dispatcher
 
 from runtime.polling import DurablePolling
+from tests.middle.conftest import App
 from tests.middle.mocked import MockedBot
 
 pytestmark = pytest.mark.middle
+
+# the loops runtime/lifecycle.py starts with polling (the one-off jobs may be over already)
+JOBS = {
+    "Outbox.run",
+    "Database.checkpoint_periodically",
+    "OrderIndex.run_periodically",
+    "FolderWatcher.run_periodically",
+    "Monitor.run",
+    "backup_daily",
+}
 
 
 async def test_startup_and_shutdown_observers_fire_once_each_around_polling() -> None:
@@ -37,3 +48,17 @@ async def test_startup_and_shutdown_observers_fire_once_each_around_polling() ->
     assert [name for name, _ in events] == ["startup", "shutdown"]
     assert events[0][1] == {"bot": bot, "dispatcher": dp, "bots": [bot], "shop": "Автоцентр"}
     assert events[1][1] == {"bot": bot}
+
+
+async def test_the_bots_dispatcher_sets_the_menu_at_startup_and_stops_its_jobs_at_shutdown(app: App) -> None:
+    polling = DurablePolling(app.dp, app.bot, inbox=None)
+    before = asyncio.all_tasks()
+    running = asyncio.create_task(polling.run())
+    await app.session.wait_for(lambda: bool(app.session.calls("getUpdates")))
+    menus = [m for m in app.session.calls("setMyCommands") if m.scope.type == "default"]  # type: ignore[attr-defined]
+    assert [c.command for c in menus[0].commands] == ["start", "help"]  # type: ignore[attr-defined]
+    jobs = [t for t in asyncio.all_tasks() - before if t.get_coro().__qualname__ in JOBS]  # type: ignore[union-attr]
+    assert {t.get_coro().__qualname__ for t in jobs} == JOBS  # type: ignore[union-attr]
+    polling.stop()
+    await running
+    assert all(job.done() for job in jobs)
