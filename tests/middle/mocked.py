@@ -109,7 +109,7 @@ class MockedSession(BaseSession):
             }
         if name == "sendMediaGroup":
             return [self._message(chat_id) for _ in method.media]  # type: ignore[attr-defined]
-        if name.startswith("send"):
+        if name.startswith("send") and name != "sendChatAction":
             return self._message(chat_id)
         if name == "copyMessage":
             return {"message_id": self._message(chat_id)["message_id"]}
