@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,37 @@ from tests.middle.mocked import BOT_ID, MockedBot, MockedSession
 ADMIN_PHONE = "+375291110001"
 
 
+class FakeRecognizer:
+    """Reads what the test says is on the photo: the real readers and their worker processes are
+    tested in tests/unit (test_barcodes, test_plates, test_recognizer) and end to end."""
+
+    def __init__(self) -> None:
+        self.barcodes_read: list[str] = []
+        self.plates_read: list[str] = []
+        self.photos: list[bytes] = []
+
+    async def barcodes(self, data: bytes) -> list[str]:
+        self.photos.append(data)
+        return list(self.barcodes_read)
+
+    async def plates(self, data: bytes, known: Collection[str] = ()) -> list[str]:
+        self.photos.append(data)
+        return list(self.plates_read)
+
+    def warm_up(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+
 @dataclass
 class App:
     dp: Dispatcher
     bot: MockedBot
     services: Services
     orders_dir: Path
+    recognizer: FakeRecognizer
     _ids: dict[str, int] = field(default_factory=lambda: {"update": 0, "message": 0})
 
     @property
@@ -153,11 +178,12 @@ async def app(tmp_path: Path, clock: Clock) -> AsyncIterator[App]:
     settings = load_settings(env=env, env_file=tmp_path / "missing.env", base_dir=tmp_path)
     db = await Database.open(settings.database_path)
     bot = MockedBot()
-    services = build_services(settings, db, bot, clock=clock)
+    recognizer = FakeRecognizer()
+    services = replace(build_services(settings, db, bot, clock=clock), recognizer=recognizer)
     dp = build_dispatcher(services)
     sender = asyncio.create_task(services.outbox.run())  # the one background job these flows need
     try:
-        yield App(dp, bot, services, orders_dir)
+        yield App(dp, bot, services, orders_dir, recognizer)
     finally:
         sender.cancel()
         with contextlib.suppress(asyncio.CancelledError):

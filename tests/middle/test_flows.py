@@ -134,3 +134,21 @@ async def test_an_attention_word_alerts_the_admins_once_per_window(app: App, clo
     await app.session.wait_for(lambda: len(alerts()) >= 2)
     first, second = alerts()  # one admin chat is sent in order: the skipped one would come second
     assert "Очень ДОРОГО" in first and "плохо, очень плохо" in second
+
+
+async def test_an_employee_finds_an_order_by_a_photo_of_its_barcode(app: App) -> None:
+    employee = await _connect(app, 5601, "Мастер", "+375447000049", Level.EMPLOYEE)
+    await employee.send_text("/order")
+    await employee.press("штрих-код")
+    await employee.wait_text("Сфотографируйте штрих-код")
+    app.recognizer.barcodes_read = ["4810000000017"]  # fixture a000190004's barcode
+    await employee.send_photo("sheet-1", b"\xff\xd8 the order sheet \xff\xd9")
+    await employee.wait_text("Выберите тип действия")
+    assert app.recognizer.photos == [b"\xff\xd8 the order sheet \xff\xd9"]  # downloaded via getFile
+    assert any("a000190004" in text for text in employee.texts())
+
+    await employee.send_text("/order")
+    await employee.press("штрих-код")
+    app.recognizer.barcodes_read = ["4600000000003"]
+    await employee.send_photo("sheet-2", b"\xff\xd8 another sheet \xff\xd9")
+    await employee.wait_text("открытого заказ-наряда с ним нет")
