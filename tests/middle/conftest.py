@@ -103,10 +103,11 @@ class Person:
         contact = {"phone_number": self.phone, "first_name": self.first_name, "user_id": self.id}
         await self.app.feed({"message": self._message(contact=contact)})
 
-    async def send_photo(self, file_id: str, content: bytes) -> None:
+    async def send_photo(self, file_id: str, content: bytes, caption: str | None = None) -> None:
         self.app.session.files[file_id] = content
         size = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "width": 1280, "height": 960}
-        await self.app.feed({"message": self._message(photo=[{**size, "file_size": len(content)}])})
+        extra = {"caption": caption} if caption else {}
+        await self.app.feed({"message": self._message(photo=[{**size, "file_size": len(content)}], **extra)})
 
     async def press(self, button_text: str) -> None:
         """Press the button whose text contains `button_text` on the latest message that has it."""

@@ -78,6 +78,21 @@ async def test_a_client_message_is_relayed_to_the_employee_of_their_order(app: A
     await employee.wait_text("заберу &lt;завтра&gt;")
 
 
+async def test_a_client_photo_is_filed_in_the_order_and_sent_on_to_the_employee(app: App) -> None:
+    client = await _connect(app, 5211, "Владелец", CLIENT_PHONE)
+    employee = await _connect(app, 5212, "Мастер", "+375447000059", Level.EMPLOYEE)
+    await _open_order(employee)
+    await employee.send_text("Пришлите, пожалуйста, фото документов")
+    await client.wait_text("Пришлите, пожалуйста")
+
+    await client.send_photo("client-1", b"\xff\xd8 client photo \xff\xd9", caption="вот <техпаспорт>")
+    await app.session.wait_for(
+        lambda: any("техпаспорт" in text and ORDER in text for text in employee.texts())
+    )
+    [saved] = (app.orders_dir / ORDER / "Client").iterdir()
+    assert saved.read_bytes() == b"\xff\xd8 client photo \xff\xd9"
+
+
 async def test_a_client_who_blocked_the_bot_is_marked_and_the_employee_told(app: App) -> None:
     client = await _connect(app, 5251, "Владелец", CLIENT_PHONE)
     employee = await _connect(app, 5252, "Мастер", "+375447000039", Level.EMPLOYEE)
