@@ -192,8 +192,8 @@ class DurablePolling:
     async def run(self) -> None:
         """Like aiogram's start_polling: the dispatcher's startup observers run before the first update
         and its shutdown observers after the last, with the same arguments aiogram passes them."""
-        self.running = True
         await self._dp.emit_startup(bot=self._bot, **self._data)
+        self.running = True  # from now on a signal stops polling; before, it cancels the start-up
         try:
             await self._replay()
             poller = asyncio.create_task(self._poll(), name="polling")
