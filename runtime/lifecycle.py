@@ -17,6 +17,8 @@ from runtime.commands import set_bot_profile, set_default_commands, sync_staff_m
 if TYPE_CHECKING:
     from runtime.app import Services
 
+CANCEL_RECHECK_SECONDS = 0.5
+
 
 class Lifecycle:
     """Starts the background jobs with polling and cancels them, then closes the services, after it."""
@@ -42,7 +44,18 @@ class Lifecycle:
 
     async def on_shutdown(self) -> None:
         jobs, self._jobs = self._jobs, []
-        for job in jobs:
-            job.cancel()
-        await asyncio.gather(*jobs, return_exceptions=True)
+        await _cancel_all(jobs)
         await self._services.close()
+
+
+async def _cancel_all(jobs: list[asyncio.Task[None]]) -> None:
+    """Cancel until each job has ended: on Python 3.11 `asyncio.wait_for` swallows a cancel that meets
+    its own wake-up (fixed in 3.12), and a loop waiting that way would keep running."""
+    pending = set(jobs)
+    while pending:
+        for job in pending:
+            job.cancel()
+        _, pending = await asyncio.wait(pending, timeout=CANCEL_RECHECK_SECONDS)
+    for job in jobs:  # retrieve the outcomes, so none is logged as never retrieved
+        if not job.cancelled():
+            job.exception()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
 
+from runtime import lifecycle
 from runtime.polling import DurablePolling
 from tests.middle.conftest import App
 from tests.middle.mocked import MockedBot
@@ -62,3 +64,20 @@ async def test_the_bots_dispatcher_sets_the_menu_at_startup_and_stops_its_jobs_a
     polling.stop()
     await running
     assert all(job.done() for job in jobs)
+
+
+async def test_shutdown_ends_a_job_that_swallowed_the_first_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lifecycle, "CANCEL_RECHECK_SECONDS", 0.01)
+
+    waiting = asyncio.Event()
+
+    async def stubborn() -> None:
+        waiting.set()
+        with contextlib.suppress(asyncio.CancelledError):  # what wait_for does on 3.11 at a wake-up
+            await asyncio.Event().wait()
+        await asyncio.Event().wait()
+
+    job = asyncio.create_task(stubborn())
+    await waiting.wait()
+    await asyncio.wait_for(lifecycle._cancel_all([job]), timeout=10)  # a hang fails the test
+    assert job.cancelled()
