@@ -177,9 +177,8 @@ class DurablePolling:
         self._dp = dp
         self._bot = bot
         self._inbox = inbox
-        # what aiogram's polling adds to the dispatcher's data for observers and handlers
-        self._data = {"dispatcher": dp, "bots": [bot], **dp.workflow_data, **workflow_data}
-        self._data.pop("bot", None)
+        self._extra = workflow_data
+        self._data: dict[str, object] = {}  # set at start, as aiogram's start_polling does
         self._scheduler = ChatScheduler(self._dispatch)
         self._stop = asyncio.Event()
         self._to_mark: list[int] = []
@@ -192,6 +191,8 @@ class DurablePolling:
     async def run(self) -> None:
         """Like aiogram's start_polling: the dispatcher's startup observers run before the first update
         and its shutdown observers after the last, with the same arguments aiogram passes them."""
+        self._data = {"dispatcher": self._dp, "bots": [self._bot], **self._dp.workflow_data, **self._extra}
+        self._data.pop("bot", None)
         await self._dp.emit_startup(bot=self._bot, **self._data)
         self.running = True  # from now on a signal stops polling; before, it cancels the start-up
         try:
