@@ -212,10 +212,6 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
 def _guess_mime(name: str | None, kind: str) -> str:
     if kind == "video":
         return "video/mp4"
-    if kind == "voice":
-        return "audio/ogg"
-    if kind == "sticker":
-        return "image/webp"
     import mimetypes
 
     guessed = mimetypes.guess_type(name or "")[0]

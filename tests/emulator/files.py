@@ -163,7 +163,7 @@ class FilesMixin(EmulatorState):
             return sizes[-1], sizes
         name = upload.filename or file_name_hint
         mime = _guess_mime(name, kind)
-        return self.store_file(kind, data, file_name=name if kind != "voice" else None, mime_type=mime), None
+        return self.store_file(kind, data, file_name=name, mime_type=mime), None
 
     def _media_content(self, kind: str, f: StoredFile, group: list[StoredFile] | None) -> dict:
         if kind == "photo":
