@@ -35,21 +35,17 @@ async def run(settings: Settings) -> None:
     # aiogram takes seconds to import; settings are checked before paying for it.
     from database.connection import Database
     from database.inbox import InboxRepo
-    from ops.backup import backup_daily
-    from ops.health import build_monitor
     from runtime.app import build_bot, build_dispatcher, build_services
-    from runtime.commands import set_bot_profile, set_default_commands, sync_staff_menus
     from runtime.polling import DurablePolling
 
     db = await Database.open(settings.database_path, settings.backup_dir, settings.backup_keep)
     bot = build_bot(settings)
     try:
-        services = build_services(settings, db, bot)
-        dp = build_dispatcher(services)
+        # Commands, profile and background jobs start and stop with polling: runtime/lifecycle.py.
+        dp = build_dispatcher(build_services(settings, db, bot))
         polling = DurablePolling(dp, bot, InboxRepo(db) if settings.durable_inbox else None)
         _stop_on_signals(polling)
         me = await _connect_to_telegram(bot)
-        await set_default_commands(bot)
         loop = type(asyncio.get_running_loop()).__module__.split(".")[0]  # uvloop, or asyncio (Windows)
         log.info(
             "Bot @%s started; orders folder: %s; event loop: %s",
@@ -57,23 +53,10 @@ async def run(settings: Settings) -> None:
             settings.branch_photo.resolve(),
             loop,
         )
-        ops_jobs = [
-            build_monitor(settings, db, services.users, services.outbox).run(),
-            backup_daily(settings),
-            set_bot_profile(bot),
-            sync_staff_menus(bot, services.users),
-        ]
-        jobs = [asyncio.create_task(job) for job in [*services.background_jobs(), *ops_jobs]]
         # What exists now lives as long as the process (aiogram's hundreds of models among it):
         # take it out of the garbage collector's full passes, which would walk it again and again.
         gc.freeze()
-        try:
-            await polling.run()
-        finally:
-            for job in jobs:
-                job.cancel()
-            await asyncio.gather(*jobs, return_exceptions=True)
-            await services.close()
+        await polling.run()
     finally:
         await bot.session.close()
         await db.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from handlers import build_root_router
 from keyboards.conversations import ClientRouteButtons
 from middlewares.private import PrivateChatsOnly
 from middlewares.user import UserMiddleware
+from runtime.lifecycle import Lifecycle
 from runtime.outbox import Outbox
 from runtime.session import OutgoingCalls, RateLimiter
 from runtime.share_uploads import uploads
@@ -109,7 +110,10 @@ def build_bot(settings: Settings) -> Bot:
     return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
+def build_services(
+    settings: Settings, db: Database, bot: Bot, clock: Callable[[], float] = time.monotonic
+) -> Services:
+    """`clock` (monotonic seconds) times what waits on the clock in-process: tests pass their own."""
     users = UserRepo(db)
     outbox = Outbox(OutboxRepo(db), bot)
     outbox.on_blocked(lambda chat_id: users.set_reachable(chat_id, False))
@@ -120,7 +124,7 @@ def build_services(settings: Settings, db: Database, bot: Bot) -> Services:
     work = WorkRepo(db)
     routing = RoutingRepo(db)
     protocol = Protocol(ProtocolRepo(db), settings.branch_photo)
-    attention = AttentionWords(Path(database.__file__).with_name("attention_words.py"))
+    attention = AttentionWords(Path(database.__file__).with_name("attention_words.py"), clock=clock)
     media_repo = MediaRepo(db)
     order_index = OrderIndex(orders, settings.branch_photo, settings.closed_order)
     media = MediaService(
@@ -173,4 +177,5 @@ def build_dispatcher(services: Services) -> Dispatcher:
     dp.update.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(UserMiddleware(services.users))
     dp.include_router(build_root_router())
+    Lifecycle(services).register(dp)
     return dp

@@ -108,8 +108,11 @@ class Outbox:
             next_due = await self._queue_stored()
             self._ready.set()
             timeout = IDLE_RECHECK_SECONDS if next_due is None else max(0.0, next_due - time.time())
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that lands
+            # just as the wake-up does, and the shutdown would then wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def _queue_stored(self) -> float | None:
         """Queue stored rows nobody is sending (a restart, a retry now due); return the next retry time."""

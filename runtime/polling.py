@@ -178,7 +178,8 @@ class DurablePolling:
         self._dp = dp
         self._bot = bot
         self._inbox = inbox
-        self._data = workflow_data
+        self._extra = workflow_data
+        self._data: dict[str, object] = {}  # set at start, as aiogram's start_polling does
         self._scheduler = ChatScheduler(self._dispatch)
         self._stop = asyncio.Event()
         # Handled marks in groups; a failed group is dropped: those updates stay in the inbox and a
@@ -192,17 +193,25 @@ class DurablePolling:
         self._stop.set()
 
     async def run(self) -> None:
-        self.running = True
-        await self._replay()
-        poller = asyncio.create_task(self._poll(), name="polling")
-        stopper = asyncio.create_task(self._stop.wait(), name="stop-signal")
-        await asyncio.wait({poller, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        poller.cancel()
-        stopper.cancel()
-        await asyncio.gather(poller, stopper, return_exceptions=True)
-        await self._scheduler.drain(timeout=SHUTDOWN_GRACE_SECONDS)
-        if self._handled is not None:
-            await self._handled.flush()
+        """Like aiogram's start_polling: the dispatcher's startup observers run before the first update
+        and its shutdown observers after the last, with the same arguments aiogram passes them."""
+        self._data = {"dispatcher": self._dp, "bots": [self._bot], **self._dp.workflow_data, **self._extra}
+        self._data.pop("bot", None)
+        await self._dp.emit_startup(bot=self._bot, **self._data)
+        self.running = True  # from now on a signal stops polling; before, it cancels the start-up
+        try:
+            await self._replay()
+            poller = asyncio.create_task(self._poll(), name="polling")
+            stopper = asyncio.create_task(self._stop.wait(), name="stop-signal")
+            await asyncio.wait({poller, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            poller.cancel()
+            stopper.cancel()
+            await asyncio.gather(poller, stopper, return_exceptions=True)
+            await self._scheduler.drain(timeout=SHUTDOWN_GRACE_SECONDS)
+            if self._handled is not None:
+                await self._handled.flush()
+        finally:
+            await self._dp.emit_shutdown(bot=self._bot, **self._data)
 
     async def _replay(self) -> None:
         if self._inbox is None:

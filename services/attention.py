@@ -82,8 +82,15 @@ class AlertWindow:
 
 
 class AttentionWords:
-    def __init__(self, path: Path, check_every: float = 3.0, alerts: AlertWindow | None = None) -> None:
-        self.alerts = alerts or AlertWindow()
+    def __init__(
+        self,
+        path: Path,
+        check_every: float = 3.0,
+        alerts: AlertWindow | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.alerts = alerts or AlertWindow(clock=clock)
+        self._clock = clock
         self._path = path
         self._check_every = check_every
         self._words: tuple[str, ...] = DEFAULT_WORDS
@@ -105,7 +112,7 @@ class AttentionWords:
         return next((word for word in words if word in haystack), None)
 
     def _maybe_reload(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if now < self._next_check:
             return
         self._next_check = now + self._check_every
