@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiogram import Dispatcher
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
@@ -63,7 +64,7 @@ async def test_the_wal_is_fsynced_after_the_batch_is_stored_and_before_it_is_con
             await asyncio.sleep(3600)
             return []
 
-    class FakeDispatcher:
+    class FakeDispatcher(Dispatcher):  # the real startup/shutdown observers, a handler that never ends
         async def feed_update(self, bot: object, update: Update, **data: object) -> None:
             await asyncio.sleep(3600)  # still being handled: the batch stays in the inbox
 
