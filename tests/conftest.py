@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from aiogram import Router
 
 # The dealer's sample order folders, kept in the repository (tests/fixtures/README.md says what each shows).
 ORDERS_FIXTURE = Path(
@@ -23,3 +24,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def phase_failed(item: pytest.Item) -> bool:
     """True if the setup or call phase of ``item`` failed (usable from fixture teardown)."""
     return any(getattr(getattr(item, f"rep_{when}", None), "failed", False) for when in ("setup", "call"))
+
+
+def detach_routers(router: Router) -> None:
+    """handlers' routers are module-level and aiogram attaches a router once: after a test that built
+    the root router (or a dispatcher), free them, or the next build in this process fails."""
+    for sub in router.sub_routers:
+        detach_routers(sub)
+        sub._parent_router = None
+    router.sub_routers.clear()

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram import Dispatcher, Router
+from aiogram import Dispatcher
 from aiogram.types import InlineKeyboardMarkup, Update
 
 from config import load_settings
 from database.connection import Database
 from runtime.app import Services, build_dispatcher, build_services
-from tests.conftest import ORDERS_FIXTURE
+from tests.conftest import ORDERS_FIXTURE, detach_routers
 from tests.middle.mocked import BOT_ID, MockedBot, MockedSession
 
 ADMIN_PHONE = "+375291110001"
@@ -191,12 +191,4 @@ async def app(tmp_path: Path, clock: Clock) -> AsyncIterator[App]:
             await sender
         await services.close()
         await db.close()
-        _detach(dp)
-
-
-def _detach(router: Router) -> None:
-    """handlers' routers are module-level and aiogram attaches a router once: free them for the next test."""
-    for sub in router.sub_routers:
-        _detach(sub)
-        sub._parent_router = None
-    router.sub_routers.clear()
+        detach_routers(dp)

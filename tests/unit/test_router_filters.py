@@ -13,6 +13,7 @@ from aiogram import Router
 from aiogram.dispatcher.event.handler import CallableObject
 
 from handlers import build_root_router
+from tests.conftest import detach_routers
 
 
 def _callables(router: Router) -> Iterator[tuple[str, CallableObject]]:
@@ -29,7 +30,11 @@ def _callables(router: Router) -> Iterator[tuple[str, CallableObject]]:
 
 
 def test_no_filter_or_handler_is_sent_to_a_thread() -> None:
-    checked = list(_callables(build_root_router()))
+    root = build_root_router()
+    try:
+        checked = list(_callables(root))
+    finally:
+        detach_routers(root)
     assert len(checked) > 50  # the walk reached the role routers
     in_threads = [name for name, item in checked if not item.awaitable]
     assert in_threads == []
