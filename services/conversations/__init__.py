@@ -1,23 +1,12 @@
 """Conversations between clients and the dealer's people; see service.py. The names the rest of the
 bot imports are re-exported here."""
 
-from services.conversations.service import (
+from services.conversations.deliveries import (
     CARE_RECIPIENT,
     DELIVERED_REACTION,
     PERSONAL_KEYS,
     RELAY_KIND,
-    ClientNotConnected,
-    ClientRoute,
-    Conversations,
-    Incoming,
-    NoOrderChosen,
-    NotInChat,
-    OrderClosed,
-    RelayError,
-    RelayTarget,
-    RouteKind,
     album_deliveries,
-    bound,
     compose,
     incoming_deliveries,
     message_deliveries,
@@ -27,6 +16,19 @@ from services.conversations.service import (
     relay_report,
     staff_display_name,
 )
+from services.conversations.model import (
+    ClientNotConnected,
+    ClientRoute,
+    Incoming,
+    NoOrderChosen,
+    NotInChat,
+    OrderClosed,
+    RelayError,
+    RelayTarget,
+    RouteKind,
+)
+from services.conversations.routing import ClientRouter, bound
+from services.conversations.service import Conversations
 
 __all__ = [
     "CARE_RECIPIENT",
@@ -35,6 +37,7 @@ __all__ = [
     "RELAY_KIND",
     "ClientNotConnected",
     "ClientRoute",
+    "ClientRouter",
     "Conversations",
     "Incoming",
     "NoOrderChosen",
