@@ -6,7 +6,9 @@ The rules are services.admin.AdminTools; what a refusal is answered with is hand
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from enum import IntEnum
+from typing import TypeVar
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -25,6 +27,7 @@ from runtime.outbox import Outbox
 from services.admin import AdminError, AdminTools, BadName, UserNotFound
 
 router = Router(name=__name__)
+Choice = TypeVar("Choice", bound=IntEnum)  # Level or Activity
 
 
 class LevelDialog(StatesGroup):
@@ -166,6 +169,29 @@ async def _apply(state: FSMContext, change: Awaitable[User]) -> User:
     return target
 
 
+async def _set_user(
+    callback: CallbackQuery,
+    callback_data: AdminCb,
+    state: FSMContext,
+    bot: Bot,
+    outbox: Outbox,
+    kind: type[Choice],
+    change: Callable[[int, Choice], Awaitable[User]],
+    said: Callable[[str, Choice], str],
+) -> None:
+    """A level or activity button: the chosen user is changed, the admin is told (`said`), and so is the
+    user (their new role, or that access is blocked) along with their new command menu."""
+    target_id = await _chosen_id(state, callback_data)
+    if target_id is None or callback_data.value not in set(kind):
+        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    value = kind(callback_data.value)
+    target = await _apply(state, change(target_id, value))
+    await reply(callback, said(target.display_name, value))
+    notice = texts.role_changed_notice(target.level) if target.is_active else texts.ACCESS_BLOCKED
+    await sync_role(bot, state.storage, outbox, target, notice)
+
+
 # --- level ------------------------------------------------------------------------------------------
 
 
@@ -178,15 +204,9 @@ async def set_level(
     bot: Bot,
     outbox: Outbox,
 ) -> None:
-    target_id = await _chosen_id(state, callback_data)
-    if target_id is None or callback_data.value not in set(Level):
-        await callback.answer(texts.BUTTON_STALE, show_alert=True)
-        return
-    level = Level(callback_data.value)
-    target = await _apply(state, admin_tools.set_level(target_id, level))
-    await reply(callback, texts.admin_level_set(target.display_name, level))
-    notice = texts.role_changed_notice(level) if target.is_active else texts.ACCESS_BLOCKED
-    await sync_role(bot, state.storage, outbox, target, notice)
+    await _set_user(
+        callback, callback_data, state, bot, outbox, Level, admin_tools.set_level, texts.admin_level_set
+    )
 
 
 @router.message(StateFilter(LevelDialog.level), NOT_COMMAND)
@@ -235,15 +255,8 @@ async def set_activity(
     bot: Bot,
     outbox: Outbox,
 ) -> None:
-    target_id = await _chosen_id(state, callback_data)
-    if target_id is None or callback_data.value not in set(Activity):
-        await callback.answer(texts.BUTTON_STALE, show_alert=True)
-        return
-    activity = Activity(callback_data.value)
-    target = await _apply(state, admin_tools.set_activity(target_id, activity))
-    await reply(callback, texts.admin_activity_set(target.display_name, int(activity)))
-    notice = texts.role_changed_notice(target.level) if target.is_active else texts.ACCESS_BLOCKED
-    await sync_role(bot, state.storage, outbox, target, notice)
+    change, said = admin_tools.set_activity, texts.admin_activity_set
+    await _set_user(callback, callback_data, state, bot, outbox, Activity, change, said)
 
 
 @router.message(StateFilter(ActivityDialog.activity), NOT_COMMAND)
