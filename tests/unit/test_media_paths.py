@@ -12,7 +12,7 @@ from database.orders import OrderRepo
 from database.outbox import Batch, Method, Outcome, Status
 from database.work import WorkRepo
 from services.conversations import DELIVERED_REACTION, Incoming, album_deliveries, relay_report
-from services.media import IncomingFile, _incoming_units
+from services.media.service import IncomingFile, _incoming_units
 
 HEADER = "💬 <b>Ответ клиента</b>"
 MARKUP = {"inline_keyboard": [[{"text": "➡️", "callback_data": "cv:o:1"}]]}

@@ -29,7 +29,7 @@ from database.protocol import ProtocolEntry
 from database.users import Level, User, UserRepo
 from database.work import WorkRepo
 from services.delivery import OutgoingFile, build_deliveries, group_payload
-from services.media_store import (
+from services.media.store import (
     FetchFailed,
     FileTooBig,
     MediaStore,
