@@ -44,7 +44,7 @@ from services.conversations import RELAY_KIND, Conversations, relay_report
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
-from services.media_store import MediaStore, cleanup_partial_files
+from services.media.store import MediaStore, cleanup_partial_files
 from services.orders.index import OrderIndex
 from services.orders_flow import OrdersFlow
 from services.protocol import Protocol

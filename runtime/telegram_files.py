@@ -1,4 +1,4 @@
-"""Getting the bytes of a file someone sent the bot into a path (used by services.media_store).
+"""Getting the bytes of a file someone sent the bot into a path (used by services.media.store).
 
 Official cloud Bot API: getFile + an HTTP download, streamed to disk by aiogram (up to 20 MB;
 beyond that Telegram answers "file is too big"). Official local Bot API server (`--local`):
@@ -26,7 +26,7 @@ from aiogram.types import File, Message
 
 from runtime.session import TransientFailure, backoff_delay, is_transient
 from services.media import IncomingFile
-from services.media_store import FetchFailed, FileTooBig
+from services.media.store import FetchFailed, FileTooBig
 
 log = logging.getLogger(__name__)
 

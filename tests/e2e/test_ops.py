@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import config
+import config_loader
 import texts
 from ops.lock import lock_path
 from tests.e2e.conftest import ADMIN_PHONE, TOKEN, BotFactory
@@ -94,7 +94,7 @@ async def test_files_are_found_and_made_next_to_bot_py_whatever_the_working_dire
     )
     elsewhere = tmp_path / "system32"
     elsewhere.mkdir()
-    settings_names = {*config._SETTING_NAMES, "BOT_TOKEN"}  # only .env speaks here
+    settings_names = {*config_loader.SETTING_NAMES, "BOT_TOKEN"}  # only .env speaks here
     env = {k: v for k, v in os.environ.items() if k not in settings_names}
     env.update(PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
     with (tmp_path / "out.log").open("wb") as out:

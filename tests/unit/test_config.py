@@ -90,11 +90,28 @@ def test_bad_setting_stops_the_bot_with_status_2_and_one_message(tmp_path: Path)
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_the_loader_imported_first_still_reads_config_py(tmp_path: Path) -> None:
+    """config.py re-exports the loader and the loader reads config.py: either can be imported first."""
+    missing = str(tmp_path / "missing.env")
+    code = (
+        "import config_loader, pathlib\n"
+        f"env_file = pathlib.Path({missing!r})\n"
+        f"s = config_loader.load_settings(env={{'BOT_TOKEN': {TOKEN!r}}}, env_file=env_file)\n"
+        "print(s.hidden_type_folder)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Service"
+
+
 def test_every_dealer_setting_can_be_overridden(tmp_path: Path) -> None:
     import config
+    import config_loader
 
     dealer_settings = {name for name in vars(config) if name.isupper() and not name.startswith("_")}
-    assert dealer_settings == set(config._SETTING_NAMES)
+    assert dealer_settings == set(config_loader.SETTING_NAMES)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from database.orders import OrderRepo
 from database.outbox import Batch, Method, Outcome, Status
 from database.work import WorkRepo
 from services.conversations import DELIVERED_REACTION, Incoming, album_deliveries, relay_report
-from services.media import IncomingFile, _incoming_units
+from services.media.incoming import IncomingFile, incoming_units
 
 HEADER = "💬 <b>Ответ клиента</b>"
 MARKUP = {"inline_keyboard": [[{"text": "➡️", "callback_data": "cv:o:1"}]]}
@@ -74,7 +74,7 @@ def test_relayed_text_gets_a_reaction_only_when_every_client_got_it() -> None:
 def test_held_file_survives_json_and_units_follow_albums() -> None:
     files = [_file(1, None), _file(2, "g"), _file(3, "g"), _file(4, None), _file(5, "h")]
     assert [IncomingFile.from_json(f.to_json()) for f in files] == files
-    assert [[f.message_id for f in unit] for unit in _incoming_units(files)] == [[1], [2, 3], [4], [5]]
+    assert [[f.message_id for f in unit] for unit in incoming_units(files)] == [[1], [2, 3], [4], [5]]
 
 
 async def test_held_files_are_kept_per_order_in_order_and_released(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""services.media_store: safe names, collisions, atomic publication, clean-up of temp files."""
+"""services.media.store: safe names, collisions, atomic publication, clean-up of temp files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.media_store import (
+from services.media.store import (
     MAX_NAME_LENGTH,
     FetchFailed,
     MediaStore,
