@@ -385,33 +385,12 @@ def _order_line(number: str) -> str:
     return f"Заказ-наряд <b>{esc(number)}</b>"
 
 
-def order_day_list(day: str, count: int) -> str:
-    if count == 0:
-        return f"На {esc(day)} открытых заказ-нарядов нет. Выберите другой день: /order"
-    return f"Заказ-наряды за {esc(day)} ({count}). Выберите нужный:"
-
-
-def order_search_found(part: str, count: int) -> str:
-    return f"Найдено по «{esc(part)}»: {count}. Выберите заказ-наряд:"
-
-
 def order_search_none(part: str) -> str:
     return f"Открытых заказ-нарядов с «{esc(part)}» в номере нет. Введите другую часть номера или /cancel."
 
 
 def order_search_too_many(part: str, limit: int) -> str:
     return f"По «{esc(part)}» найдено больше {limit} заказ-нарядов. Уточните: введите больше цифр номера."
-
-
-def order_button(number: str, data_ok: bool) -> str:
-    return number if data_ok else f"{number} ⚠️"
-
-
-def order_no_client_data(number: str) -> str:
-    return (
-        f"⚠️ {_order_line(number)}: нет данных клиента (телефон не указан или content.txt не читается). "
-        "Фото и видео сохранятся в папку, но клиенту не уйдут."
-    )
 
 
 def type_prompt(number: str) -> str:
@@ -748,10 +727,6 @@ def send_to_client_button(number: str) -> str:
     return f"💬 Отправить это клиенту ({number})"  # button text: plain, not HTML
 
 
-def order_opened_prompt(number: str) -> str:
-    return f"{_order_line(number)}\n💬 Всё, что вы напишете текстом, получит клиент.\nВыберите тип действия:"
-
-
 def relay_not_in_chat(number: str) -> str:
     return (
         "✋ Это сообщение <b>не отправлено</b> клиенту: после /order и поиска текст не уходит клиенту, "
@@ -781,3 +756,74 @@ def media_held_no_order(count: int) -> str:
         f"📥 Получено: {_files(count)}, отправлять повторно не нужно. Выберите заказ-наряд (/order) и тип "
         "действия — бот сохранит файлы в его папку и отправит клиенту (кроме служебного типа)."
     )
+
+
+# --- order lists and the order card (issue 16) ------------------------------------------------------
+
+ORDER_LIST_LEGEND = "✅ клиент подключен к боту · ❌ ещё не подключен · ⚠️ нет телефона клиента"
+ORDER_PAGE_PREV = "◀️ Назад"
+ORDER_PAGE_NEXT = "Вперёд ▶️"
+ORDER_PAGE_STALE = "Такой страницы в списке нет. Откройте список заново: /order"
+
+
+def _client_part(name: str | None, phone: str | None) -> str:
+    """Who the car belongs to, as far as the bot knows: the connected client's name, else the phone's
+    last digits (content.txt has no name)."""
+    if name:
+        return name
+    return f"…{phone[-4:]}" if phone and len(phone) >= 4 else ""
+
+
+def _named(client: str) -> str:
+    return f" {esc(client)}" if client else ""
+
+
+def order_list_button(
+    number: str, plate: str | None, name: str | None, phone: str | None, connected: bool, data_ok: bool
+) -> str:
+    """A list's order button (plain text, not HTML): mark, number, plate, client.
+    The order's status goes after the number once orders have statuses."""
+    mark = "✅" if connected else ("❌" if data_ok else "⚠️")
+    parts = [f"{mark} {number}", plate or "", _client_part(name, phone)]
+    return " · ".join(part for part in parts if part)
+
+
+def order_day_page(day: str, total: int, page: int, pages: int) -> str:
+    if total == 0:
+        return f"На {esc(day)} открытых заказ-нарядов нет. Выберите другой день: /order"
+    where = f", страница {page + 1} из {pages}" if pages > 1 else ""
+    return f"Заказ-наряды за {esc(day)} ({total}{where}). Выберите нужный:\n{ORDER_LIST_LEGEND}"
+
+
+def order_search_list(part: str, count: int) -> str:
+    return f"Найдено по «{esc(part)}»: {count}. Выберите заказ-наряд:\n{ORDER_LIST_LEGEND}"
+
+
+def order_card(
+    number: str,
+    plate: str | None,
+    name: str | None,
+    phone: str | None,
+    connected: bool,
+    data_ok: bool,
+    pin_failed: bool = False,
+) -> str:
+    """The order just chosen, in one message above its stage buttons."""
+    lines = [f"🚗 {_order_line(number)}" + (f" · {esc(plate)}" if plate else "")]
+    client = _client_part(name, phone)
+    if not data_ok:
+        lines.append(
+            "⚠️ Нет данных клиента (телефон не указан или content.txt не читается): фото и видео "
+            "сохранятся в папку заказ-наряда, но клиенту не уйдут."
+        )
+    elif connected:
+        lines.append(f"✅ Клиент{_named(client)} подключен к боту: получит фото и видео.")
+        lines.append("💬 Всё, что вы напишете текстом, получит клиент.")
+    else:
+        lines.append(
+            f"❌ Клиент{_named(client)} ещё не подключен к боту: получит материалы, когда подключится."
+        )
+    if pin_failed:
+        lines.append(PIN_FAILED)
+    lines.append("Выберите тип действия:")
+    return "\n".join(lines)

@@ -35,6 +35,16 @@ class Order:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedOrder:
+    """An order as a list shows it: the car and whether its client connected to the bot.
+    (Order statuses, once they exist, belong here too.)"""
+
+    order: Order
+    client_name: str | None  # the connected client's name; content.txt carries none
+    connected: bool  # a client account holds the order's phone
+
+
+@dataclass(frozen=True, slots=True)
 class OrderFingerprint:
     """What the index remembers about a row between scans (loaded once per process)."""
 
@@ -79,6 +89,22 @@ def _order(row: aiosqlite.Row) -> Order:
         is_open=bool(row["is_open"]),
         calendar_date=date.fromisoformat(row["calendar_date"]),
     )
+
+
+# The connected client of each order: the newest client account holding its phone (0006 keeps one).
+_LISTED_SQL = (
+    "SELECT "
+    + ", ".join(f"o.{name.strip()}" for name in _ORDER_COLUMNS.split(","))
+    + ", (SELECT COALESCE(NULLIF(u.name, ''), NULLIF(u.tg_name, ''), '') FROM users u"
+    "     WHERE u.level = 3 AND o.phone <> '' AND u.phone = o.phone"
+    "     ORDER BY u.created_at DESC LIMIT 1) AS client_name"
+    " FROM orders o"
+)
+
+
+def _listed(row: aiosqlite.Row) -> ListedOrder:
+    name = row["client_name"]
+    return ListedOrder(_order(row), name or None, name is not None)
 
 
 def escape_like(text: str) -> str:
@@ -153,6 +179,27 @@ class OrderRepo:
             (day.isoformat(), limit),
         )
         return [_order(row) for row in rows]
+
+    async def count_open_on(self, day: date) -> int:
+        sql = "SELECT COUNT(*) FROM orders WHERE is_open = 1 AND calendar_date = ?"
+        return int(await self._db.fetchval(sql, (day.isoformat(),)))
+
+    async def listed_open_on(self, day: date, offset: int, limit: int) -> list[ListedOrder]:
+        """One page of a calendar day's open orders, with their cars and clients."""
+        rows = await self._db.fetchall(
+            f"{_LISTED_SQL} WHERE o.is_open = 1 AND o.calendar_date = ? ORDER BY o.number LIMIT ? OFFSET ?",
+            (day.isoformat(), limit, offset),
+        )
+        return [_listed(row) for row in rows]
+
+    async def listed(self, orders: Sequence[Order]) -> list[ListedOrder]:
+        """`orders` (a search's result) with their cars and clients, in the same order."""
+        if not orders:
+            return []
+        marks = ", ".join("?" * len(orders))
+        rows = await self._db.fetchall(f"{_LISTED_SQL} WHERE o.id IN ({marks})", [o.id for o in orders])
+        by_id = {row["id"]: _listed(row) for row in rows}
+        return [by_id[order.id] for order in orders if order.id in by_id]
 
     async def search_open(self, part: str, limit: int) -> list[Order]:
         """Open orders whose number contains `part`, case-insensitively; `%` and `_` are literal."""

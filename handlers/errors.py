@@ -50,6 +50,7 @@ ERROR_TEXTS: dict[type[Exception], ErrorText] = {
     orders_flow.StageGone: lambda _: texts.TYPE_STALE,
     orders_flow.NoCurrentOrder: lambda _: texts.TYPE_NEED_ORDER,
     orders_flow.OrderChanged: lambda _: texts.SEND_ORDER_CHANGED,
+    orders_flow.PageGone: lambda _: texts.ORDER_PAGE_STALE,
     # an employee's text for the client
     conversations.NoOrderChosen: lambda _: texts.RELAY_NO_ORDER,
     conversations.OrderClosed: lambda exc: texts.relay_order_closed(exc.order.number),

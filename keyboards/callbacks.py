@@ -56,6 +56,17 @@ class OrderCalendarCb(SimpleCalendarCallback, prefix="oc"):
         return self
 
 
+class OrderDayCb(CallbackData, prefix="od"):
+    """A page of a calendar day's order list; a forged page is refused by OrdersFlow.day_page."""
+
+    day: Annotated[int, Field(ge=1, le=date.max.toordinal())]  # date.toordinal(): short, always valid
+    page: Small = 0
+
+    @property
+    def as_date(self) -> date:
+        return date.fromordinal(self.day)
+
+
 # --- conversations / care / admin -----------------------------------------------------
 
 

@@ -12,8 +12,9 @@ from aiogram_calendar.schemas import SimpleCalAct, highlight
 
 import texts
 from config import Settings
-from database.orders import Order
-from keyboards.callbacks import ConvAction, ConvCb, OrderAction, OrderCalendarCb, OrderCb
+from database.orders import ListedOrder, Order
+from keyboards.callbacks import ConvAction, ConvCb, OrderAction, OrderCalendarCb, OrderCb, OrderDayCb
+from services.orders_flow import DayPage
 
 MarkedDays = Callable[[int, int], Awaitable[set[int]]]
 MARK = "•"
@@ -78,15 +79,35 @@ def search_rows() -> list[list[InlineKeyboardButton]]:
     ]
 
 
-def order_list(orders: Sequence[Order]) -> InlineKeyboardMarkup:
+def order_list(orders: Sequence[ListedOrder]) -> InlineKeyboardMarkup:
+    """One order a row: its mark, number, plate and client (texts.order_list_button)."""
     builder = InlineKeyboardBuilder()
-    for order in orders:
-        builder.button(
-            text=texts.order_button(order.number, order.data_ok),
-            callback_data=OrderCb(action=OrderAction.PICK, order_id=order.id),
+    for item in orders:
+        order = item.order
+        text = texts.order_list_button(
+            order.number, order.plate, item.client_name, order.phone, item.connected, order.data_ok
         )
-    builder.adjust(2)
+        builder.button(text=text, callback_data=OrderCb(action=OrderAction.PICK, order_id=order.id))
+    builder.adjust(1)
     return builder.as_markup()
+
+
+def day_list(page: DayPage) -> InlineKeyboardMarkup | None:
+    """A calendar day's page of orders, with "back"/"forward" when the day has more pages."""
+    if not page.orders:
+        return None
+    markup = order_list(page.orders)
+    day = page.day.toordinal()
+    nav = []
+    if page.page > 0:
+        data = OrderDayCb(day=day, page=page.page - 1).pack()
+        nav.append(InlineKeyboardButton(text=texts.ORDER_PAGE_PREV, callback_data=data))
+    if page.page + 1 < page.pages:
+        data = OrderDayCb(day=day, page=page.page + 1).pack()
+        nav.append(InlineKeyboardButton(text=texts.ORDER_PAGE_NEXT, callback_data=data))
+    if nav:
+        markup.inline_keyboard.append(nav)
+    return markup
 
 
 def type_choice(order: Order, settings: Settings, chat_button: bool = True) -> InlineKeyboardMarkup:

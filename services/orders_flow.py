@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
-from database.orders import Order, OrderRepo
+from database.orders import ListedOrder, Order, OrderRepo
 from database.users import User
 from database.work import WorkRepo
 from services.orders.index import OrderIndex
 from services.plate_text import normalize_plate
 
 SEARCH_LIMIT = 20
+DAY_PAGE_SIZE = 20  # a calendar day's list, page by page: a phone screen of buttons
 
 Lookup = Callable[[str], Awaitable[list[Order]]]
 
@@ -26,8 +28,11 @@ Lookup = Callable[[str], Awaitable[list[Order]]]
 class Pins(Protocol):
     """The message pinned at the top of the employee's chat (the order and its stage)."""
 
-    async def pin(self, number: str, label: str | None) -> int | None:
+    async def pin(self, order: Order, label: str | None) -> int | None:
         """Post and pin a new one; its message id, or None when it could not be pinned."""
+
+    async def edit(self, message_id: int, order: Order, label: str | None) -> bool:
+        """Rewrite the pinned message in place; False when it is gone (deleted, too old)."""
 
     async def unpin(self, message_id: int) -> None: ...
 
@@ -63,6 +68,10 @@ class OrderChanged(OrderFlowError):
     """A button about an order that is no longer the employee's current one."""
 
 
+class PageGone(OrderFlowError):
+    """A page button of a day list naming a page that day does not have (forged, or the list shrank)."""
+
+
 # --- results ------------------------------------------------------------------------------------
 
 
@@ -93,6 +102,15 @@ class OrdersFound:
     orders: list[Order]
     opened: OrderOpened | None = None
     too_many: bool = False  # more than SEARCH_LIMIT: not listed, the employee types more of it
+
+
+@dataclass(frozen=True, slots=True)
+class DayPage:
+    day: date
+    orders: list[ListedOrder]
+    page: int  # 0-based
+    pages: int
+    total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +186,20 @@ class OrdersFlow:
 
     # --- finding ------------------------------------------------------------------------------
 
+    async def day_page(self, day: date, page: int) -> DayPage:
+        """One page of the day's open orders (PageGone for a page the day does not have; an empty day
+        has its page 0, empty)."""
+        total = await self._orders.count_open_on(day)
+        pages = max(1, -(-total // DAY_PAGE_SIZE))
+        if not 0 <= page < pages:
+            raise PageGone()
+        listed = await self._orders.listed_open_on(day, page * DAY_PAGE_SIZE, DAY_PAGE_SIZE)
+        return DayPage(day, listed, page, pages, total)
+
+    async def listed(self, orders: Sequence[Order]) -> list[ListedOrder]:
+        """Orders with their cars and clients, for a list or the order card."""
+        return await self._orders.listed(orders)
+
     async def search(self, part: str) -> list[Order]:
         """Open orders whose number has `part`: SEARCH_LIMIT + 1 at most (more: "too many")."""
         return await self._orders.search_open(part, limit=SEARCH_LIMIT + 1)
@@ -232,10 +264,13 @@ class OrdersFlow:
         return OrderOpened(order, await self._pin(staff, order, None, pins))
 
     async def _pin(self, staff: User, order: Order, label: str | None, pins: Pins) -> bool:
-        """Replace the pinned order/stage message: pin the new one, then unpin the old one."""
+        """The pinned order/stage message, edited in place; when there is none or it cannot be edited,
+        a new one is pinned and the old one unpinned."""
         context = await self._work.get(staff.telegram_id)
         old = context.pin_message_id if context else None
-        new = await pins.pin(order.number, label)
+        if old is not None and await pins.edit(old, order, label):
+            return True
+        new = await pins.pin(order, label)
         if new is None:
             return False
         await self._work.set_pin(staff.telegram_id, new)

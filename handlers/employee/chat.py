@@ -55,13 +55,14 @@ async def switch_to_order(
     bot: Bot,
 ) -> None:
     chat_id = callback.from_user.id
+    pins = ChatPins(bot, chat_id, settings, orders_flow)
     try:
-        opened = await orders_flow.open_order(user, callback_data.order_id, ChatPins(bot, chat_id))
+        opened = await orders_flow.open_order(user, callback_data.order_id, pins)
     except OrderGone as exc:
         await answer_error(callback, exc, overrides={OrderGone: texts.SWITCH_ORDER_GONE})
         return
     await callback.answer()
-    await show_opened(bot, chat_id, opened, settings)
+    await show_opened(bot, chat_id, opened, settings, orders_flow, pins)
 
 
 @router.callback_query(ConvCb.filter(F.action == ConvAction.CHAT))
@@ -77,11 +78,12 @@ async def enter_chat(
     """The card's "💬 Написать клиенту": that order's chat (opened first if it is another order); a
     search or another dialog under way ends, so the next text goes to the client."""
     chat_id = callback.from_user.id
-    entered = await orders_flow.enter_chat(user, callback_data.order_id, ChatPins(bot, chat_id))
+    pins = ChatPins(bot, chat_id, settings, orders_flow)
+    entered = await orders_flow.enter_chat(user, callback_data.order_id, pins)
     await callback.answer()
     await state.clear()
     if entered.opened is not None:
-        await show_opened(bot, chat_id, entered.opened, settings)
+        await show_opened(bot, chat_id, entered.opened, settings, orders_flow, pins)
     else:
         await bot.send_message(chat_id, texts.chat_entered(entered.order.number))
 

@@ -23,10 +23,10 @@ from handlers.employee.media import answer_outcome, file_fetcher
 from handlers.employee.views import ChatPins, show_calendar, show_opened
 from handlers.filters import FILE, NOT_COMMAND, PLAIN_TEXT
 from keyboards import orders as kb
-from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb
+from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb, OrderDayCb
 from runtime.telegram_files import incoming_file
 from services.media import MediaService
-from services.orders_flow import SEARCH_LIMIT, OrdersFlow
+from services.orders_flow import SEARCH_LIMIT, DayPage, OrdersFlow
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -67,7 +67,7 @@ async def type_command(message: Message, user: User, orders_flow: OrdersFlow, se
 
 @router.callback_query(OrderCalendarCb.filter())
 async def calendar_pressed(
-    callback: CallbackQuery, callback_data: OrderCalendarCb, orders: OrderRepo
+    callback: CallbackQuery, callback_data: OrderCalendarCb, orders: OrderRepo, orders_flow: OrdersFlow
 ) -> None:
     if not isinstance(callback.message, Message):
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
@@ -83,11 +83,29 @@ async def calendar_pressed(
         return  # aiogram-calendar answered it
     await callback.answer(texts.CALENDAR_CLOSED if callback_data.act is SimpleCalAct.cancel else None)
     if chosen and picked is not None:
-        found = await orders.open_on(picked.date())
-        markup = kb.order_list(found) if found else None
-        await callback.message.answer(
-            texts.order_day_list(f"{picked:%d.%m.%Y}", len(found)), reply_markup=markup
-        )
+        page = await orders_flow.day_page(picked.date(), 0)
+        await callback.message.answer(_day_text(page), reply_markup=kb.day_list(page))
+
+
+@router.callback_query(OrderDayCb.filter())
+async def day_page_pressed(
+    callback: CallbackQuery, callback_data: OrderDayCb, orders_flow: OrdersFlow
+) -> None:
+    """ "Back"/"forward" under a day's list: that page, in place (a page the day lacks: PageGone)."""
+    if not isinstance(callback.message, Message):
+        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    page = await orders_flow.day_page(callback_data.as_date, callback_data.page)
+    await callback.answer()
+    try:
+        await callback.message.edit_text(_day_text(page), reply_markup=kb.day_list(page))
+    except TelegramBadRequest as exc:  # the list message is too old to edit: a new one
+        log.info("Day list not edited in place: %s", exc.message)
+        await callback.message.answer(_day_text(page), reply_markup=kb.day_list(page))
+
+
+def _day_text(page: DayPage) -> str:
+    return texts.order_day_page(f"{page.day:%d.%m.%Y}", page.total, page.page, page.pages)
 
 
 @router.callback_query(OrderCb.filter(F.action == OrderAction.SEARCH))
@@ -109,7 +127,8 @@ async def search_text(message: Message, orders_flow: OrdersFlow) -> None:
     elif len(found) > SEARCH_LIMIT:
         await message.answer(texts.order_search_too_many(part, SEARCH_LIMIT))
     else:  # the search stays on until an order is tapped: a number typed again is a new search
-        await message.answer(texts.order_search_found(part, len(found)), reply_markup=kb.order_list(found))
+        markup = kb.order_list(await orders_flow.listed(found))
+        await message.answer(texts.order_search_list(part, len(found)), reply_markup=markup)
 
 
 @router.message(StateFilter(OrderSearch.number), FILE)
@@ -141,10 +160,11 @@ async def order_picked(
     bot: Bot,
 ) -> None:
     chat_id = callback.from_user.id
-    opened = await orders_flow.open_order(user, callback_data.order_id, ChatPins(bot, chat_id))
+    pins = ChatPins(bot, chat_id, settings, orders_flow)
+    opened = await orders_flow.open_order(user, callback_data.order_id, pins)
     await callback.answer()
     await leave_search(state)
-    await show_opened(bot, chat_id, opened, settings)
+    await show_opened(bot, chat_id, opened, settings, orders_flow, pins)
 
 
 @router.callback_query(OrderCb.filter(F.action == OrderAction.TYPE))

@@ -108,7 +108,7 @@ async def photo_received(
     data = await _download(message, bot)
     if data is None:
         return
-    pins = ChatPins(bot, message.chat.id)
+    pins = ChatPins(bot, message.chat.id, settings, orders_flow)
     try:
         search = await orders_flow.find_by_photo(user, data, barcode, recognizer, pins)
     except RecognitionUnavailable:
@@ -123,7 +123,7 @@ async def photo_received(
         await message.answer(not_found, reply_markup=other_ways(retry))
         return
     label = ", ".join(search.matched if barcode else map(texts.plate_display, search.matched))
-    await _show(message, state, bot, search.found, label, settings)
+    await _show(message, state, bot, search.found, label, settings, orders_flow, pins)
 
 
 async def _download(message: Message, bot: Bot) -> bytes | None:
@@ -161,7 +161,8 @@ async def text_received(
     if not text:
         await message.answer(texts.RECOGNITION_TEXT_ONLY)
         return
-    found = await orders_flow.search_typed(user, text, ChatPins(bot, message.chat.id))
+    pins = ChatPins(bot, message.chat.id, settings, orders_flow)
+    found = await orders_flow.search_typed(user, text, pins)
     if found.too_many:
         await message.answer(texts.order_search_too_many(text, SEARCH_LIMIT))
     elif not found.orders:
@@ -169,7 +170,7 @@ async def text_received(
         retry = {OrderSearch.barcode.state: OrderAction.BARCODE, OrderSearch.plate.state: OrderAction.PLATE}
         await message.answer(texts.typed_not_found(text), reply_markup=other_ways(retry.get(current or "")))
     else:
-        await _show(message, state, bot, found, text, settings)
+        await _show(message, state, bot, found, text, settings, orders_flow, pins)
 
 
 @router.message(_PHOTO_STATES, NOT_COMMAND)
@@ -186,10 +187,17 @@ async def text_expected(message: Message) -> None:
 
 
 async def _show(
-    message: Message, state: FSMContext, bot: Bot, found: OrdersFound, label: str, settings: Settings
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    found: OrdersFound,
+    label: str,
+    settings: Settings,
+    orders_flow: OrdersFlow,
+    pins: ChatPins,
 ) -> None:
     """One order was opened: the search is over. Several are listed, and the state stays until one is
     picked, so a further photo is still a search and never filed into the previous order."""
     if found.opened is not None:
         await state.clear()
-    await show_found(bot, message.chat.id, found, label, settings)
+    await show_found(bot, message.chat.id, found, label, settings, orders_flow, pins)

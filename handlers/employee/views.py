@@ -6,10 +6,11 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import InlineKeyboardMarkup
 
 import texts
 from config import Settings
-from database.orders import OrderRepo
+from database.orders import Order, OrderRepo
 from database.users import User
 from keyboards import orders as kb
 from services.orders_flow import OrderOpened, OrdersFlow, OrdersFound
@@ -18,21 +19,46 @@ log = logging.getLogger(__name__)
 
 
 class ChatPins:
-    """The pinned order/stage message of one chat (services.orders_flow.Pins)."""
+    """The pinned order/stage message of one chat (services.orders_flow.Pins).
 
-    def __init__(self, bot: Bot, chat_id: int) -> None:
+    Given the order card's makings (`settings`, `orders_flow`), a new pin IS the order card: opening
+    an order with no pin yet sends one message, not a pin and a card. Later the pin is edited in place.
+    """
+
+    def __init__(
+        self, bot: Bot, chat_id: int, settings: Settings | None = None, orders_flow: OrdersFlow | None = None
+    ) -> None:
         self._bot = bot
         self._chat_id = chat_id
+        self._settings = settings
+        self._orders_flow = orders_flow
+        self.card_sent = False
 
-    async def pin(self, number: str, label: str | None) -> int | None:
-        text = texts.pin_text(number, label)
+    async def pin(self, order: Order, label: str | None) -> int | None:
         try:
-            sent = await self._bot.send_message(self._chat_id, text, disable_notification=True)
+            if self._settings is not None and self._orders_flow is not None:
+                text, markup = await order_card(order, self._settings, self._orders_flow)
+                sent = await self._bot.send_message(self._chat_id, text, reply_markup=markup)
+                self.card_sent = True
+            else:
+                text = texts.pin_text(order.number, label)
+                sent = await self._bot.send_message(self._chat_id, text, disable_notification=True)
             await self._bot.pin_chat_message(self._chat_id, sent.message_id, disable_notification=True)
         except TelegramBadRequest as exc:
             log.warning("Could not pin the order message in chat %s: %s", self._chat_id, exc.message)
             return None
         return sent.message_id
+
+    async def edit(self, message_id: int, order: Order, label: str | None) -> bool:
+        text = texts.pin_text(order.number, label)
+        try:
+            await self._bot.edit_message_text(text=text, chat_id=self._chat_id, message_id=message_id)
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message:
+                return True
+            log.info("Pin %s in chat %s not edited (a new one is pinned): %s", message_id, self._chat_id, exc)
+            return False
+        return True
 
     async def unpin(self, message_id: int) -> None:
         try:
@@ -41,24 +67,46 @@ class ChatPins:
             log.info("Old pin %s in chat %s not unpinned: %s", message_id, self._chat_id, exc.message)
 
 
-async def show_opened(bot: Bot, chat_id: int, opened: OrderOpened, settings: Settings) -> None:
-    """An order just opened: a failed pin, missing client data, and its stage buttons."""
-    order = opened.order
-    if not opened.pinned:
-        await bot.send_message(chat_id, texts.PIN_FAILED)
-    if not order.data_ok:
-        await bot.send_message(chat_id, texts.order_no_client_data(order.number))
-    markup = kb.type_choice(order, settings)
-    await bot.send_message(chat_id, texts.order_opened_prompt(order.number), reply_markup=markup)
+async def order_card(
+    order: Order, settings: Settings, orders_flow: OrdersFlow, pin_failed: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The order card: the car, its client, connected or not, and the stage buttons."""
+    listed = await orders_flow.listed([order])
+    name, connected = (listed[0].client_name, listed[0].connected) if listed else (None, False)
+    text = texts.order_card(
+        order.number, order.plate, name, order.phone, connected, order.data_ok, pin_failed
+    )
+    return text, kb.type_choice(order, settings)
 
 
-async def show_found(bot: Bot, chat_id: int, found: OrdersFound, query: str, settings: Settings) -> None:
+async def show_opened(
+    bot: Bot, chat_id: int, opened: OrderOpened, settings: Settings, orders_flow: OrdersFlow, pins: ChatPins
+) -> None:
+    """An order just opened: its card, in one message (unless the new pin already was that card)."""
+    if pins.card_sent:
+        if not opened.pinned:  # the card went out but could not be pinned
+            await bot.send_message(chat_id, texts.PIN_FAILED)
+        return
+    text, markup = await order_card(opened.order, settings, orders_flow, pin_failed=not opened.pinned)
+    await bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def show_found(
+    bot: Bot,
+    chat_id: int,
+    found: OrdersFound,
+    query: str,
+    settings: Settings,
+    orders_flow: OrdersFlow,
+    pins: ChatPins,
+) -> None:
     """A search's result: the order opened, the list to choose from, or "none"."""
     if found.opened is not None:
-        await show_opened(bot, chat_id, found.opened, settings)
+        await show_opened(bot, chat_id, found.opened, settings, orders_flow, pins)
     elif found.orders:
-        text = texts.order_search_found(query, len(found.orders))
-        await bot.send_message(chat_id, text, reply_markup=kb.order_list(found.orders))
+        text = texts.order_search_list(query, len(found.orders))
+        markup = kb.order_list(await orders_flow.listed(found.orders))
+        await bot.send_message(chat_id, text, reply_markup=markup)
     else:
         await bot.send_message(chat_id, texts.order_search_none(query))
 

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from database.connection import Database
-from database.orders import OrderRepo
+from database.orders import Order, OrderRepo
 from database.users import Activity, Level, User
 from database.work import WorkRepo
 from services.orders_flow import (
+    DAY_PAGE_SIZE,
     SEARCH_LIMIT,
     NoCurrentOrder,
     OrderChanged,
     OrderGone,
     OrdersFlow,
+    PageGone,
     StageGone,
 )
 
@@ -27,16 +30,25 @@ STAGES = {"Приёмка": "01_priemka", "Ремонт": "02_remont"}
 
 
 class FakePins:
-    def __init__(self, fail: bool = False) -> None:
+    """`editable`: the pinned message can be edited in place (False: gone, a new pin is needed)."""
+
+    def __init__(self, fail: bool = False, editable: bool = False) -> None:
         self.fail = fail
+        self.editable = editable
         self.pinned: list[tuple[str, str | None]] = []
+        self.edited: list[tuple[int, str, str | None]] = []
         self.unpinned: list[int] = []
 
-    async def pin(self, number: str, label: str | None) -> int | None:
+    async def pin(self, order: Order, label: str | None) -> int | None:
         if self.fail:
             return None
-        self.pinned.append((number, label))
+        self.pinned.append((order.number, label))
         return 100 + len(self.pinned)
+
+    async def edit(self, message_id: int, order: Order, label: str | None) -> bool:
+        if self.editable:
+            self.edited.append((message_id, order.number, label))
+        return self.editable
 
     async def unpin(self, message_id: int) -> None:
         self.unpinned.append(message_id)
@@ -90,6 +102,17 @@ async def test_opening_an_order_pins_it_enters_its_chat_and_unpins_the_previous(
         True,
     )
     assert pins.pinned == [("A-100", None), ("A-200", None)] and pins.unpinned == [101]
+
+
+async def test_the_pin_is_edited_in_place_when_it_can_be(db: Database) -> None:
+    flow, pins = _flow(db), FakePins(editable=True)
+    await flow.open_order(STAFF, 1, pins)  # no pin yet: a new one
+    await flow.open_order(STAFF, 2, pins)
+    await flow.choose_stage(STAFF, 2, 1, pins)
+    assert pins.pinned == [("A-100", None)] and pins.unpinned == []
+    assert pins.edited == [(101, "A-200", None), (101, "A-200", "Ремонт")]
+    context = await WorkRepo(db).get(STAFF.telegram_id)
+    assert context is not None and context.pin_message_id == 101
 
 
 async def test_a_failed_pin_keeps_the_choice(db: Database) -> None:
@@ -203,3 +226,30 @@ async def test_a_typed_search_offers_like_a_photo_and_refuses_too_many(db: Datab
     assert [o.number for o in listed.orders] == ["A-100", "A-200"] and listed.opened is None
     opened = await flow.search_typed(STAFF, "222", pins)
     assert opened.opened is not None and opened.opened.order.number == "A-200"
+
+
+async def test_a_day_lists_page_by_page_and_refuses_a_page_it_lacks(db: Database) -> None:
+    rows = [(10 + i, f"D-{i:03}", f"d-{i:03}", f"+3752900000{i:02}") for i in range(45)]
+    await db.write_many(
+        "INSERT INTO orders (id, number, number_fold, phone, data_ok, is_open, calendar_date, first_seen,"
+        " updated_at) VALUES (?, ?, ?, ?, 1, 1, '2026-02-03', 0, 0)",
+        rows,
+    )
+    await db.write_many(
+        "INSERT INTO users (telegram_id, phone, name, tg_name, level, created_at, updated_at)"
+        " VALUES (?, ?, ?, 'tg', 3, '2026-01-01', '2026-01-01')",
+        [(900, "+375290000001", "Анна"), (901, "+375290000002", None)],
+    )
+    flow = _flow(db)
+    first = await flow.day_page(date(2026, 2, 3), 0)
+    last = await flow.day_page(date(2026, 2, 3), 2)
+    assert (first.total, first.pages, len(first.orders), len(last.orders)) == (45, 3, DAY_PAGE_SIZE, 5)
+    assert [o.order.number for o in last.orders] == [f"D-{i:03}" for i in range(40, 45)]
+    by_number = {item.order.number: item for item in first.orders}
+    assert (by_number["D-001"].client_name, by_number["D-001"].connected) == ("Анна", True)
+    assert (by_number["D-002"].client_name, by_number["D-002"].connected) == ("tg", True)
+    assert (by_number["D-003"].client_name, by_number["D-003"].connected) == (None, False)
+    with pytest.raises(PageGone):
+        await flow.day_page(date(2026, 2, 3), 3)
+    empty = await flow.day_page(date(2026, 2, 4), 0)
+    assert (empty.total, empty.pages, empty.orders) == (0, 1, [])
