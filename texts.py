@@ -397,11 +397,6 @@ def type_prompt(number: str) -> str:
     return f"{_order_line(number)}\nВыберите тип действия:"
 
 
-def pin_text(number: str, type_label: str | None) -> str:
-    stage = f"<b>{esc(type_label)}</b>" if type_label else "не выбран — /type"
-    return f"📌 {_order_line(number)}\nТип действия: {stage}"
-
-
 def type_chosen(number: str, type_label: str, hidden: bool) -> str:
     text = (
         f"✅ {_order_line(number)}, тип действия «{esc(type_label)}».\nОтправляйте фото, видео и документы."
@@ -421,16 +416,22 @@ def backlog_intro(organization: str, numbers: list[str], count: int) -> str:
     orders = ", ".join(f"<b>{esc(number)}</b>" for number in numbers)
     return (
         f"Здравствуйте! Это <b>{esc(organization)}</b>. Пока вы не были подключены к боту, "
-        f"по вашему автомобилю (заказ-наряд {orders}) мы сняли материалы: {count} шт. Отправляем их."
+        f"по вашему автомобилю (заказ-наряд {orders}) мы сняли материалы: {_files(count)}. Отправляем их."
     )
 
 
-def _files(count: int) -> str:
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """The Russian form for `count`: plural(1, "файл", "файла", "файлов") -> "файл" (2 -> "файла", 5, 11,
+    12 -> "файлов", 21 -> "файл"). The one plural rule of the bot's texts."""
     if count % 10 == 1 and count % 100 != 11:
-        return f"{count} файл"
+        return one
     if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
-        return f"{count} файла"
-    return f"{count} файлов"
+        return few
+    return many
+
+
+def _files(count: int) -> str:
+    return f"{count} {plural(count, 'файл', 'файла', 'файлов')}"
 
 
 _REACH = {
@@ -447,7 +448,6 @@ def media_report(
     total: int,
     order: str,
     stage: str,
-    folder: str,
     reach: str,
     too_big: int,
     failed_saves: int,
@@ -460,8 +460,12 @@ def media_report(
 ) -> str:
     lines = []
     if saved:
-        counted = _files(saved) if saved == total else f"{saved} из {total}"
-        lines.append(f"💾 Сохранено: {counted} — {_order_line(order)}, «{esc(stage)}» (папка {esc(folder)}).")
+        counted = (
+            _files(saved)
+            if saved == total
+            else f"{saved} из {total} {plural(total, 'файла', 'файлов', 'файлов')}"
+        )
+        lines.append(f"💾 Сохранено: {counted} — {_order_line(order)}, «{esc(stage)}».")
     else:
         lines.append("❌ Ничего не сохранено.")
     if too_big:
@@ -784,7 +788,7 @@ def order_list_button(
     """A list's order button (plain text, not HTML): mark, number, plate, client.
     The order's status goes after the number once orders have statuses."""
     mark = "✅" if connected else ("❌" if data_ok else "⚠️")
-    parts = [f"{mark} {number}", plate or "", _client_part(name, phone)]
+    parts = [f"{mark} {number}", plate_display(plate) if plate else "", _client_part(name, phone)]
     return " · ".join(part for part in parts if part)
 
 
@@ -799,6 +803,25 @@ def order_search_list(part: str, count: int) -> str:
     return f"Найдено по «{esc(part)}»: {count}. Выберите заказ-наряд:\n{ORDER_LIST_LEGEND}"
 
 
+def _car_and_client(
+    number: str, plate: str | None, name: str | None, phone: str | None, connected: bool, data_ok: bool
+) -> list[str]:
+    lines = [f"🚗 {_order_line(number)}" + (f" · {esc(plate_display(plate))}" if plate else "")]
+    client = _client_part(name, phone)
+    if not data_ok:
+        lines.append(
+            "⚠️ Нет данных клиента (телефон не указан или content.txt не читается): фото и видео "
+            "сохранятся в папку заказ-наряда, но клиенту не уйдут."
+        )
+    elif connected:
+        lines.append(f"✅ Клиент{_named(client)} подключен к боту: получит фото и видео.")
+    else:
+        lines.append(
+            f"❌ Клиент{_named(client)} ещё не подключен к боту: получит материалы, когда подключится."
+        )
+    return lines
+
+
 def order_card(
     number: str,
     plate: str | None,
@@ -809,21 +832,26 @@ def order_card(
     pin_failed: bool = False,
 ) -> str:
     """The order just chosen, in one message above its stage buttons."""
-    lines = [f"🚗 {_order_line(number)}" + (f" · {esc(plate)}" if plate else "")]
-    client = _client_part(name, phone)
-    if not data_ok:
-        lines.append(
-            "⚠️ Нет данных клиента (телефон не указан или content.txt не читается): фото и видео "
-            "сохранятся в папку заказ-наряда, но клиенту не уйдут."
-        )
-    elif connected:
-        lines.append(f"✅ Клиент{_named(client)} подключен к боту: получит фото и видео.")
+    lines = _car_and_client(number, plate, name, phone, connected, data_ok)
+    if connected:
         lines.append("💬 Всё, что вы напишете текстом, получит клиент.")
-    else:
-        lines.append(
-            f"❌ Клиент{_named(client)} ещё не подключен к боту: получит материалы, когда подключится."
-        )
     if pin_failed:
         lines.append(PIN_FAILED)
     lines.append("Выберите тип действия:")
+    return "\n".join(lines)
+
+
+def order_pin(
+    number: str,
+    plate: str | None,
+    name: str | None,
+    phone: str | None,
+    connected: bool,
+    data_ok: bool,
+    type_label: str | None,
+) -> str:
+    """The pinned message: the current order, its car and client, its stage (the buttons change it)."""
+    stage = f"<b>{esc(type_label)}</b>" if type_label else "не выбран — выберите кнопкой ниже"
+    lines = ["📌 Сейчас в работе:", *_car_and_client(number, plate, name, phone, connected, data_ok)]
+    lines.append(f"Тип действия: {stage}")
     return "\n".join(lines)

@@ -178,7 +178,7 @@ async def type_picked(
     bot: Bot,
 ) -> None:
     chat_id = callback.from_user.id
-    pins = ChatPins(bot, chat_id)
+    pins = ChatPins(bot, chat_id, settings, orders_flow)
     chosen = await orders_flow.choose_stage(user, callback_data.order_id, callback_data.type_index, pins)
     await callback.answer()
     if not chosen.pinned:

@@ -19,15 +19,11 @@ log = logging.getLogger(__name__)
 
 
 class ChatPins:
-    """The pinned order/stage message of one chat (services.orders_flow.Pins).
+    """The pinned order/stage message of one chat (services.orders_flow.Pins): the order's car, client,
+    stage, with the stage buttons. A new pin made while opening an order IS the order card, so opening
+    sends one message; later the pin is edited in place."""
 
-    Given the order card's makings (`settings`, `orders_flow`), a new pin IS the order card: opening
-    an order with no pin yet sends one message, not a pin and a card. Later the pin is edited in place.
-    """
-
-    def __init__(
-        self, bot: Bot, chat_id: int, settings: Settings | None = None, orders_flow: OrdersFlow | None = None
-    ) -> None:
+    def __init__(self, bot: Bot, chat_id: int, settings: Settings, orders_flow: OrdersFlow) -> None:
         self._bot = bot
         self._chat_id = chat_id
         self._settings = settings
@@ -36,13 +32,12 @@ class ChatPins:
 
     async def pin(self, order: Order, label: str | None) -> int | None:
         try:
-            if self._settings is not None and self._orders_flow is not None:
+            if label is None:  # opening the order: the card it would show anyway
                 text, markup = await order_card(order, self._settings, self._orders_flow)
-                sent = await self._bot.send_message(self._chat_id, text, reply_markup=markup)
-                self.card_sent = True
             else:
-                text = texts.pin_text(order.number, label)
-                sent = await self._bot.send_message(self._chat_id, text, disable_notification=True)
+                text, markup = await _pin_view(order, label, self._settings, self._orders_flow)
+            sent = await self._bot.send_message(self._chat_id, text, reply_markup=markup)
+            self.card_sent = label is None
             await self._bot.pin_chat_message(self._chat_id, sent.message_id, disable_notification=True)
         except TelegramBadRequest as exc:
             log.warning("Could not pin the order message in chat %s: %s", self._chat_id, exc.message)
@@ -50,9 +45,11 @@ class ChatPins:
         return sent.message_id
 
     async def edit(self, message_id: int, order: Order, label: str | None) -> bool:
-        text = texts.pin_text(order.number, label)
+        text, markup = await _pin_view(order, label, self._settings, self._orders_flow)
         try:
-            await self._bot.edit_message_text(text=text, chat_id=self._chat_id, message_id=message_id)
+            await self._bot.edit_message_text(
+                text=text, chat_id=self._chat_id, message_id=message_id, reply_markup=markup
+            )
         except TelegramBadRequest as exc:
             if "not modified" in exc.message:
                 return True
@@ -67,12 +64,24 @@ class ChatPins:
             log.info("Old pin %s in chat %s not unpinned: %s", message_id, self._chat_id, exc.message)
 
 
+async def _client_of(order: Order, orders_flow: OrdersFlow) -> tuple[str | None, bool]:
+    listed = await orders_flow.listed([order])
+    return (listed[0].client_name, listed[0].connected) if listed else (None, False)
+
+
+async def _pin_view(
+    order: Order, label: str | None, settings: Settings, orders_flow: OrdersFlow
+) -> tuple[str, InlineKeyboardMarkup]:
+    name, connected = await _client_of(order, orders_flow)
+    text = texts.order_pin(order.number, order.plate, name, order.phone, connected, order.data_ok, label)
+    return text, kb.type_choice(order, settings)
+
+
 async def order_card(
     order: Order, settings: Settings, orders_flow: OrdersFlow, pin_failed: bool = False
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The order card: the car, its client, connected or not, and the stage buttons."""
-    listed = await orders_flow.listed([order])
-    name, connected = (listed[0].client_name, listed[0].connected) if listed else (None, False)
+    name, connected = await _client_of(order, orders_flow)
     text = texts.order_card(
         order.number, order.plate, name, order.phone, connected, order.data_ok, pin_failed
     )

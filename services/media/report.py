@@ -26,7 +26,6 @@ def media_report(batch: Batch) -> Delivery | None:
         total=int(params.get("total", 0)),
         order=str(params.get("order", "")),
         stage=str(params.get("stage", "")),
-        folder=str(params.get("folder", "")),
         reach=str(params.get("reach", "")),
         too_big=int(params.get("too_big", 0)),
         failed_saves=int(params.get("failed", 0)),
