@@ -153,7 +153,9 @@ def build_services(
         work=work,
         protocol=protocol,
         conversations=conversations,
-        admin_tools=AdminTools(users, orders, protocol),
+        admin_tools=AdminTools(
+            users, orders, protocol, {folder: label for label, folder in settings.type_order.items()}
+        ),
         media=media,
         orders_flow=OrdersFlow(orders, work, order_index, settings.type_order),
         client_messages=ClientMessages(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import texts
@@ -59,10 +60,13 @@ class UsersReport:
 
 
 class AdminTools:
-    def __init__(self, users: UserRepo, orders: OrderRepo, protocol: Protocol) -> None:
+    def __init__(
+        self, users: UserRepo, orders: OrderRepo, protocol: Protocol, stages: Mapping[str, str] | None = None
+    ) -> None:
         self._users = users
         self._orders = orders
         self._protocol = protocol
+        self._stages = dict(stages or {})  # a stage folder -> its label, for protocols shown in Telegram
 
     # --- users ------------------------------------------------------------------------------
 
@@ -138,11 +142,11 @@ class AdminTools:
         if order is None:
             raise OrderNotFound(number)
         entries = await self._protocol.entries(order.id)
-        return order, "".join(format_line(stored) for stored in entries)
+        return order, "".join(format_line(stored, stages=self._stages) for stored in entries)
 
     async def general_protocol(self) -> str:
         entries = await self._protocol.entries(None)
-        return "".join(format_line(stored) for stored in entries)
+        return "".join(format_line(stored, stages=self._stages) for stored in entries)
 
 
 def protocol_fits_message(title: str, body: str) -> bool:

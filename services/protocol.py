@@ -21,6 +21,7 @@ import re
 import sqlite3
 import time
 import unicodedata
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -66,16 +67,29 @@ def one_line(text: str | None, newline: str = " ") -> str:
     return newline.join(part for part in parts if part)
 
 
-def format_line(stored: StoredEntry, with_order: bool = False) -> str:
+def format_line(
+    stored: StoredEntry, with_order: bool = False, stages: Mapping[str, str] | None = None
+) -> str:
+    """One protocol line. `stages` (a stage folder -> its label) is for people reading it in Telegram:
+    they know the stages by label; the archive file keeps the real path."""
     entry = stored.entry
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stored.at))
     shown = entry.order_number and (with_order or entry.order_id is None)
     order = f"[{one_line(entry.order_number)}] " if shown else ""
     body = one_line(entry.text, NEWLINE_MARK)
     if entry.file_path:
-        body = f"[{one_line(entry.kind)}: {one_line(entry.file_path)}] {body}".rstrip()
+        path = _labelled(entry.file_path, stages) if stages else entry.file_path
+        body = f"[{one_line(entry.kind)}: {one_line(path)}] {body}".rstrip()
     sender, recipient = one_line(entry.sender_name), one_line(entry.recipient)
     return f"{stamp} | {order}{sender} -> {recipient}: {body}\n"
+
+
+def _labelled(file_path: str, stages: Mapping[str, str]) -> str:
+    """`<order>/<stage folder>/<file>` with the folder's label instead of its name."""
+    parts = file_path.split("/")
+    if len(parts) >= 3 and parts[1] in stages:
+        parts[1] = stages[parts[1]]
+    return "/".join(parts)
 
 
 class Protocol:

@@ -117,6 +117,24 @@ def test_multi_line_text_stays_readable() -> None:
     assert family in format_line(_stored(family)), "emoji joiners are kept"
 
 
+def test_in_telegram_a_file_names_its_stage_by_label_the_archive_by_folder() -> None:
+    entry = ProtocolEntry(
+        order_id=1,
+        order_number="A-1",
+        sender_id=1,
+        sender_role=2,
+        sender_name="мастер",
+        recipient="клиент",
+        kind="photo",
+        text="",
+        file_path="A-1/Inspection/20261201_1.jpg",
+    )
+    stored = StoredEntry(1, 1_700_000_000.0, entry)
+    shown = format_line(stored, stages={"Inspection": "Прием автомобилей"})
+    assert "[photo: A-1/Прием автомобилей/20261201_1.jpg]" in shown and "Inspection" not in shown
+    assert "A-1/Inspection/20261201_1.jpg" in format_line(stored)
+
+
 def _forget_refusals() -> None:
     from services.share_paths import forget_logged
 
