@@ -25,6 +25,15 @@ def largest(sent: dict) -> str:
     )
 
 
+def listed_numbers(message: BotMessage) -> list[str]:
+    """The order numbers of an order list's buttons ("✅ <number> · <plate> · <client>")."""
+    return [
+        text.split(" · ")[0].split(" ", 1)[-1]
+        for text, data in message.buttons()
+        if data and data.startswith("or:")
+    ]
+
+
 def calendar_day_button(message: BotMessage, day: date) -> tuple[str, str]:
     wanted = f"oc:DAY:{day.year}:{day.month}:{day.day}"
     return next((text, data) for text, data in message.buttons() if data == wanted)

@@ -88,7 +88,8 @@ async def start_search(employee: SimUser, button: str, prompt: str) -> None:
 async def opened(bot: BotProcess, employee: SimUser, number: str, timeout: float = 20.0) -> None:
     message = await employee.wait_text(OPENED, timeout=timeout)
     assert number in message.content
-    assert employee.pinned is not None and number in employee.pinned.content
+    # the card is sent, then pinned: the pin follows it
+    await employee.wait_until(lambda: employee.pinned is not None and number in employee.pinned.content)
     assert current_order(bot, employee) == number
 
 
