@@ -1,0 +1,106 @@
+"""The care queue's service: taking a request (once, forged ones refused), closing it, and the two
+reminder stages driven by an injected clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from database.connection import Database
+from database.orders import OrderRepo
+from database.outbox import BatchSpec, Delivery
+from database.routing import RoutingRepo
+from database.users import Activity, Level, User, UserRepo
+from database.work import WorkRepo
+from services.conversations import CareQueue, ClientRouter
+
+CLIENT, CARE_A, CARE_B, ADMIN, EMPLOYEE = 1, 11, 12, 21, 31
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.sent: list[Delivery] = []
+
+    async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None:
+        self.sent.extend(deliveries)
+
+
+class Buttons:
+    def reply_to(self, client: User) -> dict[str, Any]:
+        return {"inline_keyboard": [[{"text": "take", "callback_data": f"cr:t:{client.telegram_id}"}]]}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _setup(tmp_path: Path) -> tuple[Database, UserRepo, RoutingRepo, CareQueue, Outbox, Clock]:
+    db = await Database.open(tmp_path / "bot.db")
+    users, routing = UserRepo(db), RoutingRepo(db)
+    for telegram_id, level in [
+        (CLIENT, Level.CLIENT),
+        (CARE_A, Level.CARE),
+        (CARE_B, Level.CARE),
+        (ADMIN, Level.ADMIN),
+        (EMPLOYEE, Level.EMPLOYEE),
+    ]:
+        await users.register(telegram_id, f"+37529000{telegram_id:04d}", f"<b>u{telegram_id}</b>", level)
+        await users.set_activity(telegram_id, Activity.ACTIVE)
+    outbox, clock = Outbox(), Clock()
+    router = ClientRouter(users, OrderRepo(db), WorkRepo(db), routing)
+    queue = CareQueue(users, routing, router, outbox, Buttons(), remind_minutes=15, clock=clock)
+    return db, users, routing, queue, outbox, clock
+
+
+async def test_a_request_is_taken_once_and_forged_ones_are_refused(tmp_path: Path) -> None:
+    db, users, routing, queue, _, _ = await _setup(tmp_path)
+    care_a, care_b = await users.get(CARE_A), await users.get(CARE_B)
+    assert care_a is not None and care_b is not None
+    assert await queue.take(care_a, CLIENT) is None  # never wrote to care
+    assert await queue.take(care_a, EMPLOYEE) is None  # staff are not care's clients
+    await routing.care_waiting(CLIENT)
+    assert await queue.take(care_a, EMPLOYEE) is None
+    taken = await queue.take(care_a, CLIENT)
+    assert taken is not None and taken.mine and taken.taker == care_a
+    other = await queue.take(care_b, CLIENT)
+    assert other is not None and not other.mine and other.taker == care_a
+    assert await queue.close(EMPLOYEE) is None
+    assert await queue.close(CLIENT) is not None
+    again = await queue.take(care_b, CLIENT)  # closed: nobody's, B may take the next one
+    assert again is not None and again.mine
+    await db.close()
+
+
+async def test_unanswered_requests_remind_care_then_admins_once_each(tmp_path: Path) -> None:
+    db, _, routing, queue, outbox, clock = await _setup(tmp_path)
+    await routing.care_waiting(CLIENT, now=clock.now)
+    assert await queue.remind_round() == 0 and outbox.sent == []
+    clock.now += 15 * 60 + 1
+    assert await queue.remind_round() == 1
+    assert sorted(d.chat_id for d in outbox.sent) == [CARE_A, CARE_B]
+    assert "&lt;b&gt;u1&lt;/b&gt;" in outbox.sent[0].payload["text"]  # the client's name is escaped
+    assert await queue.remind_round() == 0  # once per stage
+    clock.now += 15 * 60
+    assert await queue.remind_round() == 1
+    assert [d.chat_id for d in outbox.sent[2:]] == [ADMIN]
+    assert await queue.remind_round() == 0
+    await db.close()
+
+
+async def test_an_answer_or_closing_stops_the_reminders(tmp_path: Path) -> None:
+    db, _, routing, queue, outbox, clock = await _setup(tmp_path)
+    await routing.care_waiting(CLIENT, now=clock.now)
+    await routing.care_answered(CLIENT, CARE_A)
+    clock.now += 60 * 60
+    assert await queue.remind_round() == 0
+    await routing.care_waiting(CLIENT, now=clock.now)  # the client writes again: a new wait
+    await queue.close(CLIENT)
+    clock.now += 60 * 60
+    assert await queue.remind_round() == 0 and outbox.sent == []
+    await db.close()
