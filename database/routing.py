@@ -15,6 +15,7 @@ from database.connection import Database
 class CareThread:
     client_id: int
     care_id: int | None  # who of care answered last; None until someone did
+    taken_by: int | None = None  # who pressed "взять" (the care queue); None while nobody has
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +118,9 @@ class RoutingRepo:
 
     async def care_thread(self, client_id: int) -> CareThread | None:
         row = await self._db.fetchone(
-            "SELECT client_id, care_id FROM care_threads WHERE client_id = ?", (client_id,)
+            "SELECT client_id, care_id, taken_by FROM care_threads WHERE client_id = ?", (client_id,)
         )
-        return CareThread(row[0], row[1]) if row else None
+        return CareThread(row[0], row[1], row[2]) if row else None
 
     # --- replies --------------------------------------------------------------------------------
 

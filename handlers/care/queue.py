@@ -72,13 +72,18 @@ async def _mark_copies(bot: Bot, care_queue: CareQueue, taken: Taken, taker: str
 
 @router.callback_query(CareCb.filter(F.action == CareAction.CLOSE))
 async def close(
-    callback: CallbackQuery, callback_data: CareCb, state: FSMContext, care_queue: CareQueue
+    callback: CallbackQuery, callback_data: CareCb, user: User, state: FSMContext, care_queue: CareQueue
 ) -> None:
-    client = await care_queue.close(callback_data.client_id)
-    if client is None:
-        log.warning("Care %s refused to close %s", callback.from_user.id, callback_data.client_id)
+    closed = await care_queue.close(user, callback_data.client_id)
+    if closed is None:
+        log.warning("Care %s refused to close %s", user.telegram_id, callback_data.client_id)
         await callback.answer(texts.CARE_NOT_YOUR_CLIENT, show_alert=True)
         return
+    if not closed.done:
+        log.warning("Care %s refused to close %s: not theirs", user.telegram_id, callback_data.client_id)
+        await callback.answer(texts.care_taken_by_other(taker_name(closed.taker) or "—"), show_alert=True)
+        return
+    client = closed.client
     if (await state.get_data()).get("client_id") == client.telegram_id:
         await state.clear()
     await callback.answer()

@@ -1,7 +1,7 @@
 """Conversations between clients and the dealer's people; see service.py. The names the rest of the
 bot imports are re-exported here."""
 
-from services.conversations.care_queue import CareQueue, Taken
+from services.conversations.care_queue import CareQueue, Closed, Taken
 from services.conversations.deliveries import (
     CARE_RECIPIENT,
     DELIVERED_REACTION,
@@ -40,6 +40,7 @@ __all__ = [
     "ClientNotConnected",
     "ClientRoute",
     "ClientRouter",
+    "Closed",
     "Conversations",
     "Incoming",
     "NoOrderChosen",

@@ -32,6 +32,13 @@ class Taken:
     mine: bool  # the one who pressed has it
 
 
+@dataclass(frozen=True, slots=True)
+class Closed:
+    client: User
+    done: bool  # False: someone else has the request
+    taker: User | None
+
+
 class CareQueue:
     def __init__(
         self,
@@ -62,12 +69,18 @@ class CareQueue:
         taker = care if taker_id == care.telegram_id else await self._users.get(taker_id or 0)
         return Taken(client, taker, taker_id == care.telegram_id)
 
-    async def close(self, client_id: int) -> User | None:
-        """The request is done (the client is not told); None for a client care may not answer."""
+    async def close(self, care: User, client_id: int) -> Closed | None:
+        """The request is done (the client is not told); None for a client care may not answer.
+        Only whoever took it closes it (or anyone while nobody has; an admin always)."""
         client = await self._router.care_client(client_id)
-        if client is not None:
-            await self._routing.close_care(client_id)
-        return client
+        if client is None:
+            return None
+        thread = await self._routing.care_thread(client_id)
+        taken_by = thread.taken_by if thread is not None else None
+        if taken_by not in (None, care.telegram_id) and care.level is not Level.ADMIN:
+            return Closed(client, False, await self._users.get(taken_by or 0))
+        await self._routing.close_care(client_id)
+        return Closed(client, True, None)
 
     async def request_copies(self, client_id: int, button: str) -> list[tuple[int, int]]:
         return await self._routing.care_request_copies(client_id, button)

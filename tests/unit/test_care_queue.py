@@ -70,8 +70,14 @@ async def test_a_request_is_taken_once_and_forged_ones_are_refused(tmp_path: Pat
     assert taken is not None and taken.mine and taken.taker == care_a
     other = await queue.take(care_b, CLIENT)
     assert other is not None and not other.mine and other.taker == care_a
-    assert await queue.close(EMPLOYEE) is None
-    assert await queue.close(CLIENT) is not None
+    admin = await users.get(ADMIN)
+    assert admin is not None
+    assert await queue.close(care_b, EMPLOYEE) is None
+    refused = await queue.close(care_b, CLIENT)  # A has it: B may not close it
+    assert refused is not None and not refused.done and refused.taker == care_a
+    assert (await routing.care_thread(CLIENT)).taken_by == CARE_A
+    closed = await queue.close(admin, CLIENT)  # an admin may
+    assert closed is not None and closed.done
     again = await queue.take(care_b, CLIENT)  # closed: nobody's, B may take the next one
     assert again is not None and again.mine
     await db.close()
@@ -94,13 +100,15 @@ async def test_unanswered_requests_remind_care_then_admins_once_each(tmp_path: P
 
 
 async def test_an_answer_or_closing_stops_the_reminders(tmp_path: Path) -> None:
-    db, _, routing, queue, outbox, clock = await _setup(tmp_path)
+    db, users, routing, queue, outbox, clock = await _setup(tmp_path)
     await routing.care_waiting(CLIENT, now=clock.now)
     await routing.care_answered(CLIENT, CARE_A)
     clock.now += 60 * 60
     assert await queue.remind_round() == 0
     await routing.care_waiting(CLIENT, now=clock.now)  # the client writes again: a new wait
-    await queue.close(CLIENT)
+    care = await users.get(CARE_A)
+    assert care is not None
+    await queue.close(care, CLIENT)
     clock.now += 60 * 60
     assert await queue.remind_round() == 0 and outbox.sent == []
     await db.close()

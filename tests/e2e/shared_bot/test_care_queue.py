@@ -49,6 +49,10 @@ async def test_two_agents_take_talk_switch_and_close(emulator: TelegramEmulator,
     await emulator.wait_until(lambda: bool(boris.callback_answers))
     assert "уже взял(а) Анна" in (boris.callback_answers[-1].get("text") or "")
     assert db_rows(bot, "SELECT taken_by FROM care_threads WHERE client_id = ?", (first.id,)) == [(anna.id,)]
+    await boris.press(f"cr:c:{first.id}", message_id=copy.message_id)  # not his: he may not close it
+    await emulator.wait_until(lambda: len(boris.callback_answers) >= 2)
+    assert "уже взял(а) Анна" in (boris.callback_answers[-1].get("text") or "")
+    assert db_rows(bot, "SELECT taken_by FROM care_threads WHERE client_id = ?", (first.id,)) == [(anna.id,)]
 
     # conversation mode: several answers without pressing "Ответить клиенту" again
     await anna.send_text("Завтра в 10:00")
