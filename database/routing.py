@@ -108,11 +108,19 @@ class RoutingRepo:
         self, client_id: int, button: str, limit: int = 200
     ) -> list[tuple[int, int]]:
         """Bot messages in staff chats that carry the client's care buttons (`button`: the packed
-        callback data to look for): (chat id, message id), the newest first."""
+        callback data to look for): (chat id, message id), the newest first. Only the outbox keys of
+        the client's messages to care and of reminders about them are read (dedup_key ranges, indexed)."""
+        ranges: list[object] = []
+        for kind in ("cr", "cm", "care-remind"):
+            prefix = f"{kind}:{client_id}:"
+            ranges += [prefix, prefix[:-1] + ";"]  # ";" follows ":": every key with the prefix
         rows = await self._db.fetchall(
-            "SELECT o.chat_id, o.message_ids FROM outbox o WHERE o.status = 'sent' AND o.chat_id != ?"
-            " AND o.message_ids IS NOT NULL AND instr(o.payload, ?) > 0 ORDER BY o.id DESC LIMIT ?",
-            (client_id, json.dumps(button), limit),
+            "SELECT o.chat_id, o.message_ids FROM outbox o"
+            " WHERE ((o.dedup_key >= ? AND o.dedup_key < ?) OR (o.dedup_key >= ? AND o.dedup_key < ?)"
+            " OR (o.dedup_key >= ? AND o.dedup_key < ?))"
+            " AND +o.status = 'sent' AND o.chat_id != ? AND o.message_ids IS NOT NULL"  # +: use the key index
+            " AND instr(o.payload, ?) > 0 ORDER BY o.id DESC LIMIT ?",
+            (*ranges, client_id, json.dumps(button), limit),
         )
         return [(int(r[0]), int(mid)) for r in rows for mid in json.loads(r[1])]
 

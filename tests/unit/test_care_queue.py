@@ -10,7 +10,7 @@ from typing import Any
 
 from database.connection import Database
 from database.orders import OrderRepo
-from database.outbox import BatchSpec, Delivery
+from database.outbox import BatchSpec, Delivery, Method, OutboxRepo, Status
 from database.routing import RoutingRepo
 from database.users import Activity, Level, User, UserRepo
 from database.work import WorkRepo
@@ -111,4 +111,22 @@ async def test_an_answer_or_closing_stops_the_reminders(tmp_path: Path) -> None:
     await queue.close(care, CLIENT)
     clock.now += 60 * 60
     assert await queue.remind_round() == 0 and outbox.sent == []
+    await db.close()
+
+
+async def test_request_copies_are_the_clients_care_messages_only(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    outbox, routing = OutboxRepo(db), RoutingRepo(db)
+    button = {"reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": "cr:r:1"}]]}}
+    rows = [
+        (CARE_A, "cr:1:5:11:0", button, [100]),  # the request to care
+        (CARE_B, "care-remind:1:9.000:1:12", button, [101]),  # a reminder about it
+        (CARE_A, "cr:10:5:11:0", {"text": "another client"}, [102]),  # client 10: "cr:10:" ≠ "cr:1:"
+        (CARE_A, "cm:1:6:11:0", {"text": "no buttons"}, [103]),
+    ]
+    for chat_id, key, payload, ids in rows:
+        _, items = await outbox.add([Delivery(chat_id, Method.MESSAGE, payload, key)])
+        await outbox.finish(items[0].id, Status.SENT, ids, None)
+    copies = await routing.care_request_copies(1, "cr:r:1")
+    assert sorted(copies) == [(CARE_A, 100), (CARE_B, 101)]
     await db.close()
