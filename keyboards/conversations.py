@@ -92,3 +92,7 @@ class ClientRouteButtons:
 
     def reply_to(self, client: User) -> dict[str, Any]:
         return as_payload(care_request(client.telegram_id))
+
+    def taken(self, client: User, taker: str, mine: bool) -> dict[str, Any]:
+        """A reminder about a request someone took shows it as its other copies do."""
+        return as_payload(care_taken(client.telegram_id, taker, mine))

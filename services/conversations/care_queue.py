@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 class CareButtons(Protocol):
     def reply_to(self, client: User) -> dict[str, Any]: ...
 
+    def taken(self, client: User, taker: str, mine: bool) -> dict[str, Any]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Taken:
@@ -112,16 +114,22 @@ class CareQueue:
         else:
             recipients = await self._users.active_with_level(Level.ADMIN)
         taker = await self._users.get(taken_by) if taken_by is not None else None
+        name = taker_name(taker)
         minutes = max(1, int((self._clock() - since) // 60))
-        text = texts.care_remind(who(client), client.phone, minutes, taker_name(taker), stage)
-        markup = self._buttons.reply_to(client)
+        text = texts.care_remind(who(client), client.phone, minutes, name, stage)
         key = f"care-remind:{client.telegram_id}:{since:.3f}:{stage}"
+
+        def markup(chat_id: int) -> dict[str, Any]:
+            if name is None:
+                return self._buttons.reply_to(client)
+            return self._buttons.taken(client, name, mine=chat_id == taken_by)
+
         await self._outbox.enqueue(
             [
                 Delivery(
                     r.telegram_id,
                     Method.MESSAGE,
-                    {"text": text, "reply_markup": markup},
+                    {"text": text, "reply_markup": markup(r.telegram_id)},
                     f"{key}:{r.telegram_id}",
                 )
                 for r in recipients

@@ -31,6 +31,9 @@ class Buttons:
     def reply_to(self, client: User) -> dict[str, Any]:
         return {"inline_keyboard": [[{"text": "take", "callback_data": f"cr:t:{client.telegram_id}"}]]}
 
+    def taken(self, client: User, taker: str, mine: bool) -> dict[str, Any]:
+        return {"taken": taker, "mine": mine}
+
 
 class Clock:
     def __init__(self) -> None:
@@ -96,6 +99,21 @@ async def test_unanswered_requests_remind_care_then_admins_once_each(tmp_path: P
     assert await queue.remind_round() == 1
     assert [d.chat_id for d in outbox.sent[2:]] == [ADMIN]
     assert await queue.remind_round() == 0
+    await db.close()
+
+
+async def test_a_reminder_about_a_taken_request_names_the_taker(tmp_path: Path) -> None:
+    db, users, routing, queue, outbox, clock = await _setup(tmp_path)
+    await routing.care_waiting(CLIENT, now=clock.now)
+    care_a = await users.get(CARE_A)
+    assert care_a is not None
+    await queue.take(care_a, CLIENT)
+    clock.now += 16 * 60
+    assert await queue.remind_round() == 1
+    marks = {d.chat_id: d.payload["reply_markup"] for d in outbox.sent}
+    taker = "<b>u11</b>"  # a button text is plain text
+    assert marks == {CARE_A: {"taken": taker, "mine": True}, CARE_B: {"taken": taker, "mine": False}}
+    assert "Взял(а): &lt;b&gt;u11&lt;/b&gt;" in outbox.sent[0].payload["text"]  # the message is HTML
     await db.close()
 
 
