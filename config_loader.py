@@ -40,6 +40,7 @@ SETTING_NAMES = (
     "MIN_FREE_DISK_MB",
     "CLIENT_UPLOAD_ORDER_MB",
     "CLIENT_UPLOAD_DAY_MB",
+    "CARE_REMIND_MINUTES",
 )
 # The folder of bot.py, config.py and this file: relative paths and .env are found here, not in the
 # folder the bot happens to be started from (Task Scheduler and services start elsewhere).
@@ -91,6 +92,7 @@ class Settings:
     demo: bool  # python bot.py --demo: sample folders, the first contact becomes admin (ops/demo.py)
     client_upload_order_mb: float
     client_upload_day_mb: float
+    care_remind_minutes: float = 15.0
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -139,6 +141,7 @@ def load_settings(
         demo=False,
         client_upload_order_mb=_positive("CLIENT_UPLOAD_ORDER_MB", raw["CLIENT_UPLOAD_ORDER_MB"]),
         client_upload_day_mb=_positive("CLIENT_UPLOAD_DAY_MB", raw["CLIENT_UPLOAD_DAY_MB"]),
+        care_remind_minutes=_positive("CARE_REMIND_MINUTES", raw["CARE_REMIND_MINUTES"]),
     )
 
 

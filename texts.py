@@ -781,3 +781,47 @@ def media_held_no_order(count: int) -> str:
         f"📥 Получено: {_files(count)}, отправлять повторно не нужно. Выберите заказ-наряд (/order) и тип "
         "действия — бот сохранит файлы в его папку и отправит клиенту (кроме служебного типа)."
     )
+
+
+# --- care queue ---
+
+CARE_TAKE_BUTTON = "🙋 Взять"
+CARE_CLOSE_BUTTON = "✅ Закрыть"
+
+
+def care_taken_button(name: str) -> str:
+    return f"🔒 Взял(а): {name[:40]}"
+
+
+def care_talk_started(name: str | None, phone: str) -> str:
+    return (
+        f"🙋 Вы взяли обращение: {user_name(name, phone)}.\n"
+        "Всё, что вы напишете или пришлёте фото, уйдёт этому клиенту. "
+        "Закончить — кнопка «Закрыть» или /cancel."
+    )
+
+
+def care_taken_by_other(name: str) -> str:
+    return f"Обращение уже взял(а) {name}."  # an alert: plain text, no HTML
+
+
+def care_taken_notice(name: str, client: str | None) -> str:
+    return f"🔒 Обращение {esc(client or 'клиента')} взял(а) {esc(name)}."
+
+
+def care_talk_sent(name: str | None, phone: str) -> str:
+    return f"✅ Отправлено клиенту {user_name(name, phone)}."
+
+
+def care_closed(name: str | None, phone: str) -> str:
+    return f"✅ Обращение закрыто: {user_name(name, phone)}. Клиенту ничего не отправлено."
+
+
+def care_talk_ask_again(name: str | None, phone: str) -> str:
+    return f"Отправьте текст или фото для клиента {user_name(name, phone)}, или нажмите «Закрыть» / /cancel."
+
+
+def care_remind(name: str | None, phone: str, minutes: int, taker: str | None, stage: int) -> str:
+    who_took = f" Взял(а): {esc(taker)}." if taker else " Никто не взял."
+    head = "⏰ Напоминание" if stage == 1 else "⏰ Администраторам: обращение без ответа"
+    return f"{head}: {user_name(name, phone)} ждёт ответа службы заботы {minutes} мин.{who_took}"

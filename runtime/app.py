@@ -40,7 +40,7 @@ from runtime.telegram_files import TelegramFiles
 from services.admin import AdminTools
 from services.attention import AttentionWords
 from services.client_messages import ClientMessages
-from services.conversations import RELAY_KIND, Conversations, relay_report
+from services.conversations import RELAY_KIND, CareQueue, ClientRouter, Conversations, relay_report
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
@@ -73,6 +73,7 @@ class Services:
     registration: Registration
     recognizer: Recognizer
     folder_watcher: FolderWatcher
+    care_queue: CareQueue
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -88,6 +89,7 @@ class Services:
                 self.settings.order_rescan_seconds / 3, self.order_index.refresh
             ),
             self.protocol.archive_pending(),
+            self.care_queue.run_periodically(),
             # .part files of downloads a crash interrupted; newer ones belong to this run's replays
             asyncio.to_thread(cleanup_partial_files, self.settings.branch_photo, time.time()),
         ]
@@ -168,6 +170,14 @@ def build_services(
             users=users,
             deliveries=FolderDeliveries(media.claimed_deliveries, outbox),
             protocol=protocol,
+        ),
+        care_queue=CareQueue(
+            users,
+            routing,
+            ClientRouter(users, orders, work, routing),
+            outbox,
+            ClientRouteButtons(),
+            settings.care_remind_minutes,
         ),
     )
 
