@@ -11,6 +11,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import time as clock_time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -40,6 +41,7 @@ SETTING_NAMES = (
     "MIN_FREE_DISK_MB",
     "CLIENT_UPLOAD_ORDER_MB",
     "CLIENT_UPLOAD_DAY_MB",
+    "DIGEST_TIME",
 )
 # The folder of bot.py, config.py and this file: relative paths and .env are found here, not in the
 # folder the bot happens to be started from (Task Scheduler and services start elsewhere).
@@ -91,6 +93,7 @@ class Settings:
     demo: bool  # python bot.py --demo: sample folders, the first contact becomes admin (ops/demo.py)
     client_upload_order_mb: float
     client_upload_day_mb: float
+    digest_time: clock_time | None = None  # the admins' daily digest, local time; None: not sent
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -139,6 +142,7 @@ def load_settings(
         demo=False,
         client_upload_order_mb=_positive("CLIENT_UPLOAD_ORDER_MB", raw["CLIENT_UPLOAD_ORDER_MB"]),
         client_upload_day_mb=_positive("CLIENT_UPLOAD_DAY_MB", raw["CLIENT_UPLOAD_DAY_MB"]),
+        digest_time=_clock_time("DIGEST_TIME", raw["DIGEST_TIME"]),
     )
 
 
@@ -290,3 +294,14 @@ def _log_level(value: Any) -> str:
     if level not in _LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL: одно из {', '.join(_LOG_LEVELS)}")
     return level
+
+
+def _clock_time(name: str, value: Any) -> clock_time | None:
+    """ "ЧЧ:ММ" local time; empty: switched off."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(f"{name}: ожидается время ЧЧ:ММ, например 19:00, получено «{text}»")
+    return clock_time(int(match[1]), int(match[2]))

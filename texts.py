@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+from database.digest import DigestFigures
 from database.users import Level
 
 
@@ -780,4 +781,20 @@ def media_held_no_order(count: int) -> str:
     return (
         f"📥 Получено: {_files(count)}, отправлять повторно не нужно. Выберите заказ-наряд (/order) и тип "
         "действия — бот сохранит файлы в его папку и отправит клиенту (кроме служебного типа)."
+    )
+
+
+# --- daily digest ---
+
+
+def daily_digest(day: str, figures: DigestFigures) -> str:
+    f = figures
+    return (
+        f"📊 <b>Сводка за сутки</b> (по {esc(day)})\n"
+        f"Заказ-нарядов в работе: {f.orders_touched}\n"
+        f"Файлов сохранено: {f.files_filed}, доставлено клиентам: {f.files_delivered}\n"
+        f"Подключилось клиентов: {f.clients_connected}\n"
+        f"Сообщений клиентов без ответа: {f.unanswered}\n"
+        f"Сигналов о недовольстве: {f.attention_alerts}\n"
+        f"Не доставлено сообщений: {f.failed_deliveries}"
     )

@@ -18,6 +18,7 @@ from aiogram.enums import ParseMode
 import database
 from config import Settings
 from database.connection import Database
+from database.digest import DigestRepo
 from database.folder_files import FolderFileRepo
 from database.fsm_storage import SQLiteStorage
 from database.held_media import HeldMediaRepo
@@ -41,6 +42,7 @@ from services.admin import AdminTools
 from services.attention import AttentionWords
 from services.client_messages import ClientMessages
 from services.conversations import RELAY_KIND, Conversations, relay_report
+from services.digest import DailyDigest
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
@@ -79,6 +81,14 @@ class Services:
 
     def background_jobs(self) -> list[Coroutine[Any, Any, None]]:
         """Long-running loops started with the bot and cancelled at shutdown."""
+        return [*self._optional_jobs(), *self._core_jobs()]
+
+    def _optional_jobs(self) -> list[Coroutine[Any, Any, None]]:
+        if self.settings.digest_time is None:
+            return []
+        return [DailyDigest(DigestRepo(self.db), self.users, self.outbox, self.settings.digest_time).run()]
+
+    def _core_jobs(self) -> list[Coroutine[Any, Any, None]]:
         return [
             self.outbox.run(),
             self.db.checkpoint_periodically(),
