@@ -42,6 +42,7 @@ SETTING_NAMES = (
     "CLIENT_UPLOAD_ORDER_MB",
     "CLIENT_UPLOAD_DAY_MB",
     "DIGEST_TIME",
+    "DELIVERY_SLOW_SECONDS",
 )
 # The folder of bot.py, config.py and this file: relative paths and .env are found here, not in the
 # folder the bot happens to be started from (Task Scheduler and services start elsewhere).
@@ -94,6 +95,7 @@ class Settings:
     client_upload_order_mb: float
     client_upload_day_mb: float
     digest_time: clock_time | None = None  # the admins' daily digest, local time; None: not sent
+    delivery_slow_seconds: float = 30.0  # a delivery waiting longer shows its sender a notice
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -143,6 +145,7 @@ def load_settings(
         client_upload_order_mb=_positive("CLIENT_UPLOAD_ORDER_MB", raw["CLIENT_UPLOAD_ORDER_MB"]),
         client_upload_day_mb=_positive("CLIENT_UPLOAD_DAY_MB", raw["CLIENT_UPLOAD_DAY_MB"]),
         digest_time=_clock_time("DIGEST_TIME", raw["DIGEST_TIME"]),
+        delivery_slow_seconds=_positive("DELIVERY_SLOW_SECONDS", raw["DELIVERY_SLOW_SECONDS"]),
     )
 
 

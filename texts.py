@@ -784,7 +784,7 @@ def media_held_no_order(count: int) -> str:
     )
 
 
-# --- daily digest ---
+# --- daily digest, slow deliveries (issue 16.5, 16.6) ---
 
 
 def daily_digest(day: str, figures: DigestFigures) -> str:
@@ -798,3 +798,8 @@ def daily_digest(day: str, figures: DigestFigures) -> str:
         f"Сигналов о недовольстве: {f.attention_alerts}\n"
         f"Не доставлено сообщений: {f.failed_deliveries}"
     )
+
+
+DELIVERY_SLOW = "⏳ доставка задерживается: Telegram отвечает медленно, бот доставит сам, повторять не нужно"
+DELIVERY_DONE = "✅ доставлено"
+DELIVERY_NOT_ALL = "⚠️ доставлено не всё — подробности в сообщении ниже"

@@ -125,7 +125,7 @@ def build_services(
 ) -> Services:
     """`clock` (monotonic seconds) times what waits on the clock in-process: tests pass their own."""
     users = UserRepo(db)
-    outbox = Outbox(OutboxRepo(db), bot)
+    outbox = Outbox(OutboxRepo(db), bot, settings.delivery_slow_seconds, clock)
     outbox.on_blocked(lambda chat_id: users.set_reachable(chat_id, False))
     outbox.add_reporter(RELAY_KIND, relay_report)
     outbox.add_reporter(MEDIA_REPORT_KIND, media_report)
