@@ -62,6 +62,7 @@ class DigestRepo:
             attention_alerts=len(alerts),
             failed_deliveries=await db.fetchval(
                 "SELECT COUNT(*) FROM outbox WHERE status IN ('failed', 'blocked') AND sent_at >= ?"
+                " AND method != 'edit_text'"  # the bot's own notices, not messages to people
                 f" AND (dedup_key IS NULL OR dedup_key NOT LIKE '{DIGEST_KEY}:%')",
                 (since,),
             ),
