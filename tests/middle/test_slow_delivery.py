@@ -67,3 +67,21 @@ async def test_a_text_held_up_is_noticed_once_and_a_quick_one_not_at_all(app: Ap
     [notice] = _notices(app, employee.id)
     assert _edits(app, employee.id) == [(notice, texts.DELIVERY_DONE)]
     assert "Можно забирать" in client.texts()[-1]
+
+
+async def test_a_held_up_photo_refused_in_the_end_turns_the_notice_into_not_all(
+    app: App, clock: Clock
+) -> None:
+    client = await _connect(app, 5621, "Владелец", CLIENT_PHONE)
+    employee = await _connect(app, 5622, "Мастер", "+375447000639", Level.EMPLOYEE)
+    await _open_order(employee)
+    app.session.fail_next("sendPhoto", 502, "Bad Gateway", chat_id=client.id)
+    app.session.fail_next("sendPhoto", 400, "Bad Request: wrong file identifier", chat_id=client.id)
+
+    await employee.send_photo("slow-2", b"\xff\xd8 refused \xff\xd9")
+    await app.session.wait_for(lambda: len(app.session.calls("sendPhoto", client.id)) == 1)
+    clock.advance(SLOW)
+    await app.services.outbox.check_slow()
+    await app.session.wait_for(lambda: bool(_edits(app, employee.id)))
+    [notice] = _notices(app, employee.id)
+    assert _edits(app, employee.id) == [(notice, texts.DELIVERY_NOT_ALL)]
