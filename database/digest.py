@@ -70,7 +70,8 @@ class DigestRepo:
 
     async def sent_on(self, day: str) -> bool:
         """Whether the digest of local day `day` (YYYY-MM-DD) was queued: its outbox rows stay."""
+        prefix = f"{DIGEST_KEY}:{day}:"  # a range, not LIKE: it uses the dedup key's index
         row = await self._db.fetchone(
-            "SELECT 1 FROM outbox WHERE dedup_key LIKE ? LIMIT 1", (f"{DIGEST_KEY}:{day}:%",)
+            "SELECT 1 FROM outbox WHERE dedup_key >= ? AND dedup_key < ? LIMIT 1", (prefix, prefix[:-1] + ";")
         )
         return row is not None

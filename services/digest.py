@@ -39,6 +39,7 @@ class DailyDigest:
         self._outbox = outbox
         self._at = at
         self._now = now  # local, naive: what the dealer's clock on the wall says
+        self._done_day: str | None = None  # known sent: the database is not asked again that day
 
     async def run(self) -> None:
         await periodic.every(CHECK_SECONDS, self.send_if_due, log, "Daily digest round failed")
@@ -49,7 +50,10 @@ class DailyDigest:
         if now.time() < self._at:
             return False
         day = now.date().isoformat()
+        if day == self._done_day:
+            return False
         if await self._repo.sent_on(day):
+            self._done_day = day
             return False
         admins = await self._users.active_with_level(Level.ADMIN)
         if not admins:
@@ -68,6 +72,7 @@ class DailyDigest:
                 for admin in admins
             ]
         )
+        self._done_day = day
         log.info("Daily digest of %s queued for %d admins", day, len(admins))
         return True
 
