@@ -9,12 +9,12 @@ from database.connection import Database
 DIGEST_KEY = "digest"  # outbox dedup keys `digest:<local day>:<admin id>`: the record of a day sent
 
 # A client's message (protocol, sender_role 3 = client) counts as answered once staff wrote later in
-# the same order's conversation (or, outside orders, in the same client's): anything else waits.
+# the same order's conversation or to that client ("клиент <phone>"): anything else waits.
 _UNANSWERED = (
     "SELECT COUNT(*) FROM protocol c WHERE c.at >= ? AND c.sender_role = 3 AND NOT EXISTS ("
     " SELECT 1 FROM protocol s WHERE s.id > c.id AND s.sender_role IN (1, 2, 4)"
-    " AND (s.order_id = c.order_id OR (c.order_id IS NULL AND s.order_id IS NULL"
-    " AND s.recipient LIKE '%' || (SELECT phone FROM users WHERE telegram_id = c.sender_id) || '%')))"
+    " AND (s.order_id = c.order_id"
+    " OR s.recipient LIKE '%' || (SELECT phone FROM users WHERE telegram_id = c.sender_id) || '%'))"
 )
 # Files filed to clients and delivered: one row per file and client, its outbox row sent.
 _DELIVERED = (

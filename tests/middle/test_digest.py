@@ -79,19 +79,21 @@ async def _seed(app: App, now: float) -> None:
         " VALUES (?, 5001, 'album-waiting', 0)",
         (media_ids["m4"],),
     )
-    protocol = [  # order, sender, role, at
-        (a, 5001, 3, now - 3000),  # answered by the next row
-        (a, 7001, 2, now - 2000),
-        (a, 5001, 3, now - 1000),  # unanswered
-        (None, 5001, 3, now - 500),  # unanswered, outside orders
-        (c, 5001, 3, old),  # too old to count; order c touched by the next row
-        (c, 7001, 2, recent),
+    protocol = [  # order, sender, role, at, to whom
+        (a, 5001, 3, now - 3000, ""),  # answered by the next row
+        (a, 7001, 2, now - 2000, "клиент +375298943508"),
+        (None, 5001, 3, now - 1200, ""),  # outside orders, answered to the client in order c
+        (c, 7001, 2, now - 1100, "клиент +375298943508"),
+        (a, 5001, 3, now - 1000, ""),  # unanswered
+        (None, 5001, 3, now - 500, ""),  # unanswered, outside orders
+        (c, 5001, 3, old, ""),  # too old to count
+        (c, 7001, 2, recent, "служба заботы"),
     ]
-    for order_id, sender, role, at in protocol:
+    for order_id, sender, role, at, recipient in protocol:
         await db.write(
-            "INSERT INTO protocol (at, order_id, sender_id, sender_role, kind, text)"
-            " VALUES (?, ?, ?, ?, 'text', 'x')",
-            (at, order_id, sender, role),
+            "INSERT INTO protocol (at, order_id, sender_id, sender_role, recipient, kind, text)"
+            " VALUES (?, ?, ?, ?, ?, 'text', 'x')",
+            (at, order_id, sender, role, recipient),
         )
     await app.services.users.register(5003, "+375290000003", "Старый клиент", Level.CLIENT)
     await db.write("UPDATE users SET created_at = ? WHERE telegram_id = 5003", (_local(now - 2 * 86400),))
