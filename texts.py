@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+from database.digest import DigestFigures
 from database.users import Level
 
 
@@ -825,3 +826,24 @@ def care_remind(name: str | None, phone: str, minutes: int, taker: str | None, s
     who_took = f" Взял(а): {esc(taker)}." if taker else " Никто не взял."
     head = "⏰ Напоминание" if stage == 1 else "⏰ Администраторам: обращение без ответа"
     return f"{head}: {user_name(name, phone)} ждёт ответа службы заботы {minutes} мин.{who_took}"
+
+
+# --- daily digest, slow deliveries (issue 16.5, 16.6) ---
+
+
+def daily_digest(day: str, figures: DigestFigures) -> str:
+    f = figures
+    return (
+        f"📊 <b>Сводка за сутки</b> (по {esc(day)})\n"
+        f"Заказ-нарядов в работе: {f.orders_touched}\n"
+        f"Файлов сохранено: {f.files_filed}, доставлено клиентам: {f.files_delivered}\n"
+        f"Подключилось клиентов: {f.clients_connected}\n"
+        f"Сообщений клиентов без ответа: {f.unanswered}\n"
+        f"Сигналов о недовольстве: {f.attention_alerts}\n"
+        f"Не доставлено сообщений: {f.failed_deliveries}"
+    )
+
+
+DELIVERY_SLOW = "⏳ доставка задерживается: Telegram отвечает медленно, бот доставит сам, повторять не нужно"
+DELIVERY_DONE = "✅ доставлено"
+DELIVERY_NOT_ALL = "⚠️ доставлено не всё — подробности в сообщении ниже"
