@@ -11,6 +11,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import time as clock_time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -40,6 +41,9 @@ SETTING_NAMES = (
     "MIN_FREE_DISK_MB",
     "CLIENT_UPLOAD_ORDER_MB",
     "CLIENT_UPLOAD_DAY_MB",
+    "CARE_REMIND_MINUTES",
+    "DIGEST_TIME",
+    "DELIVERY_SLOW_SECONDS",
 )
 # The folder of bot.py, config.py and this file: relative paths and .env are found here, not in the
 # folder the bot happens to be started from (Task Scheduler and services start elsewhere).
@@ -91,6 +95,9 @@ class Settings:
     demo: bool  # python bot.py --demo: sample folders, the first contact becomes admin (ops/demo.py)
     client_upload_order_mb: float
     client_upload_day_mb: float
+    care_remind_minutes: float = 15.0
+    digest_time: clock_time | None = None  # the admins' daily digest, local time; None: not sent
+    delivery_slow_seconds: float = 30.0  # a delivery waiting longer shows its sender a notice
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -139,6 +146,9 @@ def load_settings(
         demo=False,
         client_upload_order_mb=_positive("CLIENT_UPLOAD_ORDER_MB", raw["CLIENT_UPLOAD_ORDER_MB"]),
         client_upload_day_mb=_positive("CLIENT_UPLOAD_DAY_MB", raw["CLIENT_UPLOAD_DAY_MB"]),
+        care_remind_minutes=_positive("CARE_REMIND_MINUTES", raw["CARE_REMIND_MINUTES"]),
+        digest_time=_clock_time("DIGEST_TIME", raw["DIGEST_TIME"]),
+        delivery_slow_seconds=_positive("DELIVERY_SLOW_SECONDS", raw["DELIVERY_SLOW_SECONDS"]),
     )
 
 
@@ -290,3 +300,14 @@ def _log_level(value: Any) -> str:
     if level not in _LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL: одно из {', '.join(_LOG_LEVELS)}")
     return level
+
+
+def _clock_time(name: str, value: Any) -> clock_time | None:
+    """ "ЧЧ:ММ" local time; empty: switched off."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(f"{name}: ожидается время ЧЧ:ММ, например 19:00, получено «{text}»")
+    return clock_time(int(match[1]), int(match[2]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+from database.digest import DigestFigures
 from database.users import Level
 
 
@@ -855,3 +856,68 @@ def order_pin(
     lines = ["📌 Сейчас в работе:", *_car_and_client(number, plate, name, phone, connected, data_ok)]
     lines.append(f"Тип действия: {stage}")
     return "\n".join(lines)
+
+
+# --- care queue ---
+
+CARE_TAKE_BUTTON = "🙋 Взять"
+CARE_CLOSE_BUTTON = "✅ Закрыть"
+
+
+def care_taken_button(name: str) -> str:
+    return f"🔒 Взял(а): {name[:40]}"
+
+
+def care_talk_started(name: str | None, phone: str) -> str:
+    return (
+        f"🙋 Вы взяли обращение: {user_name(name, phone)}.\n"
+        "Всё, что вы напишете или пришлёте фото, уйдёт этому клиенту. "
+        "Закончить — кнопка «Закрыть» или /cancel."
+    )
+
+
+def care_taken_by_other(name: str) -> str:
+    return f"Обращение уже взял(а) {name}."  # an alert: plain text, no HTML
+
+
+def care_taken_notice(name: str, client: str | None) -> str:
+    return f"🔒 Обращение {esc(client or 'клиента')} взял(а) {esc(name)}."
+
+
+def care_talk_sent(name: str | None, phone: str) -> str:
+    return f"✅ Отправлено клиенту {user_name(name, phone)}."
+
+
+def care_closed(name: str | None, phone: str) -> str:
+    return f"✅ Обращение закрыто: {user_name(name, phone)}. Клиенту ничего не отправлено."
+
+
+def care_talk_ask_again(name: str | None, phone: str) -> str:
+    return f"Отправьте текст или фото для клиента {user_name(name, phone)}, или нажмите «Закрыть» / /cancel."
+
+
+def care_remind(name: str | None, phone: str, minutes: int, taker: str | None, stage: int) -> str:
+    who_took = f" Взял(а): {esc(taker)}." if taker else " Никто не взял."
+    head = "⏰ Напоминание" if stage == 1 else "⏰ Администраторам: обращение без ответа"
+    return f"{head}: {user_name(name, phone)} ждёт ответа службы заботы {minutes} мин.{who_took}"
+
+
+# --- daily digest, slow deliveries (issue 16.5, 16.6) ---
+
+
+def daily_digest(day: str, figures: DigestFigures) -> str:
+    f = figures
+    return (
+        f"📊 <b>Сводка за сутки</b> (по {esc(day)})\n"
+        f"Заказ-нарядов в работе: {f.orders_touched}\n"
+        f"Файлов сохранено: {f.files_filed}, доставлено клиентам: {f.files_delivered}\n"
+        f"Подключилось клиентов: {f.clients_connected}\n"
+        f"Сообщений клиентов без ответа: {f.unanswered}\n"
+        f"Сигналов о недовольстве: {f.attention_alerts}\n"
+        f"Не доставлено сообщений: {f.failed_deliveries}"
+    )
+
+
+DELIVERY_SLOW = "⏳ доставка задерживается: Telegram отвечает медленно, бот доставит сам, повторять не нужно"
+DELIVERY_DONE = "✅ доставлено"
+DELIVERY_NOT_ALL = "⚠️ доставлено не всё — подробности в сообщении ниже"

@@ -22,6 +22,8 @@ class Method(StrEnum):
     DOCUMENT = "document"
     MEDIA_GROUP = "media_group"
     REACTION = "reaction"  # setMessageReaction on a message in the chat (payload: message_id, reaction)
+    # editMessageText of a message the outbox sent (payload: text, edit_of = that row's dedup key)
+    EDIT_TEXT = "edit_text"
 
 
 class Status(StrEnum):
@@ -181,6 +183,13 @@ class OutboxRepo:
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
             (time.time() + delay, error, item_id),
         )
+
+    async def message_ids_of(self, dedup_key: str) -> list[int]:
+        """The message ids Telegram gave the row with this key (empty until it is sent)."""
+        value = await self._db.fetchval(
+            "SELECT message_ids FROM outbox WHERE dedup_key = ? AND status = 'sent'", (dedup_key,)
+        )
+        return [] if not value else [int(i) for i in json.loads(value)]
 
     async def take_finished_batch(self, batch_id: int) -> Batch | None:
         """If every item of the batch is done and it was not reported yet, mark it and return it."""

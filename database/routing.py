@@ -15,6 +15,7 @@ from database.connection import Database
 class CareThread:
     client_id: int
     care_id: int | None  # who of care answered last; None until someone did
+    taken_by: int | None = None  # who pressed "взять" (the care queue); None while nobody has
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +50,85 @@ class RoutingRepo:
         await self._db.write(
             "INSERT INTO care_threads (client_id, care_id, opened_at, answered_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (client_id) DO UPDATE SET care_id = excluded.care_id,"
-            " answered_at = excluded.answered_at",
+            " answered_at = excluded.answered_at, waiting_since = NULL, reminded = 0",
             (client_id, care_id, now, now),
         )
 
+    async def care_waiting(self, client_id: int, now: float | None = None) -> None:
+        """A client wrote to care: the request waits (since its first unanswered message) in the queue;
+        whoever took it keeps it (a closed one is nobody's until taken again)."""
+        now = time.time() if now is None else now
+        await self._db.write(
+            "INSERT INTO care_threads (client_id, opened_at, waiting_since) VALUES (?, ?, ?)"
+            " ON CONFLICT (client_id) DO UPDATE SET"
+            " waiting_since = COALESCE(waiting_since, excluded.waiting_since)",
+            (client_id, now, now),
+        )
+
+    async def take_care(self, client_id: int, care_id: int) -> int | None:
+        """`care_id` takes the client's request unless someone else has: who has it now (None: no thread)."""
+
+        def take(conn: sqlite3.Connection) -> int | None:
+            conn.execute(
+                "UPDATE care_threads SET taken_by = ? WHERE client_id = ? AND taken_by IS NULL",
+                (care_id, client_id),
+            )
+            row = conn.execute(
+                "SELECT taken_by FROM care_threads WHERE client_id = ?", (client_id,)
+            ).fetchone()
+            return int(row[0]) if row and row[0] is not None else None
+
+        return await self._db.run(take)
+
+    async def close_care(self, client_id: int) -> None:
+        """The request is done: nobody's, not waiting, no reminders."""
+        await self._db.write(
+            "UPDATE care_threads SET taken_by = NULL, waiting_since = NULL, reminded = 0 WHERE client_id = ?",
+            (client_id,),
+        )
+
+    async def care_overdue(self, before: float, stage: int) -> list[tuple[int, float, int | None]]:
+        """Requests waiting since `before` or earlier and not yet reminded at `stage`:
+        (client id, waiting since, taken by), the oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT client_id, waiting_since, taken_by FROM care_threads"
+            " WHERE waiting_since IS NOT NULL AND waiting_since <= ? AND reminded < ?"
+            " ORDER BY waiting_since",
+            (before, stage),
+        )
+        return [(int(r[0]), float(r[1]), r[2]) for r in rows]
+
+    async def care_reminded(self, client_id: int, stage: int, since: float) -> None:
+        await self._db.write(
+            "UPDATE care_threads SET reminded = MAX(reminded, ?) WHERE client_id = ? AND waiting_since = ?",
+            (stage, client_id, since),
+        )
+
+    async def care_request_copies(
+        self, client_id: int, button: str, limit: int = 200
+    ) -> list[tuple[int, int]]:
+        """Bot messages in staff chats that carry the client's care buttons (`button`: the packed
+        callback data to look for): (chat id, message id), the newest first. Only the outbox keys of
+        the client's messages to care and of reminders about them are read (dedup_key ranges, indexed)."""
+        ranges: list[object] = []
+        for kind in ("cr", "cm", "care-remind"):
+            prefix = f"{kind}:{client_id}:"
+            ranges += [prefix, prefix[:-1] + ";"]  # ";" follows ":": every key with the prefix
+        rows = await self._db.fetchall(
+            "SELECT o.chat_id, o.message_ids FROM outbox o"
+            " WHERE ((o.dedup_key >= ? AND o.dedup_key < ?) OR (o.dedup_key >= ? AND o.dedup_key < ?)"
+            " OR (o.dedup_key >= ? AND o.dedup_key < ?))"
+            " AND +o.status = 'sent' AND o.chat_id != ? AND o.message_ids IS NOT NULL"  # +: use the key index
+            " AND instr(o.payload, ?) > 0 ORDER BY o.id DESC LIMIT ?",
+            (*ranges, client_id, json.dumps(button), limit),
+        )
+        return [(int(r[0]), int(mid)) for r in rows for mid in json.loads(r[1])]
+
     async def care_thread(self, client_id: int) -> CareThread | None:
         row = await self._db.fetchone(
-            "SELECT client_id, care_id FROM care_threads WHERE client_id = ?", (client_id,)
+            "SELECT client_id, care_id, taken_by FROM care_threads WHERE client_id = ?", (client_id,)
         )
-        return CareThread(row[0], row[1]) if row else None
+        return CareThread(row[0], row[1], row[2]) if row else None
 
     # --- replies --------------------------------------------------------------------------------
 

@@ -84,6 +84,8 @@ class ConvCb(CallbackData, prefix="cv"):
 class CareAction(StrEnum):
     REPLY = "r"  # care/admin: write to this client
     CANCEL = "x"
+    TAKE = "t"  # care/admin: take the client's request and talk to them
+    CLOSE = "c"  # the request is done
 
 
 class CareCb(CallbackData, prefix="cr"):

@@ -30,6 +30,42 @@ def reply_to_client(client_id: int) -> InlineKeyboardMarkup:
     return _one(texts.REPLY_TO_CLIENT_BUTTON, CareCb(action=CareAction.REPLY, client_id=client_id).pack())
 
 
+def care_request(client_id: int) -> InlineKeyboardMarkup:
+    """Under a client's request to care: take it (conversation mode) or answer once."""
+    take = CareCb(action=CareAction.TAKE, client_id=client_id).pack()
+    reply = CareCb(action=CareAction.REPLY, client_id=client_id).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=texts.CARE_TAKE_BUTTON, callback_data=take)],
+            [InlineKeyboardButton(text=texts.REPLY_TO_CLIENT_BUTTON, callback_data=reply)],
+        ]
+    )
+
+
+def care_taken(client_id: int, taker: str, mine: bool) -> InlineKeyboardMarkup:
+    """A request someone took, as every copy of it shows: the taker may close it; anyone may still
+    answer once (the button names who took it)."""
+    reply = CareCb(action=CareAction.REPLY, client_id=client_id).pack()
+    if not mine:
+        return _one(texts.care_taken_button(taker), reply)
+    close = CareCb(action=CareAction.CLOSE, client_id=client_id).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=texts.CARE_CLOSE_BUTTON, callback_data=close)],
+            [InlineKeyboardButton(text=texts.REPLY_TO_CLIENT_BUTTON, callback_data=reply)],
+        ]
+    )
+
+
+def care_close(client_id: int) -> InlineKeyboardMarkup:
+    return _one(texts.CARE_CLOSE_BUTTON, CareCb(action=CareAction.CLOSE, client_id=client_id).pack())
+
+
+def care_reply_data(client_id: int) -> str:
+    """The callback data every copy of a client's request carries (found again to mark it taken)."""
+    return CareCb(action=CareAction.REPLY, client_id=client_id).pack()
+
+
 def care_cancel() -> InlineKeyboardMarkup:
     return _one(texts.CANCEL_BUTTON, CareCb(action=CareAction.CANCEL).pack())
 
@@ -55,4 +91,8 @@ class ClientRouteButtons:
         return as_payload(switch_order(order.id, order.number))
 
     def reply_to(self, client: User) -> dict[str, Any]:
-        return as_payload(reply_to_client(client.telegram_id))
+        return as_payload(care_request(client.telegram_id))
+
+    def taken(self, client: User, taker: str, mine: bool) -> dict[str, Any]:
+        """A reminder about a request someone took shows it as its other copies do."""
+        return as_payload(care_taken(client.telegram_id, taker, mine))

@@ -18,6 +18,7 @@ from aiogram.enums import ParseMode
 import database
 from config import Settings
 from database.connection import Database
+from database.digest import DigestRepo
 from database.folder_files import FolderFileRepo
 from database.fsm_storage import SQLiteStorage
 from database.held_media import HeldMediaRepo
@@ -40,7 +41,8 @@ from runtime.telegram_files import TelegramFiles
 from services.admin import AdminTools
 from services.attention import AttentionWords
 from services.client_messages import ClientMessages
-from services.conversations import RELAY_KIND, Conversations, relay_report
+from services.conversations import RELAY_KIND, CareQueue, ClientRouter, Conversations, relay_report
+from services.digest import DailyDigest
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
@@ -73,12 +75,21 @@ class Services:
     registration: Registration
     recognizer: Recognizer
     folder_watcher: FolderWatcher
+    care_queue: CareQueue
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
 
     def background_jobs(self) -> list[Coroutine[Any, Any, None]]:
         """Long-running loops started with the bot and cancelled at shutdown."""
+        return [*self._optional_jobs(), *self._core_jobs()]
+
+    def _optional_jobs(self) -> list[Coroutine[Any, Any, None]]:
+        if self.settings.digest_time is None:
+            return []
+        return [DailyDigest(DigestRepo(self.db), self.users, self.outbox, self.settings.digest_time).run()]
+
+    def _core_jobs(self) -> list[Coroutine[Any, Any, None]]:
         return [
             self.outbox.run(),
             self.db.checkpoint_periodically(),
@@ -88,6 +99,7 @@ class Services:
                 self.settings.order_rescan_seconds / 3, self.order_index.refresh
             ),
             self.protocol.archive_pending(),
+            self.care_queue.run_periodically(),
             # .part files of downloads a crash interrupted; newer ones belong to this run's replays
             asyncio.to_thread(cleanup_partial_files, self.settings.branch_photo, time.time()),
         ]
@@ -115,7 +127,7 @@ def build_services(
 ) -> Services:
     """`clock` (monotonic seconds) times what waits on the clock in-process: tests pass their own."""
     users = UserRepo(db)
-    outbox = Outbox(OutboxRepo(db), bot)
+    outbox = Outbox(OutboxRepo(db), bot, settings.delivery_slow_seconds, clock)
     outbox.on_blocked(lambda chat_id: users.set_reachable(chat_id, False))
     outbox.add_reporter(RELAY_KIND, relay_report)
     outbox.add_reporter(MEDIA_REPORT_KIND, media_report)
@@ -170,6 +182,14 @@ def build_services(
             users=users,
             deliveries=FolderDeliveries(media.claimed_deliveries, outbox),
             protocol=protocol,
+        ),
+        care_queue=CareQueue(
+            users,
+            routing,
+            ClientRouter(users, orders, work, routing),
+            outbox,
+            ClientRouteButtons(),
+            settings.care_remind_minutes,
         ),
     )
 

@@ -40,8 +40,9 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from database.outbox import BatchSpec, Delivery, OutboxItem, OutboxRepo, SentMark, Status
+from database.outbox import BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, SentMark, Status
 from runtime.outbox_calls import send_item
+from runtime.outbox_delays import EDIT_OF, SlowBatches
 from runtime.outbox_queue import FairQueue
 from runtime.outbox_reports import BatchReports, Reporter
 from runtime.session import is_transient, short_reason
@@ -53,16 +54,24 @@ MAX_ATTEMPTS = 60
 MAX_RETRY_DELAY = 300.0
 IDLE_RECHECK_SECONDS = 30.0
 MARK_RETRY_SECONDS = 1.0
+SLOW_SECONDS = 30.0  # a batch not done by then shows its sender "⏳ доставка задерживается"
 
 PayloadConverter = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 BlockedHook = Callable[[int], Awaitable[None]]
 
 
 class Outbox:
-    def __init__(self, repo: OutboxRepo, bot: Bot) -> None:
+    def __init__(
+        self,
+        repo: OutboxRepo,
+        bot: Bot,
+        slow_after: float = SLOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._repo = repo
         self._bot = bot
-        self._reports = BatchReports(repo, self.enqueue)
+        self._slow = SlowBatches(self.enqueue, slow_after, clock)
+        self._reports = BatchReports(repo, self.enqueue, self._slow.finished)
         self._on_blocked: list[BlockedHook] = []
         self._wake = asyncio.Event()
         self._ready = asyncio.Event()  # set once rows left by an earlier run are queued
@@ -96,11 +105,24 @@ class Outbox:
             await self._reports.report(batch_id)
         elif batch is not None and batch_id is not None:
             self._reports.track(batch_id, batch, len(added))
+            if added:
+                self._slow.start(batch_id, batch)
         if self._ready.is_set():
             for item in added:
                 self._push(item)
 
+    async def check_slow(self) -> None:
+        """Tell the senders of batches waiting too long (the running outbox does this every second)."""
+        await self._slow.check()
+
     async def run(self) -> None:
+        slow = asyncio.create_task(self._slow.run(), name="outbox-slow")
+        try:
+            await self._run()
+        finally:
+            slow.cancel()
+
+    async def _run(self) -> None:
         for batch_id in await self._repo.open_batches():  # reports a crash interrupted
             await self._reports.report(batch_id)
         while True:
@@ -180,6 +202,12 @@ class Outbox:
         """Send one item; False when it was postponed."""
         try:
             args = item.payload if self._convert is None else await self._convert(dict(item.payload))
+            if item.method is Method.EDIT_TEXT:
+                edited = await self._edit_target(args)
+                if edited is None:  # the message to edit never went out: nothing to change
+                    await self._finish(item, Status.FAILED, [], "no message to edit")
+                    return True
+                args = edited
             sent = await send_item(self._bot, item, args)
         except TelegramForbiddenError as exc:
             await self._finish(item, Status.BLOCKED, [], exc.message)
@@ -203,6 +231,14 @@ class Outbox:
             return True
         await self._finish(item, Status.SENT, sent, None)
         return True
+
+    async def _edit_target(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        """An edit's arguments with the message id of the row it names, None if that was not sent."""
+        await self._sent.flush()  # the notice's "sent" mark may still wait in its group
+        ids = await self._repo.message_ids_of(str(args.get(EDIT_OF, "")))
+        if not ids:
+            return None
+        return {**{k: v for k, v in args.items() if k != EDIT_OF}, "message_id": ids[0]}
 
     async def _postpone(self, item: OutboxItem, exc: Exception) -> bool:
         """The only retry of an outbox call (the session made one attempt): later, from the database."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.methods import (
+    EditMessageText,
     SendDocument,
     SendMediaGroup,
     SendMessage,
@@ -71,6 +72,10 @@ class SetMessageReactionOnce(SetMessageReaction, CallerRetries):
     pass
 
 
+class EditMessageTextOnce(EditMessageText, CallerRetries):
+    pass
+
+
 _SENDS = {
     Method.MESSAGE: SendMessageReceipt,
     Method.PHOTO: SendPhotoReceipt,
@@ -101,6 +106,10 @@ async def send_item(bot: Bot, item: OutboxItem, args: dict[str, Any]) -> list[in
     if item.method is Method.REACTION:  # on a message already in the chat: nothing new is sent
         reaction = [ReactionTypeEmoji(emoji=part["emoji"]) for part in args.pop("reaction")]
         await bot(SetMessageReactionOnce(chat_id=item.chat_id, reaction=reaction, **args))
+        return []
+    if item.method is Method.EDIT_TEXT:  # args carry the message_id the outbox looked up
+        common.pop("reply_parameters", None)
+        await bot(EditMessageTextOnce(**common, **args))
         return []
     if item.method is Method.MEDIA_GROUP:
         common.pop("reply_markup", None)

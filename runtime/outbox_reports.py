@@ -11,19 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from database.outbox import Batch, BatchSpec, Delivery, OutboxRepo
+from database.outbox import Batch, BatchSpec, Delivery, OutboxRepo, Status
 from services.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
 Reporter = Callable[[Batch], Delivery | None]
 Enqueue = Callable[[Sequence[Delivery]], Awaitable[None]]
+Finished = Callable[[int, bool], Awaitable[None]]  # batch id, every item delivered
 
 
 class BatchReports:
-    def __init__(self, repo: OutboxRepo, enqueue: Enqueue) -> None:
+    def __init__(self, repo: OutboxRepo, enqueue: Enqueue, finished: Finished | None = None) -> None:
         self._repo = repo
         self._enqueue = enqueue
+        self._finished = finished
         self._reporters: dict[str, Reporter] = {}
         self._quiet: dict[int, int] = {}  # quiet batch id -> items left
         self._on_success: dict[int, Delivery] = {}  # quiet batch id -> its BatchSpec.on_success
@@ -59,11 +61,15 @@ class BatchReports:
             success = self._on_success.pop(batch_id, None)
             if success is not None:
                 await self._enqueue([success])
+            if self._finished is not None:
+                await self._finished(batch_id, True)
 
     async def report(self, batch_id: int) -> None:
         batch = await self._repo.take_finished_batch(batch_id)
         if batch is None:
             return
+        if self._finished is not None:
+            await self._finished(batch.id, all(o.status is Status.SENT for o in batch.outcomes))
         reporter = self._reporters.get(batch.kind)
         if reporter is None:
             log.error("No reporter for outbox batch kind %r", batch.kind)

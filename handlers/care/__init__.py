@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from database.users import CARE_LEVELS
-from handlers.care import replies
+from handlers.care import queue, replies
 from handlers.filters import RoleFilter
 
 
@@ -14,5 +14,5 @@ def build_router() -> Router:
     role = RoleFilter(*CARE_LEVELS)
     router.message.filter(role)
     router.callback_query.filter(role)
-    router.include_router(replies.router)
+    router.include_routers(queue.router, replies.router)
     return router

@@ -1,6 +1,7 @@
 """Conversations between clients and the dealer's people; see service.py. The names the rest of the
 bot imports are re-exported here."""
 
+from services.conversations.care_queue import CareQueue, Closed, Taken
 from services.conversations.deliveries import (
     CARE_RECIPIENT,
     DELIVERED_REACTION,
@@ -35,9 +36,11 @@ __all__ = [
     "DELIVERED_REACTION",
     "PERSONAL_KEYS",
     "RELAY_KIND",
+    "CareQueue",
     "ClientNotConnected",
     "ClientRoute",
     "ClientRouter",
+    "Closed",
     "Conversations",
     "Incoming",
     "NoOrderChosen",
@@ -46,6 +49,7 @@ __all__ = [
     "RelayError",
     "RelayTarget",
     "RouteKind",
+    "Taken",
     "album_deliveries",
     "bound",
     "compose",

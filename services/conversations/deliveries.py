@@ -151,8 +151,8 @@ def to_client_entry(
         sender_role=int(sender.level),
         sender_name=sender_name,
         recipient=f"клиент {client.phone}",
-        kind="text",
-        text=message.text,
+        kind=message.kind,
+        text=protocol_text(message),  # a care answer may be a photo: named by its file_id
         dedup_key=key,
     )
 

@@ -26,6 +26,7 @@ from services.conversations.deliveries import (
     client_deliveries,
     compose,
     from_client_entry,
+    incoming_deliveries,
     message_deliveries,
     origin_key,
     relay_receipt,
@@ -176,6 +177,8 @@ class Conversations:
         )
         if route.kind is not RouteKind.STAFF:
             await self._routing.open_care_thread(client.telegram_id)
+        if route.kind is RouteKind.CARE:  # waits in the care queue until answered or closed
+            await self._routing.care_waiting(client.telegram_id)
         recipient = route_recipient(route)
         for item, path in zip(items, file_paths, strict=True):
             entry = from_client_entry(
@@ -241,12 +244,13 @@ class Conversations:
         return True
 
     async def send_care_reply(self, care: User, client: User, message: Incoming) -> None:
-        """Customer care (or an admin) answers a client. The client's replies to it go back to care, and
-        so do their other messages while no employee works with them on an open order."""
+        """Customer care (or an admin) answers a client with a text or a file (by file_id). The client's
+        replies to it go back to care, and so do their other messages while no employee works with
+        them on an open order."""
         key = f"ca:{message.key}"
-        chunks = compose(texts.care_reply_header(self._organization), message.text)
+        header = texts.care_reply_header(self._organization)
         await self._outbox.enqueue(
-            message_deliveries(client.telegram_id, chunks, None, key),
+            incoming_deliveries(client.telegram_id, header, message, None, key),
             BatchSpec(RELAY_KIND, care.telegram_id, {"order": None}, dedup_key=key, only_problems=True),
         )
         name = f"{CARE_RECIPIENT}: {staff_display_name(care)}"

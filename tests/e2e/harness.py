@@ -81,6 +81,7 @@ class BotProcess:
             LOG_LEVEL=self.log_level,
             ADMIN_PHONES=json.dumps(self.admin_phones),
             ORGANIZATION_NAME=self.organization_name,
+            DIGEST_TIME="",  # the admins' daily digest only where a test asks for it (extra_env)
             PYTHONUNBUFFERED="1",
             PYTHONIOENCODING="utf-8",
         )

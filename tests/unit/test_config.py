@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,8 @@ def test_token_comes_from_dotenv_file(tmp_path: Path) -> None:
         ({"TELEGRAM_API_LOCAL": "maybe"}, "TELEGRAM_API_LOCAL"),
         ({"SEND_RATE_GLOBAL": "fast"}, "SEND_RATE_GLOBAL"),
         ({"BRANCH_PHOTO": " "}, "BRANCH_PHOTO"),
+        ({"DIGEST_TIME": "25:00"}, "DIGEST_TIME"),
+        ({"DIGEST_TIME": "7pm"}, "DIGEST_TIME"),
     ],
 )
 def test_bad_setting_is_named(tmp_path: Path, env: dict[str, str], named: str) -> None:
@@ -169,3 +172,9 @@ def test_ocr_engine_is_chosen_and_checked(tmp_path: Path) -> None:
     assert settings(tmp_path, OCR_ENGINE=" Tesseract ").ocr_engine == "tesseract"
     with pytest.raises(ConfigError, match="OCR_ENGINE"):
         settings(tmp_path, OCR_ENGINE="easyocr")
+
+
+def test_digest_time_is_local_hours_and_minutes_and_empty_switches_it_off(tmp_path: Path) -> None:
+    assert settings(tmp_path).digest_time == time(19, 0)
+    assert settings(tmp_path, DIGEST_TIME="7:05").digest_time == time(7, 5)
+    assert settings(tmp_path, DIGEST_TIME="").digest_time is None
