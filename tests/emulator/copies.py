@@ -23,9 +23,9 @@ class CopiesMixin(EmulatorState):
             raise bad(f"message to {what} not found")
         return src_user, raw
 
-    _COPY_KEYS = (
+    # What a message is, in the order Telegram's clients look for it; a copy carries these and its text.
+    _KINDS = (
         "text",
-        "entities",
         "photo",
         "video",
         "document",
@@ -36,9 +36,8 @@ class CopiesMixin(EmulatorState):
         "location",
         "contact",
         "poll",
-        "caption",
-        "caption_entities",
     )
+    _COPY_KEYS = (*_KINDS, "entities", "caption", "caption_entities")
 
     def _copy_into(
         self,
@@ -68,26 +67,7 @@ class CopiesMixin(EmulatorState):
                 "sender_user": raw.get("from", self.bot_user),
                 "date": raw.get("date", int(time.time())),
             }
-        kind = next(
-            (
-                k
-                for k in (
-                    "text",
-                    "photo",
-                    "video",
-                    "document",
-                    "voice",
-                    "audio",
-                    "animation",
-                    "sticker",
-                    "location",
-                    "contact",
-                    "poll",
-                )
-                if k in raw
-            ),
-            "other",
-        )
+        kind = next((k for k in self._KINDS if k in raw), "other")
         file = None
         if kind in ("photo", "video", "document", "voice", "audio", "animation", "sticker"):
             fid = raw[kind][-1]["file_id"] if kind == "photo" else raw[kind]["file_id"]
