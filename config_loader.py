@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time as clock_time
 from pathlib import Path
 from types import ModuleType
@@ -44,6 +44,7 @@ SETTING_NAMES = (
     "CARE_REMIND_MINUTES",
     "DIGEST_TIME",
     "DELIVERY_SLOW_SECONDS",
+    "ORDER_STATUSES",
 )
 # The folder of bot.py, config.py and this file: relative paths and .env are found here, not in the
 # folder the bot happens to be started from (Task Scheduler and services start elsewhere).
@@ -59,6 +60,16 @@ def bot_folder() -> Path:
 _EXAMPLES = {
     "ADMIN_PHONES": "ADMIN_PHONES=+375291110001,+375291110002",
     "TYPE_ORDER": 'TYPE_ORDER={"Прием автомобилей": "Inspection", "Прочее": "Other"}',
+    "ORDER_STATUSES": 'ORDER_STATUSES={"accepted": "Принят", "ready": "Готов к выдаче"}',
+}
+# The statuses when a Settings is built in code (tests) without config.py; config.py lists the same.
+DEFAULT_ORDER_STATUSES = {
+    "accepted": "Принят",
+    "diagnosis": "Диагностика",
+    "approval": "Ждёт согласования",
+    "in_work": "В работе",
+    "ready": "Готов к выдаче",
+    "handed_over": "Выдан",
 }
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _OCR_ENGINES = ("rapidocr", "tesseract")  # recognition.plates.ENGINES (not imported: it loads OpenCV)
@@ -98,6 +109,8 @@ class Settings:
     care_remind_minutes: float = 15.0
     digest_time: clock_time | None = None  # the admins' daily digest, local time; None: not sent
     delivery_slow_seconds: float = 30.0  # a delivery waiting longer shows its sender a notice
+    # key -> label, in the order staff see them; keys are stored in order_statuses (0010)
+    order_statuses: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ORDER_STATUSES))
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -149,6 +162,7 @@ def load_settings(
         care_remind_minutes=_positive("CARE_REMIND_MINUTES", raw["CARE_REMIND_MINUTES"]),
         digest_time=_clock_time("DIGEST_TIME", raw["DIGEST_TIME"]),
         delivery_slow_seconds=_positive("DELIVERY_SLOW_SECONDS", raw["DELIVERY_SLOW_SECONDS"]),
+        order_statuses=_order_statuses(raw["ORDER_STATUSES"]),
     )
 
 
@@ -219,6 +233,27 @@ def _type_order(value: Any) -> dict[str, str]:
         result[label.strip()] = _folder_name(f"TYPE_ORDER[{label!r}]", folder)
     if len(set(f.casefold() for f in result.values())) != len(result):
         raise ConfigError("TYPE_ORDER: две подписи ведут в одну подпапку")
+    return result
+
+
+_STATUS_KEY = re.compile(r"[a-z0-9_]{1,16}")
+
+
+def _order_statuses(value: Any) -> dict[str, str]:
+    example = _example("ORDER_STATUSES")
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(f"ORDER_STATUSES: должен быть непустой словарь «ключ: подпись».{example}")
+    result: dict[str, str] = {}
+    for key, label in value.items():
+        if not isinstance(key, str) or not _STATUS_KEY.fullmatch(key):
+            raise ConfigError(
+                f"ORDER_STATUSES: ключ {key!r} — только латинские буквы, цифры и _, до 16 знаков.{example}"
+            )
+        if not isinstance(label, str) or not label.strip() or len(label.strip()) > 40:
+            raise ConfigError(f"ORDER_STATUSES[{key!r}]: подпись — непустая строка до 40 знаков")
+        result[key] = label.strip()
+    if len({label.casefold() for label in result.values()}) != len(result):
+        raise ConfigError("ORDER_STATUSES: у двух статусов одна подпись")
     return result
 
 

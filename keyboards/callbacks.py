@@ -120,3 +120,18 @@ class AdminCb(CallbackData, prefix="ad"):
     action: AdminAction
     user_id: Id = 0
     value: Small = 0
+
+
+# --- the owner's orders (issue 15) ----------------------------------------------------
+
+
+class OwnerAction(StrEnum):
+    REPORT = "r"  # the order's PDF report
+    RECOMMENDATIONS = "m"  # the order's recommendations still waiting for a decision
+
+
+class OwnerOrderCb(CallbackData, prefix="ow"):
+    """A button under "Мои заказы"; handlers check `services.inspection.access.owns` before anything."""
+
+    action: OwnerAction
+    order_id: Id
