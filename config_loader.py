@@ -45,6 +45,7 @@ SETTING_NAMES = (
     "DIGEST_TIME",
     "DELIVERY_SLOW_SECONDS",
     "ORDER_STATUSES",
+    "STATUS_MESSAGES_FILE",
 )
 # The folder of bot.py, config.py and this file: relative paths and .env are found here, not in the
 # folder the bot happens to be started from (Task Scheduler and services start elsewhere).
@@ -111,6 +112,8 @@ class Settings:
     delivery_slow_seconds: float = 30.0  # a delivery waiting longer shows its sender a notice
     # key -> label, in the order staff see them; keys are stored in order_statuses (0010)
     order_statuses: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ORDER_STATUSES))
+    # the owner's message per status, edited by the dealer (services/inspection/status_templates.py)
+    status_messages_file: Path = _BASE_DIR / "status_messages.txt"
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -163,6 +166,7 @@ def load_settings(
         digest_time=_clock_time("DIGEST_TIME", raw["DIGEST_TIME"]),
         delivery_slow_seconds=_positive("DELIVERY_SLOW_SECONDS", raw["DELIVERY_SLOW_SECONDS"]),
         order_statuses=_order_statuses(raw["ORDER_STATUSES"]),
+        status_messages_file=path("STATUS_MESSAGES_FILE"),
     )
 
 

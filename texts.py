@@ -784,12 +784,18 @@ def _named(client: str) -> str:
 
 
 def order_list_button(
-    number: str, plate: str | None, name: str | None, phone: str | None, connected: bool, data_ok: bool
+    number: str,
+    plate: str | None,
+    name: str | None,
+    phone: str | None,
+    connected: bool,
+    data_ok: bool,
+    status: str | None = None,
 ) -> str:
-    """A list's order button (plain text, not HTML): mark, number, plate, client.
-    The order's status goes after the number once orders have statuses."""
+    """A list's order button (plain text, not HTML): mark, number, status label, plate, client."""
     mark = "✅" if connected else ("❌" if data_ok else "⚠️")
-    parts = [f"{mark} {number}", plate_display(plate) if plate else "", _client_part(name, phone)]
+    plate_part = plate_display(plate) if plate else ""
+    parts = [f"{mark} {number}", status or "", plate_part, _client_part(name, phone)]
     return " · ".join(part for part in parts if part)
 
 
@@ -831,9 +837,11 @@ def order_card(
     connected: bool,
     data_ok: bool,
     pin_failed: bool = False,
+    status: str | None = None,
 ) -> str:
     """The order just chosen, in one message above its stage buttons."""
     lines = _car_and_client(number, plate, name, phone, connected, data_ok)
+    lines.append(order_status_line(status))
     if connected:
         lines.append("💬 Всё, что вы напишете текстом, получит клиент.")
     if pin_failed:
@@ -850,10 +858,12 @@ def order_pin(
     connected: bool,
     data_ok: bool,
     type_label: str | None,
+    status: str | None = None,
 ) -> str:
-    """The pinned message: the current order, its car and client, its stage (the buttons change it)."""
+    """The pinned message: the current order, its car and client, its status and stage."""
     stage = f"<b>{esc(type_label)}</b>" if type_label else "не выбран — выберите кнопкой ниже"
     lines = ["📌 Сейчас в работе:", *_car_and_client(number, plate, name, phone, connected, data_ok)]
+    lines.append(order_status_line(status))
     lines.append(f"Тип действия: {stage}")
     return "\n".join(lines)
 
@@ -921,3 +931,126 @@ def daily_digest(day: str, figures: DigestFigures) -> str:
 DELIVERY_SLOW = "⏳ доставка задерживается: Telegram отвечает медленно, бот доставит сам, повторять не нужно"
 DELIVERY_DONE = "✅ доставлено"
 DELIVERY_NOT_ALL = "⚠️ доставлено не всё — подробности в сообщении ниже"
+
+
+# --- invitations and order statuses (issue 15.1, 15.2) ---
+
+INVITE_BUTTON = "📨 Пригласить клиента"
+STATUS_BUTTON = "🏷 Статус"
+STATUS_CURRENT_MARK = "✓ "
+STATUS_NONE = "не задан"
+
+
+def order_status_line(status: str | None) -> str:
+    """The order's status in the card and the pin (`status`: its label)."""
+    return f"🏷 Статус: <b>{esc(status)}</b>" if status else f"🏷 Статус: {STATUS_NONE}"
+
+
+def invite_link_text(number: str, sms: str, expires: str) -> str:
+    """The invitation for staff; the SMS text in <code> is copied with one tap."""
+    return (
+        f"📨 Приглашение для клиента, {_order_line(number)} (ссылка действует до {esc(expires)}, "
+        "пока заказ-наряд открыт).\nТекст для SMS — нажмите, чтобы скопировать:\n\n"
+        f"<code>{esc(sms)}</code>"
+    )
+
+
+def invite_sms(organization: str, number: str, link: str) -> str:
+    """Plain text for an SMS (no HTML): the deep link the client opens."""
+    return f"{organization}: фото и статус ремонта по заказ-наряду {number} в Telegram: {link}"
+
+
+def invite_qr_caption(number: str) -> str:
+    return (
+        f"🖨 QR-код приглашения, {_order_line(number)}. Распечатайте его на заказ-наряде: клиент наведёт "
+        "камеру телефона и подключится к боту."
+    )
+
+
+INVITE_UNKNOWN = (
+    "⚠️ Ссылка-приглашение не распознана: возможно, она скопирована не полностью. "
+    "Вы всё равно можете подключиться к боту — это не помешает."
+)
+INVITE_EXPIRED = (
+    "⚠️ Срок этой ссылки-приглашения истёк или заказ-наряд уже закрыт. "
+    "Вы всё равно можете подключиться к боту; если нужна новая ссылка — попросите её в сервисе."
+)
+INVITE_FOR_CLIENTS = "Это приглашение для клиента: ваша учётная запись сотрудника не изменилась."
+
+
+def invite_linked(number: str) -> str:
+    return (
+        f"✅ Вы подключены к заказ-наряду <b>{esc(number)}</b>: фото, видео и статус ремонта будут "
+        "приходить сюда."
+    )
+
+
+def invite_foreign(number: str) -> str:
+    return (
+        f"⚠️ Ваш номер телефона не совпадает с номером в заказ-наряде <b>{esc(number)}</b>, поэтому "
+        "материалы этого заказ-наряда сюда не придут. Мы передали это в службу заботы — с вами свяжутся. "
+        "Бот для вас работает как обычно."
+    )
+
+
+def invite_joined_notice(number: str, name: str | None, phone: str) -> str:
+    return f"✅ Клиент подключился: {user_name(name, phone)}, {_order_line(number)} (по приглашению)."
+
+
+def invite_foreign_notice(number: str, name: str | None, phone: str, order_phone: str | None) -> str:
+    shown = esc(order_phone) if order_phone else "не указан"
+    return (
+        f"⚠️ По приглашению к {_order_line(number)} подключился человек с другим номером: "
+        f"{esc(name) if name else 'без имени'}, телефон {esc(phone)}; в заказ-наряде — {shown}. "
+        "К заказ-наряду он не привязан. Свяжитесь с ним и с владельцем автомобиля."
+    )
+
+
+INVITE_PROTOCOL_LINKED = "подключился по приглашению"
+
+
+def invite_protocol_foreign(phone: str, order_phone: str | None) -> str:
+    return f"открыл приглашение с другим номером {phone} (в заказ-наряде {order_phone or 'нет телефона'})"
+
+
+def status_menu(number: str, current: str | None) -> str:
+    shown = esc(current) if current else STATUS_NONE
+    return f"🏷 {_order_line(number)}: статус сейчас — {shown}. Выберите новый:"
+
+
+def status_saved(number: str, label: str, notified: int) -> str:
+    head = f"🏷 {_order_line(number)}: статус «{esc(label)}» сохранён"
+    if notified:
+        return head + ", клиент получил уведомление."
+    return head + ". Уведомить некого: клиент этого заказ-наряда не подключен к боту."
+
+
+def status_unchanged(number: str, label: str) -> str:
+    return f"🏷 {_order_line(number)}: статус уже «{esc(label)}», клиенту повторно не отправлено."
+
+
+STATUS_STALE = "Такого статуса больше нет. Откройте список статусов заново."
+
+
+def status_protocol(label: str) -> str:
+    return f"статус: {label}"
+
+
+# Messages to the owner per status: the defaults of status_messages.txt (next to bot.py), which the
+# dealer edits. Placeholders: {order}, {plate}, {status}, {organization}; plain text (no HTML).
+STATUS_MESSAGE_DEFAULTS = {
+    "accepted": "Автомобиль {plate} принят в {organization}, заказ-наряд {order}. Мы сообщим о каждом этапе.",
+    "diagnosis": "Заказ-наряд {order}: автомобиль {plate} на диагностике.",
+    "approval": "Заказ-наряд {order}: нужны ваши решения по рекомендациям — посмотрите сообщения выше.",
+    "in_work": "Заказ-наряд {order}: автомобиль {plate} в работе.",
+    "ready": "Заказ-наряд {order}: автомобиль {plate} готов к выдаче. Ждём вас в {organization}!",
+    "handed_over": "Заказ-наряд {order}: автомобиль {plate} выдан. Спасибо, что выбрали {organization}!",
+}
+STATUS_MESSAGE_FALLBACK = "Заказ-наряд {order} ({plate}): статус — {status}."
+STATUS_PLATE_UNKNOWN = "—"
+STATUS_FILE_HEADER = (
+    "# Сообщения клиенту при смене статуса заказ-наряда. Правьте текст под заголовком [ключ статуса];\n"
+    "# бот перечитает файл сам. Подстановки: {order} — номер заказ-наряда, {plate} — госномер,\n"
+    "# {status} — название статуса, {organization} — название сервиса. Фигурные скобки в тексте\n"
+    "# пишите двойными: {{ }}. Строки с # — комментарии. Ошибочный шаблон заменяется стандартным.\n"
+)

@@ -36,12 +36,12 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class ListedOrder:
-    """An order as a list shows it: the car and whether its client connected to the bot.
-    (Order statuses, once they exist, belong here too.)"""
+    """An order as a list shows it: the car, whether its client connected to the bot, its status."""
 
     order: Order
     client_name: str | None  # the connected client's name; content.txt carries none
     connected: bool  # a client account holds the order's phone
+    status: str | None = None  # the newest order_statuses key (config ORDER_STATUSES); None: not set
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +98,14 @@ _LISTED_SQL = (
     + ", (SELECT COALESCE(NULLIF(u.name, ''), NULLIF(u.tg_name, ''), '') FROM users u"
     "     WHERE u.level = 3 AND o.phone <> '' AND u.phone = o.phone"
     "     ORDER BY u.created_at DESC LIMIT 1) AS client_name"
+    ", (SELECT s.status FROM order_statuses s WHERE s.order_id = o.id ORDER BY s.id DESC LIMIT 1) AS status"
     " FROM orders o"
 )
 
 
 def _listed(row: aiosqlite.Row) -> ListedOrder:
     name = row["client_name"]
-    return ListedOrder(_order(row), name or None, name is not None)
+    return ListedOrder(_order(row), name or None, name is not None, row["status"])
 
 
 def escape_like(text: str) -> str:

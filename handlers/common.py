@@ -15,6 +15,7 @@ from handlers.filters import Match, RoleFilter
 from keyboards import common as common_kb
 from keyboards.menus import main_menu
 from runtime.commands import set_user_commands
+from services.inspection.invites import Invites, Opened, OpenResult
 from services.registration import Registration, RegistrationError, SharedContact, clean_start_payload
 
 router = Router(name=__name__)
@@ -29,22 +30,50 @@ async def start(
     state: FSMContext,
     bot: Bot,
     registration: Registration,
+    invites: Invites,
 ) -> None:
     payload = clean_start_payload(command.args)
     if user is None or not user.phone:  # new, or their phone was connected in another account since
-        await state.update_data(start_payload=payload)
+        invite = await invites.check(payload) if command.args else None
+        if invite is not None and invite.outcome is not Opened.VALID:
+            await message.answer(_OPENED_TEXTS[invite.outcome])
+        valid = invite is not None and invite.outcome is Opened.VALID
+        await state.update_data(start_payload=payload, invite=payload if valid else None)
         await message.answer(texts.greeting(settings.organization_name), reply_markup=common_kb.share_phone())
         return
     await registration.started_again(user, payload)
     await set_user_commands(bot, message.chat.id, user.level)
     await message.answer(texts.already_registered(user.level), reply_markup=main_menu(user.level))
+    if command.args:  # an invitation opened by someone the bot knows: their phone is checked now
+        await _answer_opened(message, await invites.open(user, payload))
     # back after blocking the bot: what could not reach them meanwhile
     await registration.welcome_back(user, f"{message.chat.id}:{message.message_id}")
 
 
+_OPENED_TEXTS = {
+    Opened.UNKNOWN: texts.INVITE_UNKNOWN,
+    Opened.EXPIRED: texts.INVITE_EXPIRED,
+    Opened.STAFF: texts.INVITE_FOR_CLIENTS,
+}
+
+
+async def _answer_opened(message: Message, opened: OpenResult) -> None:
+    if opened.outcome in _OPENED_TEXTS:
+        await message.answer(_OPENED_TEXTS[opened.outcome])
+    elif opened.order is not None and opened.outcome is Opened.LINKED:
+        await message.answer(texts.invite_linked(opened.order.number))
+    elif opened.order is not None and opened.outcome is Opened.FOREIGN:
+        await message.answer(texts.invite_foreign(opened.order.number))
+
+
 @router.message(Match(F.contact))
 async def contact(
-    message: Message, settings: Settings, state: FSMContext, bot: Bot, registration: Registration
+    message: Message,
+    settings: Settings,
+    state: FSMContext,
+    bot: Bot,
+    registration: Registration,
+    invites: Invites,
 ) -> None:
     assert message.contact is not None and message.from_user is not None
     shared = SharedContact(
@@ -53,8 +82,9 @@ async def contact(
         message.contact.phone_number,
         message.from_user.full_name,
     )
+    data = await state.get_data()
     try:
-        user = await registration.connect(shared, (await state.get_data()).get("start_payload"))
+        user = await registration.connect(shared, data.get("start_payload"))
     except RegistrationError as exc:
         await answer_error(message, exc, common_kb.share_phone())
         return
@@ -63,6 +93,8 @@ async def contact(
     await message.answer(
         texts.registered(settings.organization_name, user.level), reply_markup=main_menu(user.level)
     )
+    if invite := data.get("invite"):  # came by an order's invitation: linked only by the order's phone
+        await _answer_opened(message, await invites.open(user, invite))
     # a client: materials filed for their open orders before they connected
     await registration.deliver_backlog(user, f"{message.chat.id}:{message.message_id}")
 

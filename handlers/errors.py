@@ -33,6 +33,7 @@ from aiogram.types import (
 import texts
 from runtime.session import is_transient
 from services import admin, conversations, orders_flow, registration
+from services.inspection.statuses import StatusGone
 from services.media import Problem
 from services.recognition.errors import UnreadableImage
 
@@ -51,6 +52,7 @@ ERROR_TEXTS: dict[type[Exception], ErrorText] = {
     orders_flow.NoCurrentOrder: lambda _: texts.TYPE_NEED_ORDER,
     orders_flow.OrderChanged: lambda _: texts.SEND_ORDER_CHANGED,
     orders_flow.PageGone: lambda _: texts.ORDER_PAGE_STALE,
+    StatusGone: lambda _: texts.STATUS_STALE,
     # an employee's text for the client
     conversations.NoOrderChosen: lambda _: texts.RELAY_NO_ORDER,
     conversations.OrderClosed: lambda exc: texts.relay_order_closed(exc.order.number),

@@ -135,3 +135,23 @@ class OwnerOrderCb(CallbackData, prefix="ow"):
 
     action: OwnerAction
     order_id: Id
+
+
+# --- invitations and order statuses (issue 15.1, 15.2) ------------------------------------
+
+
+class InviteCb(CallbackData, prefix="iv"):
+    """Staff: the order's invitation link and QR."""
+
+    order_id: Id
+
+
+class StatusAction(StrEnum):
+    MENU = "m"  # show the ORDER_STATUSES list for the order
+    SET = "s"  # give the order status number `index` (services.inspection.statuses refuses a forged one)
+
+
+class StatusCb(CallbackData, prefix="st"):
+    action: StatusAction
+    order_id: Id
+    index: Small = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
 
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,7 +13,17 @@ from aiogram_calendar.schemas import SimpleCalAct, highlight
 import texts
 from config import Settings
 from database.orders import ListedOrder, Order
-from keyboards.callbacks import ConvAction, ConvCb, OrderAction, OrderCalendarCb, OrderCb, OrderDayCb
+from keyboards.callbacks import (
+    ConvAction,
+    ConvCb,
+    InviteCb,
+    OrderAction,
+    OrderCalendarCb,
+    OrderCb,
+    OrderDayCb,
+    StatusAction,
+    StatusCb,
+)
 from services.orders_flow import DayPage
 
 MarkedDays = Callable[[int, int], Awaitable[set[int]]]
@@ -79,24 +89,26 @@ def search_rows() -> list[list[InlineKeyboardButton]]:
     ]
 
 
-def order_list(orders: Sequence[ListedOrder]) -> InlineKeyboardMarkup:
-    """One order a row: its mark, number, plate and client (texts.order_list_button)."""
+def order_list(orders: Sequence[ListedOrder], statuses: Mapping[str, str]) -> InlineKeyboardMarkup:
+    """One order a row: its mark, number, status, plate and client (texts.order_list_button);
+    `statuses`: ORDER_STATUSES, a status key -> its label."""
     builder = InlineKeyboardBuilder()
     for item in orders:
         order = item.order
+        status = statuses.get(item.status, item.status) if item.status else None
         text = texts.order_list_button(
-            order.number, order.plate, item.client_name, order.phone, item.connected, order.data_ok
+            order.number, order.plate, item.client_name, order.phone, item.connected, order.data_ok, status
         )
         builder.button(text=text, callback_data=OrderCb(action=OrderAction.PICK, order_id=order.id))
     builder.adjust(1)
     return builder.as_markup()
 
 
-def day_list(page: DayPage) -> InlineKeyboardMarkup | None:
+def day_list(page: DayPage, statuses: Mapping[str, str]) -> InlineKeyboardMarkup | None:
     """A calendar day's page of orders, with "back"/"forward" when the day has more pages."""
     if not page.orders:
         return None
-    markup = order_list(page.orders)
+    markup = order_list(page.orders, statuses)
     day = page.day.toordinal()
     nav = []
     if page.page > 0:
@@ -123,5 +135,20 @@ def type_choice(order: Order, settings: Settings, chat_button: bool = True) -> I
         builder.button(
             text=texts.CHAT_BUTTON, callback_data=ConvCb(action=ConvAction.CHAT, order_id=order.id)
         )
+    builder.button(
+        text=texts.STATUS_BUTTON, callback_data=StatusCb(action=StatusAction.MENU, order_id=order.id)
+    )
+    builder.button(text=texts.INVITE_BUTTON, callback_data=InviteCb(order_id=order.id))
     builder.adjust(1)
+    return builder.as_markup()
+
+
+def status_choice(order_id: int, statuses: Mapping[str, str], current: str | None) -> InlineKeyboardMarkup:
+    """ORDER_STATUSES as buttons, the current one marked; each sets its status with one tap."""
+    builder = InlineKeyboardBuilder()
+    for index, (key, label) in enumerate(statuses.items()):
+        mark = texts.STATUS_CURRENT_MARK if key == current else ""
+        data = StatusCb(action=StatusAction.SET, order_id=order_id, index=index)
+        builder.button(text=f"{mark}{label}", callback_data=data)
+    builder.adjust(2)
     return builder.as_markup()

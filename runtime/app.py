@@ -23,6 +23,8 @@ from database.folder_files import FolderFileRepo
 from database.fsm_storage import SQLiteStorage
 from database.held_media import HeldMediaRepo
 from database.media import MediaRepo
+from database.order_invites import InviteRepo
+from database.order_statuses import StatusRepo
 from database.orders import OrderRepo
 from database.outbox import OutboxRepo
 from database.protocol import ProtocolRepo
@@ -44,6 +46,9 @@ from services.client_messages import ClientMessages
 from services.conversations import RELAY_KIND, CareQueue, ClientRouter, Conversations, relay_report
 from services.digest import DailyDigest
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
+from services.inspection.invites import Invites
+from services.inspection.status_templates import StatusTemplates
+from services.inspection.statuses import StatusService
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
 from services.media.store import MediaStore, cleanup_partial_files
@@ -76,6 +81,8 @@ class Services:
     recognizer: Recognizer
     folder_watcher: FolderWatcher
     care_queue: CareQueue
+    invites: Invites
+    statuses: StatusService
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -190,6 +197,17 @@ def build_services(
             outbox,
             ClientRouteButtons(),
             settings.care_remind_minutes,
+        ),
+        invites=Invites(InviteRepo(db), orders, users, outbox, protocol),
+        statuses=StatusService(
+            StatusRepo(db),
+            orders,
+            users,
+            outbox,
+            protocol,
+            StatusTemplates(settings.status_messages_file, settings.order_statuses),
+            settings.order_statuses,
+            settings.organization_name,
         ),
     )
 

@@ -181,6 +181,15 @@ class OrdersFlow:
         report = await self._index.refresh()
         return report.error is None
 
+    async def repin(self, staff: User, order_id: int, pins: Pins) -> None:
+        """The order changed (its status): the staff member's pin redrawn if it shows that order."""
+        context = await self._work.get(staff.telegram_id)
+        if context is None or context.order_id != order_id:
+            return
+        order = await self._orders.get(order_id)
+        if order is not None and order.is_open:
+            await self._pin(staff, order, context.type_label, pins)
+
     async def leave_chat(self, staff: User) -> None:
         await self._work.set_chatting(staff.telegram_id, False)
 

@@ -67,7 +67,11 @@ async def type_command(message: Message, user: User, orders_flow: OrdersFlow, se
 
 @router.callback_query(OrderCalendarCb.filter())
 async def calendar_pressed(
-    callback: CallbackQuery, callback_data: OrderCalendarCb, orders: OrderRepo, orders_flow: OrdersFlow
+    callback: CallbackQuery,
+    callback_data: OrderCalendarCb,
+    orders: OrderRepo,
+    orders_flow: OrdersFlow,
+    settings: Settings,
 ) -> None:
     if not isinstance(callback.message, Message):
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
@@ -84,12 +88,14 @@ async def calendar_pressed(
     await callback.answer(texts.CALENDAR_CLOSED if callback_data.act is SimpleCalAct.cancel else None)
     if chosen and picked is not None:
         page = await orders_flow.day_page(picked.date(), 0)
-        await callback.message.answer(_day_text(page), reply_markup=kb.day_list(page))
+        await callback.message.answer(
+            _day_text(page), reply_markup=kb.day_list(page, settings.order_statuses)
+        )
 
 
 @router.callback_query(OrderDayCb.filter())
 async def day_page_pressed(
-    callback: CallbackQuery, callback_data: OrderDayCb, orders_flow: OrdersFlow
+    callback: CallbackQuery, callback_data: OrderDayCb, orders_flow: OrdersFlow, settings: Settings
 ) -> None:
     """ "Back"/"forward" under a day's list: that page, in place (a page the day lacks: PageGone)."""
     if not isinstance(callback.message, Message):
@@ -98,10 +104,14 @@ async def day_page_pressed(
     page = await orders_flow.day_page(callback_data.as_date, callback_data.page)
     await callback.answer()
     try:
-        await callback.message.edit_text(_day_text(page), reply_markup=kb.day_list(page))
+        await callback.message.edit_text(
+            _day_text(page), reply_markup=kb.day_list(page, settings.order_statuses)
+        )
     except TelegramBadRequest as exc:  # the list message is too old to edit: a new one
         log.info("Day list not edited in place: %s", exc.message)
-        await callback.message.answer(_day_text(page), reply_markup=kb.day_list(page))
+        await callback.message.answer(
+            _day_text(page), reply_markup=kb.day_list(page, settings.order_statuses)
+        )
 
 
 def _day_text(page: DayPage) -> str:
@@ -119,7 +129,7 @@ async def search_pressed(
 
 
 @router.message(StateFilter(OrderSearch.number), PLAIN_TEXT)
-async def search_text(message: Message, orders_flow: OrdersFlow) -> None:
+async def search_text(message: Message, orders_flow: OrdersFlow, settings: Settings) -> None:
     part = (message.text or "").strip()
     found = await orders_flow.search(part)
     if not found:
@@ -127,7 +137,7 @@ async def search_text(message: Message, orders_flow: OrdersFlow) -> None:
     elif len(found) > SEARCH_LIMIT:
         await message.answer(texts.order_search_too_many(part, SEARCH_LIMIT))
     else:  # the search stays on until an order is tapped: a number typed again is a new search
-        markup = kb.order_list(await orders_flow.listed(found))
+        markup = kb.order_list(await orders_flow.listed(found), settings.order_statuses)
         await message.answer(texts.order_search_list(part, len(found)), reply_markup=markup)
 
 

@@ -64,16 +64,24 @@ class ChatPins:
             log.info("Old pin %s in chat %s not unpinned: %s", message_id, self._chat_id, exc.message)
 
 
-async def _client_of(order: Order, orders_flow: OrdersFlow) -> tuple[str | None, bool]:
+async def _client_of(
+    order: Order, orders_flow: OrdersFlow, settings: Settings
+) -> tuple[str | None, bool, str | None]:
+    """The order's connected client's name, whether connected, its status label."""
     listed = await orders_flow.listed([order])
-    return (listed[0].client_name, listed[0].connected) if listed else (None, False)
+    if not listed:
+        return None, False, None
+    key = listed[0].status
+    return listed[0].client_name, listed[0].connected, settings.order_statuses.get(key, key) if key else None
 
 
 async def _pin_view(
     order: Order, label: str | None, settings: Settings, orders_flow: OrdersFlow
 ) -> tuple[str, InlineKeyboardMarkup]:
-    name, connected = await _client_of(order, orders_flow)
-    text = texts.order_pin(order.number, order.plate, name, order.phone, connected, order.data_ok, label)
+    name, connected, status = await _client_of(order, orders_flow, settings)
+    text = texts.order_pin(
+        order.number, order.plate, name, order.phone, connected, order.data_ok, label, status
+    )
     return text, kb.type_choice(order, settings)
 
 
@@ -81,9 +89,9 @@ async def order_card(
     order: Order, settings: Settings, orders_flow: OrdersFlow, pin_failed: bool = False
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The order card: the car, its client, connected or not, and the stage buttons."""
-    name, connected = await _client_of(order, orders_flow)
+    name, connected, status = await _client_of(order, orders_flow, settings)
     text = texts.order_card(
-        order.number, order.plate, name, order.phone, connected, order.data_ok, pin_failed
+        order.number, order.plate, name, order.phone, connected, order.data_ok, pin_failed, status
     )
     return text, kb.type_choice(order, settings)
 
@@ -114,7 +122,7 @@ async def show_found(
         await show_opened(bot, chat_id, found.opened, settings, orders_flow, pins)
     elif found.orders:
         text = texts.order_search_list(query, len(found.orders))
-        markup = kb.order_list(await orders_flow.listed(found.orders))
+        markup = kb.order_list(await orders_flow.listed(found.orders), settings.order_statuses)
         await bot.send_message(chat_id, text, reply_markup=markup)
     else:
         await bot.send_message(chat_id, texts.order_search_none(query))

@@ -1,0 +1,164 @@
+"""The order's status: set by staff with one tap, stored with who and when, told to the owner once.
+
+A status is a key of config ORDER_STATUSES (the label shown may change). Setting the status the order
+already has stores nothing and tells nobody (a double tap, two staff at once). After the status is
+committed: a protocol line (the history, who and when), the owner's message from status_messages.txt
+(services/inspection/status_templates.py) through the outbox, then the `on_change` listeners
+(e.g. the PDF report at "ready"), each on its own: one failing does not stop the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import texts
+from database.order_statuses import StatusMark, StatusRepo
+from database.orders import Order, OrderRepo
+from database.outbox import Delivery, Method
+from database.protocol import ProtocolEntry
+from database.users import User, UserRepo
+from services.inspection.status_templates import StatusTemplates
+from services.orders_flow import OrderFlowError, OrderGone
+from services.ports import Deliveries, Recorder
+
+log = logging.getLogger(__name__)
+
+# Called after a status change is committed: (the order, the new status key, the staff member).
+StatusListener = Callable[[Order, str, User], Awaitable[None]]
+
+
+class StatusGone(OrderFlowError):
+    """A status button naming a position ORDER_STATUSES does not have (forged, or the list shrank)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChoice:
+    order: Order
+    current: str | None  # the key, None when never set
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSet:
+    order: Order
+    key: str
+    label: str
+    changed: bool  # False: the order already had it, nothing stored or sent
+    notified: int  # owners messaged
+
+
+class StatusService:
+    def __init__(
+        self,
+        repo: StatusRepo,
+        orders: OrderRepo,
+        users: UserRepo,
+        outbox: Deliveries,
+        protocol: Recorder,
+        templates: StatusTemplates,
+        statuses: Mapping[str, str],
+        organization: str,
+        on_change: Sequence[StatusListener] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._repo = repo
+        self._orders = orders
+        self._users = users
+        self._outbox = outbox
+        self._protocol = protocol
+        self._templates = templates
+        self._statuses = dict(statuses)
+        self._organization = organization
+        self._listeners = list(on_change)
+        self._clock = clock
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return dict(self._statuses)
+
+    def on_change(self, listener: StatusListener) -> None:
+        """React to every committed status change (called in the order added)."""
+        self._listeners.append(listener)
+
+    def label(self, key: str | None) -> str | None:
+        """The label of a stored key; a key no longer configured is shown as it is."""
+        return None if key is None else self._statuses.get(key, key)
+
+    async def history(self, order_id: int) -> list[StatusMark]:
+        return await self._repo.history(order_id)
+
+    async def choice(self, order_id: int) -> StatusChoice:
+        """The order and its current status, for the list of statuses (OrderGone unless open)."""
+        order = await self._open(order_id)
+        current = await self._repo.current(order.id)
+        return StatusChoice(order, current.status if current else None)
+
+    async def set_status(self, staff: User, order_id: int, index: int) -> StatusSet:
+        """Status number `index` of ORDER_STATUSES for the order: OrderGone, StatusGone."""
+        order = await self._open(order_id)
+        keys = list(self._statuses)
+        if not 0 <= index < len(keys):
+            raise StatusGone()
+        key = keys[index]
+        label = self._statuses[key]
+        row_id = await self._repo.set(order.id, key, staff.telegram_id, self._clock())
+        if row_id is None:
+            return StatusSet(order, key, label, changed=False, notified=0)
+        log.info("Order %s status %s set by %s", order.number, key, staff.telegram_id)
+        notified = await self._tell_owner(order, key, label, staff, row_id)
+        await self._record(order, label, staff, row_id, notified)
+        await self._notify_listeners(order, key, staff)
+        return StatusSet(order, key, label, changed=True, notified=notified)
+
+    async def _open(self, order_id: int) -> Order:
+        order = await self._orders.get(order_id)
+        if order is None or not order.is_open:
+            raise OrderGone()
+        return order
+
+    async def _tell_owner(self, order: Order, key: str, label: str, staff: User, row_id: int) -> int:
+        owners = await self._users.active_clients_with_phone(order.phone) if order.phone else []
+        if not owners:
+            return 0
+        values = {
+            "order": order.number,
+            "plate": texts.plate_display(order.plate) if order.plate else texts.STATUS_PLATE_UNKNOWN,
+            "status": label,
+            "organization": self._organization,
+        }
+        text = await self._templates.message(key, values)
+        await self._outbox.enqueue(
+            [
+                Delivery(
+                    owner.telegram_id,
+                    Method.MESSAGE,
+                    {"text": text},
+                    f"status:{staff.telegram_id}:{row_id}:{owner.telegram_id}",
+                )
+                for owner in owners
+            ]
+        )
+        return len(owners)
+
+    async def _record(self, order: Order, label: str, staff: User, row_id: int, notified: int) -> None:
+        entry = ProtocolEntry(
+            order_id=order.id,
+            order_number=order.number,
+            sender_id=staff.telegram_id,
+            sender_role=int(staff.level),
+            sender_name=staff.display_name,
+            recipient="клиент" if notified else "—",
+            kind="status",
+            text=texts.status_protocol(label),
+            dedup_key=f"status:{row_id}",
+        )
+        await self._protocol.record(entry)
+
+    async def _notify_listeners(self, order: Order, key: str, staff: User) -> None:
+        for listener in self._listeners:
+            try:
+                await listener(order, key, staff)
+            except Exception:  # one reaction failing must not undo the status or stop the others
+                log.exception("A status listener failed for order %s (%s)", order.number, key)
