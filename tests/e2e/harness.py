@@ -54,6 +54,7 @@ class BotProcess:
         self.database_path = self.workdir / "bot.db"
         self.log_dir = self.workdir / "logs"
         self.output_path = self.workdir / f"{name}.out.log"
+        self.status_messages_path = self.workdir / "status_messages.txt"  # never the checkout's file
         self.admin_phones = list(admin_phones)
         self.organization_name = organization_name
         self.send_rate_global = send_rate_global
@@ -82,6 +83,7 @@ class BotProcess:
             ADMIN_PHONES=json.dumps(self.admin_phones),
             ORGANIZATION_NAME=self.organization_name,
             DIGEST_TIME="",  # the admins' daily digest only where a test asks for it (extra_env)
+            STATUS_MESSAGES_FILE=str(self.status_messages_path),
             PYTHONUNBUFFERED="1",
             PYTHONIOENCODING="utf-8",
         )
