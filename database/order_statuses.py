@@ -21,6 +21,14 @@ class StatusMark:
     set_by_name: str  # the staff member's name as the bot knows it now ('' when unknown)
 
 
+@dataclass(frozen=True, slots=True)
+class StatusSetRow:
+    """The order's newest status row: its id and who set it."""
+
+    id: int
+    set_by: int
+
+
 _STATUS_SQL = (
     "SELECT s.id, s.order_id, s.status, s.set_by, s.set_at,"
     " COALESCE(NULLIF(u.name, ''), NULLIF(u.tg_name, ''), u.phone, '') AS set_by_name"
@@ -46,20 +54,22 @@ class StatusRepo:
         rows = await self._db.fetchall(f"{_STATUS_SQL} WHERE s.order_id = ? ORDER BY s.id", (order_id,))
         return [_mark(row) for row in rows]
 
-    async def set(self, order_id: int, status: str, set_by: int, now: float) -> int | None:
+    async def set(self, order_id: int, status: str, set_by: int, now: float) -> tuple[StatusSetRow, bool]:
         """Give the order `status` unless it already has it (one transaction: a double tap, or two staff
-        at once, store it once). The new row's id, or None when nothing changed."""
+        at once, store it once). The order's newest row afterwards, and whether it is new."""
 
-        def work(conn: sqlite3.Connection) -> int | None:
+        def work(conn: sqlite3.Connection) -> tuple[StatusSetRow, bool]:
             row = conn.execute(
-                "SELECT status FROM order_statuses WHERE order_id = ? ORDER BY id DESC LIMIT 1", (order_id,)
+                "SELECT id, set_by FROM order_statuses WHERE order_id = ? AND id ="
+                " (SELECT MAX(id) FROM order_statuses WHERE order_id = ?) AND status = ?",
+                (order_id, order_id, status),
             ).fetchone()
-            if row is not None and row[0] == status:
-                return None
+            if row is not None:
+                return StatusSetRow(int(row[0]), int(row[1])), False
             cursor = conn.execute(
                 "INSERT INTO order_statuses (order_id, status, set_by, set_at) VALUES (?, ?, ?, ?)",
                 (order_id, status, set_by, now),
             )
-            return int(cursor.lastrowid or 0)
+            return StatusSetRow(int(cursor.lastrowid or 0), set_by), True
 
         return await self._db.run(work)

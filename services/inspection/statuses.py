@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import texts
-from database.order_statuses import StatusMark, StatusRepo
+from database.order_statuses import StatusMark, StatusRepo, StatusSetRow
 from database.orders import Order, OrderRepo
 from database.outbox import Delivery, Method
 from database.protocol import ProtocolEntry
@@ -103,14 +103,16 @@ class StatusService:
             raise StatusGone()
         key = keys[index]
         label = self._statuses[key]
-        row_id = await self._repo.set(order.id, key, staff.telegram_id, self._clock())
-        if row_id is None:
-            return StatusSet(order, key, label, changed=False, notified=0)
-        log.info("Order %s status %s set by %s", order.number, key, staff.telegram_id)
-        notified = await self._tell_owner(order, key, label, staff, row_id)
-        await self._record(order, label, staff, row_id, notified)
-        await self._notify_listeners(order, key, staff)
-        return StatusSet(order, key, label, changed=True, notified=notified)
+        row, changed = await self._repo.set(order.id, key, staff.telegram_id, self._clock())
+        if changed:
+            log.info("Order %s status %s set by %s", order.number, key, staff.telegram_id)
+        # Unchanged (a double tap, or an update run again after a crash): the owner's message and the
+        # protocol line are asked for again under the same keys, so they exist once, never twice.
+        notified = await self._tell_owner(order, key, label, row)
+        await self._record(order, label, staff, row, notified)
+        if changed:
+            await self._notify_listeners(order, key, staff)
+        return StatusSet(order, key, label, changed=changed, notified=notified if changed else 0)
 
     async def _open(self, order_id: int) -> Order:
         order = await self._orders.get(order_id)
@@ -118,7 +120,7 @@ class StatusService:
             raise OrderGone()
         return order
 
-    async def _tell_owner(self, order: Order, key: str, label: str, staff: User, row_id: int) -> int:
+    async def _tell_owner(self, order: Order, key: str, label: str, row: StatusSetRow) -> int:
         owners = await self._users.active_clients_with_phone(order.phone) if order.phone else []
         if not owners:
             return 0
@@ -135,14 +137,14 @@ class StatusService:
                     owner.telegram_id,
                     Method.MESSAGE,
                     {"text": text},
-                    f"status:{staff.telegram_id}:{row_id}:{owner.telegram_id}",
+                    f"status:{row.set_by}:{row.id}:{owner.telegram_id}",
                 )
                 for owner in owners
             ]
         )
         return len(owners)
 
-    async def _record(self, order: Order, label: str, staff: User, row_id: int, notified: int) -> None:
+    async def _record(self, order: Order, label: str, staff: User, row: StatusSetRow, notified: int) -> None:
         entry = ProtocolEntry(
             order_id=order.id,
             order_number=order.number,
@@ -152,7 +154,7 @@ class StatusService:
             recipient="клиент" if notified else "—",
             kind="status",
             text=texts.status_protocol(label),
-            dedup_key=f"status:{row_id}",
+            dedup_key=f"status:{row.id}",
         )
         await self._protocol.record(entry)
 

@@ -177,10 +177,10 @@ async def test_a_status_is_stored_once_the_owner_told_once_and_listeners_called(
     assert done.changed and done.notified == 1 and done.key == "ready"
     again = await service.set_status(staff, order_id, ready)
     assert not again.changed and again.notified == 0
-    assert [d.chat_id for d in outbox.sent] == [20]
+    assert {(d.chat_id, d.dedup_key) for d in outbox.sent} == {(20, outbox.sent[0].dedup_key)}  # once
     assert "A-1" in outbox.sent[0].payload["text"] and "1111 AB-7" in outbox.sent[0].payload["text"]
     assert heard == [("A-1", "ready", 10)]  # after the broken one, once
-    assert [e.text for e in protocol.entries] == ["статус: Готов к выдаче"]
+    assert {(e.text, e.dedup_key) for e in protocol.entries} == {("статус: Готов к выдаче", "status:1")}
     history = await service.history(order_id)
     assert [(h.status, h.set_by, h.set_by_name) for h in history] == [("ready", 10, "Пётр")]
 
@@ -197,3 +197,20 @@ async def test_forged_index_closed_order_and_nobody_to_tell(db: Database, tmp_pa
     await db.write("UPDATE orders SET is_open = 0 WHERE id = ?", (order_id,))
     with pytest.raises(OrderGone):
         await service.set_status(staff, order_id, 1)
+
+
+async def test_an_update_run_again_after_a_crash_still_tells_the_owner(db: Database, tmp_path: Path) -> None:
+    """The status was committed, then the process died before the owner's message was queued: the
+    update runs again (the inbox keeps it) and the message is queued under the original row's key."""
+    order_id, staff = await _setup(db, tmp_path)
+    await UserRepo(db).register(20, "+375291112233", "Ольга", Level.CLIENT)
+    row, changed = await StatusRepo(db).set(order_id, "ready", staff.telegram_id, 1.0)  # the crashed run
+    assert changed
+    outbox, protocol = FakeOutbox(), FakeProtocol()
+    service = _service(db, tmp_path, outbox, protocol)
+    done = await service.set_status(staff, order_id, list(DEFAULT_ORDER_STATUSES).index("ready"))
+    assert not done.changed
+    assert [(d.chat_id, d.dedup_key) for d in outbox.sent] == [
+        (20, f"status:{staff.telegram_id}:{row.id}:20")
+    ]
+    assert [e.dedup_key for e in protocol.entries] == [f"status:{row.id}"]
