@@ -127,6 +127,7 @@ def connect(
         conn.execute("UPDATE users SET start_payload = ? WHERE telegram_id = ?", (start_payload, telegram_id))
     if invite is not None and invite.name:
         conn.execute("UPDATE users SET name = ? WHERE telegram_id = ?", (invite.name, telegram_id))
+    conn.execute("UPDATE users SET last_seen = ? WHERE telegram_id = ?", (time.time(), telegram_id))
     losers: list[int] = []
     if level is Level.CLIENT:
         losers = [

@@ -54,10 +54,12 @@ async def order_again(message: Message) -> None:
 
 @router.callback_query(AdminOrderCb.filter())
 async def picked_protocol(
-    callback: CallbackQuery, callback_data: AdminOrderCb, admin_tools: AdminTools
+    callback: CallbackQuery, callback_data: AdminOrderCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
-    """From a list of found orders or a card; the id is checked (OrderNotFound is answered)."""
+    """From a list of found orders or a card; the id is checked (OrderNotFound is answered). The list
+    stays for another pick; a typed text is a search again."""
     order, body = await admin_tools.protocol_of(callback_data.order_id)
+    await menu_open(state)
     await callback.answer()
     if message := callback_message(callback):
         await _send_order_protocol(message, order, body)
