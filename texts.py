@@ -234,16 +234,6 @@ def attention_alert(word: str, orders: str | None, name: str | None, phone: str)
 
 # admin menu
 ACTIVITY_NAMES = {1: "активен", 2: "не активен"}
-ADMIN_MENU = "🛠 <b>Меню администратора</b>\nВыберите действие:"
-ADMIN_BUTTONS = {
-    "level": "Уровень доступа",
-    "name": "Имя пользователя",
-    "activity": "Активность пользователя",
-    "order_protocol": "Протокол по заказ-наряду",
-    "general_protocol": "Протокол вне открытых заказ-нарядов",
-    "users": "Список пользователей",
-}
-ADMIN_ASK_USER = "Отправьте номер телефона пользователя или выберите его из списка.\nОтменить — /cancel."
 ADMIN_BAD_PHONE = (
     "Это не похоже на номер телефона. Отправьте номер, например +375291234567, или выберите из списка."
 )
@@ -251,10 +241,6 @@ ADMIN_USER_GONE = "Пользователь не найден. Выберите 
 ADMIN_NO_USERS = "В базе пока нет пользователей."
 ADMIN_PREV = "◀️ Назад"
 ADMIN_NEXT = "Вперёд ▶️"
-
-
-def admin_user_not_found(phone: str) -> str:
-    return f"Пользователь с телефоном {esc(phone)} не найден. Отправьте другой номер или выберите из списка."
 
 
 def admin_users_page(page: int, pages: int) -> str:
@@ -267,48 +253,12 @@ def user_line(name: str | None, tg_name: str, phone: str, level: int, activity: 
     return f"{shown} · {phone} · {LEVEL_NAMES[Level(level)]} · {ACTIVITY_NAMES[activity]}"
 
 
-def admin_user_card(name: str | None, tg_name: str, phone: str, level: int, activity: int) -> str:
-    return (
-        f"Пользователь: <b>{esc(name or '—')}</b> (в Telegram: {esc(tg_name or '—')})\n"
-        f"Телефон: {esc(phone)}\nУровень: {LEVEL_NAMES[Level(level)]}\nАктивность: {ACTIVITY_NAMES[activity]}"
-    )
-
-
-ADMIN_CHOOSE_LEVEL = "Выберите новый уровень доступа:"
-ADMIN_CHOOSE_ACTIVITY = "Выберите активность:"
-ADMIN_ASK_NAME = (
-    "Отправьте новое имя пользователя (до 64 символов). Его будут видеть клиенты.\nОтменить — /cancel."
-)
 ADMIN_BAD_NAME = "Имя должно быть текстом от 1 до 64 символов. Отправьте имя ещё раз."
 ADMIN_LAST_ADMIN = "Нельзя: вы единственный активный администратор. Сначала назначьте другого администратора."
-ADMIN_PRESS_BUTTON = "Выберите вариант кнопкой ниже или нажмите /cancel."
-
-
-def level_button(level: Level) -> str:
-    return f"{int(level)} — {LEVEL_NAMES[level]}"
-
-
-def activity_button(activity: int) -> str:
-    return f"{activity} — {ACTIVITY_NAMES[activity]}"
-
-
-def admin_level_set(name: str, level: Level) -> str:
-    return f"✅ Уровень пользователя {esc(name)}: {LEVEL_NAMES[level]}."
-
-
-def admin_name_set(phone: str, name: str) -> str:
-    return f"✅ Имя пользователя {esc(phone)}: <b>{esc(name)}</b>."
-
-
-def admin_activity_set(name: str, activity: int) -> str:
-    return f"✅ Пользователь {esc(name)}: {ACTIVITY_NAMES[activity]}."
 
 
 def role_changed_notice(level: Level) -> str:
     return f"Администратор изменил вашу роль: {LEVEL_NAMES[level]}. Список команд: /help"
-
-
-ADMIN_ASK_ORDER = "Отправьте номер заказ-наряда.\nОтменить — /cancel."
 
 
 def admin_order_not_found(number: str) -> str:
@@ -962,7 +912,10 @@ CLIENT_FILES_STAGE = "Файлы клиента"
 
 
 def admin_nobody_found(query: str) -> str:
-    return f"Никого не нашлось по запросу «{esc(query)}». Отправьте телефон или другую часть имени."
+    return (
+        f"Никого не нашлось по запросу «{esc(query)}». Отправьте телефон или другую часть имени.\n"
+        "Меню администратора открыто: чтобы писать клиенту, закройте его — /cancel."
+    )
 
 
 def _seen(at: float | None) -> str:

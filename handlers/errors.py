@@ -58,7 +58,6 @@ ERROR_TEXTS: dict[type[Exception], ErrorText] = {
     conversations.NotInChat: lambda exc: texts.relay_not_in_chat(exc.order.number),
     # the admin menu
     admin.BadPhone: lambda _: texts.ADMIN_BAD_PHONE,
-    admin.NoUserWithPhone: lambda exc: texts.admin_user_not_found(str(exc)),
     admin.UserNotFound: lambda _: texts.ADMIN_USER_GONE,
     admin.LastAdmin: lambda _: texts.ADMIN_LAST_ADMIN,
     admin.BadName: lambda _: texts.ADMIN_BAD_NAME,

@@ -10,8 +10,8 @@ from database.orders import Order
 from database.staff_invites import StaffInvite
 from database.users import Activity, Level, User
 from keyboards.callbacks import AdminAction, AdminCb, AdminInviteCb, AdminOrderCb, InviteAction
+from services.admin import INVITE_LEVELS
 
-INVITE_LEVELS = (Level.EMPLOYEE, Level.CARE, Level.ADMIN)  # services.admin.INVITE_LEVELS, in this order
 B = texts.ADMIN_CARD_BUTTONS
 
 

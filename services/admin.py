@@ -36,10 +36,6 @@ class UserNotFound(AdminError):
     pass
 
 
-class NoUserWithPhone(UserNotFound):
-    """Nobody has connected with this phone (the error's text is the phone)."""
-
-
 class LastAdmin(AdminError):
     pass
 
@@ -115,15 +111,6 @@ class AdminTools:
         self._invites = invites
 
     # --- users ------------------------------------------------------------------------------
-
-    async def find_by_phone(self, raw: str) -> list[User]:
-        phone = normalize_phone(raw)
-        if phone is None:
-            raise BadPhone(raw)
-        found = await self._users.by_phone(phone)
-        if not found:
-            raise NoUserWithPhone(phone)
-        return found
 
     async def search(self, raw: str) -> Found:
         """A phone in any spelling, a part of a phone (digits) or a part of a name (admin-given or

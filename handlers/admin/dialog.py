@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 import texts
 from database.staff_invites import StaffInvite
 from database.users import Level
+from handlers.filters import Match
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb, AdminInviteCb, AdminOrderCb
 from services.admin import UserCard
@@ -26,6 +27,11 @@ class AdminMenu(StatesGroup):
     name = State()  # a typed text is the new name of the card's person (data: user_id, card, back)
     protocol = State()  # a typed text is an order number or a part of it
     invite_name = State()  # a typed text is the name of a phone registered in advance (data: invite_id, card)
+
+
+# What a question of the menu answers "send text" to: not a /command, and not a photo, video or document
+# (those go on to the employee's handlers and are filed: an admin is staff too, nothing is swallowed).
+NOT_TEXT_NOR_FILE = Match(~F.text & ~F.photo & ~F.video & ~F.document)
 
 
 def action(*actions: AdminAction):  # a callback-data filter

@@ -14,9 +14,17 @@ from aiogram.types import CallbackQuery, Message
 
 import texts
 from database.staff_invites import StaffInvite
-from handlers.admin.dialog import AdminMenu, callback_message, edit_by_id, invite_text, menu_open, show
+from handlers.admin.dialog import (
+    NOT_TEXT_NOR_FILE,
+    AdminMenu,
+    callback_message,
+    edit_by_id,
+    invite_text,
+    menu_open,
+    show,
+)
 from handlers.errors import answer_error
-from handlers.filters import NOT_COMMAND, PLAIN_TEXT
+from handlers.filters import PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminInviteCb, InviteAction
 from services.admin import INVITE_LEVELS, AdminError, AdminTools, BadName, InviteGone, PhoneConnected
@@ -138,6 +146,6 @@ async def invite_name(message: Message, state: FSMContext, admin_tools: AdminToo
     await edit_by_id(message, data.get("card"), invite_text(invite, False), kb.invite_card(invite, False))
 
 
-@router.message(StateFilter(AdminMenu.invite_name), NOT_COMMAND)
+@router.message(StateFilter(AdminMenu.invite_name), NOT_TEXT_NOR_FILE)
 async def invite_name_again(message: Message) -> None:
     await message.answer(texts.ADMIN_BAD_NAME)

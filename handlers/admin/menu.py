@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Message
 import texts
 from database.users import Activity, Level, User
 from handlers.admin.dialog import (
+    NOT_TEXT_NOR_FILE,
     AdminMenu,
     action,
     callback_message,
@@ -27,7 +28,7 @@ from handlers.admin.dialog import (
     show,
 )
 from handlers.errors import answer_error
-from handlers.filters import NOT_COMMAND, PLAIN_TEXT
+from handlers.filters import PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import sync_role
@@ -96,7 +97,7 @@ async def _show_found(message: Message, state: FSMContext, admin_tools: AdminToo
         await message.answer(texts.ADMIN_FOUND_MANY, reply_markup=kb.search_results(found.users))
 
 
-@router.message(StateFilter(AdminMenu.find), NOT_COMMAND)
+@router.message(StateFilter(AdminMenu.find), NOT_TEXT_NOR_FILE)
 async def find_again(message: Message) -> None:
     await message.answer(texts.ADMIN_FIND_BAD, reply_markup=kb.menu_only())
 
@@ -283,6 +284,6 @@ async def set_name(message: Message, state: FSMContext, admin_tools: AdminTools)
     await edit_by_id(message, data.get("card"), text, card_markup(card, back))
 
 
-@router.message(StateFilter(AdminMenu.name), NOT_COMMAND)
+@router.message(StateFilter(AdminMenu.name), NOT_TEXT_NOR_FILE)
 async def name_again(message: Message) -> None:
     await message.answer(texts.ADMIN_BAD_NAME)

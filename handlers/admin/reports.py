@@ -9,9 +9,9 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 import texts
 from database.orders import Order
-from handlers.admin.dialog import AdminMenu, action, callback_message, menu_open
+from handlers.admin.dialog import NOT_TEXT_NOR_FILE, AdminMenu, action, callback_message, menu_open
 from handlers.errors import answer_error
-from handlers.filters import NOT_COMMAND, PLAIN_TEXT
+from handlers.filters import PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminOrderCb
 from services.admin import AdminTools, OrderNotFound, protocol_fits_message
@@ -47,7 +47,7 @@ async def find_protocol(message: Message, state: FSMContext, admin_tools: AdminT
     await _send_order_protocol(message, order, body)
 
 
-@router.message(StateFilter(AdminMenu.protocol), NOT_COMMAND)
+@router.message(StateFilter(AdminMenu.protocol), NOT_TEXT_NOR_FILE)
 async def order_again(message: Message) -> None:
     await message.answer(texts.ADMIN_PROTOCOL_ASK, reply_markup=kb.menu_only())
 

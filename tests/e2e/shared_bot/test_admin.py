@@ -59,12 +59,25 @@ async def test_a_card_is_found_by_phone_name_or_list_and_every_action_edits_it_i
     await connect(worker)
     await emulator.wait_until(lambda: "support" in _commands(worker))
 
+    # last seen: written by the user middleware (at most once per few minutes)
+    with sqlite3.connect(bot.database_path, timeout=10) as conn:
+        conn.execute("UPDATE users SET last_seen = NULL WHERE telegram_id = ?", (worker.id,))
+    await worker.send_text("/help")
+    await worker.wait_text("/cancel")
+    seen = "SELECT last_seen IS NOT NULL FROM users WHERE telegram_id = ?"
+    await emulator.wait_until(lambda: db_rows(bot, seen, (worker.id,)) == [(1,)])
+
     # what is neither a phone nor a name is explained; the menu stays open for the next try
     await open_menu(admin)
     await admin.send_text("12")
     await admin.wait_text("не меньше 4 цифр")
     await admin.send_text("Зинаида Несуществующая")
     await admin.wait_text("Никого не нашлось")
+    await admin.send_sticker()
+    await admin.wait_text("не меньше 4 цифр")
+    # an admin is staff too: a photo sent with the menu open is not swallowed by it
+    await admin.send_photo(blob("кузов-админа"))
+    await admin.wait_text("отправлять повторно не нужно")
 
     # by phone in a domestic spelling: one card, names escaped, last seen tracked since /start
     await admin.send_text("8 029 111-22-33")
