@@ -7,6 +7,7 @@ folder name goes through `esc()` here, never in handlers.
 from __future__ import annotations
 
 import html
+import time
 
 from database.digest import DigestFigures
 from database.users import Level
@@ -233,16 +234,6 @@ def attention_alert(word: str, orders: str | None, name: str | None, phone: str)
 
 # admin menu
 ACTIVITY_NAMES = {1: "активен", 2: "не активен"}
-ADMIN_MENU = "🛠 <b>Меню администратора</b>\nВыберите действие:"
-ADMIN_BUTTONS = {
-    "level": "Уровень доступа",
-    "name": "Имя пользователя",
-    "activity": "Активность пользователя",
-    "order_protocol": "Протокол по заказ-наряду",
-    "general_protocol": "Протокол вне открытых заказ-нарядов",
-    "users": "Список пользователей",
-}
-ADMIN_ASK_USER = "Отправьте номер телефона пользователя или выберите его из списка.\nОтменить — /cancel."
 ADMIN_BAD_PHONE = (
     "Это не похоже на номер телефона. Отправьте номер, например +375291234567, или выберите из списка."
 )
@@ -250,10 +241,6 @@ ADMIN_USER_GONE = "Пользователь не найден. Выберите 
 ADMIN_NO_USERS = "В базе пока нет пользователей."
 ADMIN_PREV = "◀️ Назад"
 ADMIN_NEXT = "Вперёд ▶️"
-
-
-def admin_user_not_found(phone: str) -> str:
-    return f"Пользователь с телефоном {esc(phone)} не найден. Отправьте другой номер или выберите из списка."
 
 
 def admin_users_page(page: int, pages: int) -> str:
@@ -266,48 +253,12 @@ def user_line(name: str | None, tg_name: str, phone: str, level: int, activity: 
     return f"{shown} · {phone} · {LEVEL_NAMES[Level(level)]} · {ACTIVITY_NAMES[activity]}"
 
 
-def admin_user_card(name: str | None, tg_name: str, phone: str, level: int, activity: int) -> str:
-    return (
-        f"Пользователь: <b>{esc(name or '—')}</b> (в Telegram: {esc(tg_name or '—')})\n"
-        f"Телефон: {esc(phone)}\nУровень: {LEVEL_NAMES[Level(level)]}\nАктивность: {ACTIVITY_NAMES[activity]}"
-    )
-
-
-ADMIN_CHOOSE_LEVEL = "Выберите новый уровень доступа:"
-ADMIN_CHOOSE_ACTIVITY = "Выберите активность:"
-ADMIN_ASK_NAME = (
-    "Отправьте новое имя пользователя (до 64 символов). Его будут видеть клиенты.\nОтменить — /cancel."
-)
 ADMIN_BAD_NAME = "Имя должно быть текстом от 1 до 64 символов. Отправьте имя ещё раз."
 ADMIN_LAST_ADMIN = "Нельзя: вы единственный активный администратор. Сначала назначьте другого администратора."
-ADMIN_PRESS_BUTTON = "Выберите вариант кнопкой ниже или нажмите /cancel."
-
-
-def level_button(level: Level) -> str:
-    return f"{int(level)} — {LEVEL_NAMES[level]}"
-
-
-def activity_button(activity: int) -> str:
-    return f"{activity} — {ACTIVITY_NAMES[activity]}"
-
-
-def admin_level_set(name: str, level: Level) -> str:
-    return f"✅ Уровень пользователя {esc(name)}: {LEVEL_NAMES[level]}."
-
-
-def admin_name_set(phone: str, name: str) -> str:
-    return f"✅ Имя пользователя {esc(phone)}: <b>{esc(name)}</b>."
-
-
-def admin_activity_set(name: str, activity: int) -> str:
-    return f"✅ Пользователь {esc(name)}: {ACTIVITY_NAMES[activity]}."
 
 
 def role_changed_notice(level: Level) -> str:
     return f"Администратор изменил вашу роль: {LEVEL_NAMES[level]}. Список команд: /help"
-
-
-ADMIN_ASK_ORDER = "Отправьте номер заказ-наряда.\nОтменить — /cancel."
 
 
 def admin_order_not_found(number: str) -> str:
@@ -1053,4 +1004,153 @@ STATUS_FILE_HEADER = (
     "# бот перечитает файл сам. Подстановки: {order} — номер заказ-наряда, {plate} — госномер,\n"
     "# {status} — название статуса, {organization} — название сервиса. Фигурные скобки в тексте\n"
     "# пишите двойными: {{ }}. Строки с # — комментарии. Ошибочный шаблон заменяется стандартным.\n"
+)
+
+
+# --- admin cards (issue 16.3) ---
+
+ADMIN_CARDS_MENU = (
+    "🛠 <b>Меню администратора</b>\n"
+    "Чтобы найти человека, отправьте его телефон (в любом виде) или часть имени. Или выберите действие:"
+)
+ADMIN_CARD_BUTTONS = {
+    "list": "👥 Все пользователи",
+    "order_protocol": "📄 Протокол по заказ-наряду",
+    "general_protocol": "📄 Протокол вне открытых заказ-нарядов",
+    "export": "📊 Выгрузить список (файл)",
+    "close": "✖️ Закрыть меню",
+    "level": "🎚 Уровень",
+    "name": "✏️ Имя",
+    "block": "🚫 Заблокировать",
+    "unblock": "✅ Разблокировать",
+    "back_list": "◀️ К списку",
+    "back_card": "◀️ К карточке",
+    "menu": "🏠 Меню",
+    "no_name": "Без имени",
+    "drop_invite": "🗑 Отменить регистрацию",
+}
+ADMIN_FIND_BAD = (
+    "Отправьте телефон (например, +375 29 111-22-33 или 8 029 1112233), не меньше 4 цифр номера "
+    "или не меньше 2 букв имени."
+)
+ADMIN_FOUND_MANY = "Найдено несколько человек, выберите:"
+ADMIN_CARD_GONE = "Этого пользователя нет в базе. Найдите его заново."
+ADMIN_INVITE_GONE = "Регистрации уже нет: человек подключился или её отменили. Найдите его по телефону."
+ADMIN_FORGED_BUTTON = "Кнопка не подходит к этому действию. Откройте меню заново: /admin"
+ADMIN_CARD_ASK_NAME = "✏️ Отправьте новое имя сообщением (до 64 символов). Его будут видеть клиенты."
+ADMIN_PROTOCOL_ASK = "Отправьте номер заказ-наряда или его часть (например, 7732).\nОтменить — /cancel."
+ADMIN_PROTOCOLS_MANY = "Найдено несколько заказ-нарядов, выберите:"
+ADMIN_MENU_CLOSED = "Меню администратора закрыто. Открыть снова — /admin"
+CLIENT_FILES_STAGE = "Файлы клиента"
+
+
+def admin_nobody_found(query: str) -> str:
+    return (
+        f"Никого не нашлось по запросу «{esc(query)}». Отправьте телефон или другую часть имени.\n"
+        "Меню администратора открыто: чтобы писать клиенту, закройте его — /cancel."
+    )
+
+
+def _seen(at: float | None) -> str:
+    return time.strftime("%d.%m.%Y %H:%M", time.localtime(at)) if at else "ещё не заходил(а)"
+
+
+def admin_card(
+    name: str | None,
+    tg_name: str,
+    phone: str,
+    level: Level,
+    activity: int,
+    last_seen: float | None,
+    orders_count: int,
+    latest_orders: list[str],
+) -> str:
+    """The one message about a person; every action is a button under it."""
+    orders = f"{orders_count}" + (f" (последние: {esc(', '.join(latest_orders))})" if latest_orders else "")
+    return (
+        f"👤 <b>{esc(name or tg_name or phone or 'без имени')}</b>\n"
+        f"Имя в боте: {esc(name or '— не задано')}\n"
+        f"Имя в Telegram: {esc(tg_name or '—')}\n"
+        f"Телефон: {esc(phone or '— (номер перешёл к другому аккаунту)')}\n"
+        f"Уровень: {LEVEL_NAMES[level]}\n"
+        f"Активность: {ACTIVITY_NAMES[activity]}\n"
+        f"Последний раз в боте: {_seen(last_seen)}\n"
+        f"Заказ-нарядов: {orders}"
+    )
+
+
+def admin_card_choose_level(card: str) -> str:
+    return f"{card}\n\n🎚 Выберите новый уровень:"
+
+
+def admin_card_saved(card: str, what: str) -> str:
+    return f"{card}\n\n✅ {what}"
+
+
+def admin_saved_level(level: Level) -> str:
+    return f"Уровень изменён: {LEVEL_NAMES[level]}."
+
+
+def admin_saved_activity(activity: int) -> str:
+    return f"Активность изменена: {ACTIVITY_NAMES[activity]}."
+
+
+def admin_saved_name(name: str) -> str:
+    return f"Имя сохранено: {esc(name)}."
+
+
+def admin_found_button(name: str | None, tg_name: str, phone: str, level: Level) -> str:
+    """Plain text (a button)."""
+    return f"{name or tg_name or 'без имени'} · {phone or 'без телефона'} · {LEVEL_NAMES[level]}"[:60]
+
+
+def admin_card_level_button(level: Level, current: bool) -> str:
+    return f"{'• ' if current else ''}{LEVEL_NAMES[level].capitalize()}"
+
+
+def admin_not_connected(phone: str) -> str:
+    return (
+        f"📵 С номером {esc(phone)} к боту ещё никто не подключался.\n"
+        "Зарегистрировать заранее? Выберите уровень — он и имя применятся, когда человек подключится "
+        "(/start и кнопка «📱 Отправить мой номер телефона»)."
+    )
+
+
+def admin_invite_level_button(level: Level) -> str:
+    return f"➕ {LEVEL_NAMES[level].capitalize()}"
+
+
+def admin_invite_card(phone: str, level: Level, name: str | None, asking_name: bool) -> str:
+    text = (
+        f"📝 <b>Зарегистрирован заранее</b>\n"
+        f"Телефон: {esc(phone)}\n"
+        f"Уровень: {LEVEL_NAMES[level]}\n"
+        f"Имя: {esc(name or '— не задано')}\n"
+        "Ещё не подключился: уровень и имя применятся, когда человек отправит боту свой номер."
+    )
+    if asking_name:
+        text += "\n\n✏️ Отправьте имя сообщением (его увидят клиенты) или нажмите «Без имени»."
+    return text
+
+
+def admin_invite_dropped(phone: str) -> str:
+    return f"🗑 Регистрация номера {esc(phone)} отменена."
+
+
+def staff_invite_used(name: str | None, tg_name: str, phone: str, level: Level) -> str:
+    """To the admin who registered the phone in advance."""
+    who = esc(name or tg_name or phone)
+    return f"✅ {who} ({esc(phone)}) подключился к боту. Уровень: {LEVEL_NAMES[level]}."
+
+
+def admin_protocol_button(number: str, is_open: bool) -> str:
+    return f"📄 {number} ({'открыт' if is_open else 'закрыт'})"  # plain: a button
+
+
+def admin_card_protocol_button(number: str) -> str:
+    return f"📄 Протокол {number}"  # plain: a button
+
+
+ADMIN_INVITE_CONNECTED = (
+    "С этим номером уже подключились. Найдите человека по телефону и измените уровень на его карточке."
 )

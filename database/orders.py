@@ -212,6 +212,16 @@ class OrderRepo:
         )
         return [_order(row) for row in rows]
 
+    async def search_any(self, part: str, limit: int) -> list[Order]:
+        """Orders open or closed whose number contains `part` (the admin's protocols), newest first."""
+        pattern = "%" + escape_like(part.strip().casefold()) + "%"
+        rows = await self._db.fetchall(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE number_fold LIKE ? ESCAPE '\\'"
+            " ORDER BY is_open DESC, calendar_date DESC, number LIMIT ?",
+            (pattern, limit),
+        )
+        return [_order(row) for row in rows]
+
     async def open_by_barcode(self, code: str) -> list[Order]:
         code = code.strip()
         if not code:

@@ -11,6 +11,7 @@ from enum import IntEnum
 import aiosqlite
 
 from database.connection import Database
+from database.staff_invites import StaffInvite, take_staff_invite
 
 
 class Level(IntEnum):
@@ -85,6 +86,7 @@ class Connected:
 
     user: User
     phone_lost_by: list[int]
+    invite: StaffInvite | None = None  # staff registered in advance by phone: applied now
 
 
 # Who a person becomes, from their row before (None: new) and the number of users before them.
@@ -102,11 +104,17 @@ def connect(
     """For units of work (`Database.run`): a person shares their own phone. Creates the user or
     refreshes phone and Telegram name (reachable again), sets the level `level_rule` gives, the deep
     link they came by (when any); a client keeps the phone alone: other client accounts with it lose
-    it (phone ''), so files and messages for that phone reach one account."""
+    it (phone ''), so files and messages for that phone reach one account. A staff invite of the phone
+    (an admin registered it in advance) gives its level and name to whoever would be a client."""
     row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE telegram_id = ?", (telegram_id,)).fetchone()
     before = _user(row) if row else None
     count = int(conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
     level = level_rule(before, count)
+    invite = take_staff_invite(conn, phone)  # used once: the phone has connected
+    if invite is not None and level is Level.CLIENT:
+        level = Level(invite.level)
+    else:
+        invite = None  # staff already (or ADMIN_PHONES): their level stands
     now = _now()
     conn.execute(
         "INSERT INTO users (telegram_id, phone, tg_name, level, created_at, updated_at)"
@@ -117,6 +125,9 @@ def connect(
     )
     if start_payload:
         conn.execute("UPDATE users SET start_payload = ? WHERE telegram_id = ?", (start_payload, telegram_id))
+    if invite is not None and invite.name:
+        conn.execute("UPDATE users SET name = ? WHERE telegram_id = ?", (invite.name, telegram_id))
+    conn.execute("UPDATE users SET last_seen = ? WHERE telegram_id = ?", (time.time(), telegram_id))
     losers: list[int] = []
     if level is Level.CLIENT:
         losers = [
@@ -130,7 +141,7 @@ def connect(
             "UPDATE users SET phone = '', updated_at = ? WHERE telegram_id = ?", [(now, t) for t in losers]
         )
     stored = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE telegram_id = ?", (telegram_id,)).fetchone()
-    return Connected(_user(stored), losers)
+    return Connected(_user(stored), losers, invite)
 
 
 class UserRepo:
@@ -246,3 +257,51 @@ class UserRepo:
             (*params, _now(), telegram_id, int(Level.ADMIN), int(Activity.ACTIVE), telegram_id),
         )
         return cursor.rowcount > 0
+
+    # --- admin cards (issue 16.3) -------------------------------------------------------------
+
+    async def touch_seen(self, telegram_id: int, at: float) -> None:
+        """When the person last used the bot (not `updated_at`: nothing about them changed)."""
+        await self._db.write("UPDATE users SET last_seen = ? WHERE telegram_id = ?", (at, telegram_id))
+
+    async def last_seen(self, telegram_id: int) -> float | None:
+        value = await self._db.fetchval("SELECT last_seen FROM users WHERE telegram_id = ?", (telegram_id,))
+        return None if value is None else float(value)
+
+    async def search_names(self, part: str, limit: int) -> list[User]:
+        """Users whose admin-given or Telegram name contains `part`, case-insensitively in any alphabet
+        (SQLite's LOWER folds ASCII only, so the names are compared here, on the database thread)."""
+        wanted = " ".join(part.split()).casefold()
+
+        def query(conn: sqlite3.Connection) -> list[User]:
+            found = []
+            for row in conn.execute(f"SELECT {_COLUMNS} FROM users ORDER BY level, telegram_id"):
+                if any(value and wanted in " ".join(value.split()).casefold() for value in row[2:4]):
+                    found.append(_user(row))
+                    if len(found) >= limit:
+                        break
+            return found
+
+        return await self._db.read(query)
+
+    async def by_phone_digits(self, digits: str, limit: int) -> list[User]:
+        """Users whose phone contains these digits (a part of a number: "2233", "29111")."""
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM users WHERE phone LIKE ? ORDER BY level, telegram_id LIMIT ?",
+            (f"%{digits}%", limit),
+        )
+        return [_user(row) for row in rows]
+
+    async def orders_touched(self, telegram_id: int) -> list[tuple[int, str]]:
+        """The orders a person filed files into, wrote about or worked in, newest first (id, number)."""
+        rows = await self._db.fetchall(
+            "WITH touched (order_id, at) AS ("
+            " SELECT order_id, created_at FROM media WHERE employee_id = ?"
+            " UNION ALL SELECT order_id, at FROM protocol WHERE sender_id = ? AND order_id IS NOT NULL"
+            " UNION ALL SELECT order_id, updated_at FROM work_context WHERE telegram_id = ?"
+            " AND order_id IS NOT NULL)"
+            " SELECT o.id, o.number FROM touched t JOIN orders o ON o.id = t.order_id"
+            " GROUP BY o.id ORDER BY MAX(t.at) DESC, o.id DESC",
+            (telegram_id, telegram_id, telegram_id),
+        )
+        return [(int(row[0]), str(row[1])) for row in rows]

@@ -60,11 +60,14 @@ ERROR_TEXTS: dict[type[Exception], ErrorText] = {
     conversations.NotInChat: lambda exc: texts.relay_not_in_chat(exc.order.number),
     # the admin menu
     admin.BadPhone: lambda _: texts.ADMIN_BAD_PHONE,
-    admin.NoUserWithPhone: lambda exc: texts.admin_user_not_found(str(exc)),
     admin.UserNotFound: lambda _: texts.ADMIN_USER_GONE,
     admin.LastAdmin: lambda _: texts.ADMIN_LAST_ADMIN,
     admin.BadName: lambda _: texts.ADMIN_BAD_NAME,
     admin.OrderNotFound: lambda exc: texts.admin_order_not_found(str(exc)),
+    admin.BadQuery: lambda _: texts.ADMIN_FIND_BAD,
+    admin.NobodyFound: lambda exc: texts.admin_nobody_found(str(exc)),
+    admin.InviteGone: lambda _: texts.ADMIN_INVITE_GONE,
+    admin.PhoneConnected: lambda _: texts.ADMIN_INVITE_CONNECTED,
     # recognition
     UnreadableImage: lambda _: texts.RECOGNITION_UNREADABLE,
 }

@@ -103,22 +103,49 @@ class ClientCb(CallbackData, prefix="cl"):
 
 
 class AdminAction(StrEnum):
-    LEVEL = "lv"  # menu: change a user's level
-    NAME = "nm"
-    ACTIVITY = "ac"
+    LIST = "ls"  # menu: the paged list of everybody
     ORDER_PROTOCOL = "op"
     GENERAL_PROTOCOL = "gp"
-    USERS = "us"
+    USERS = "us"  # the user list as a file
     PAGE = "pg"  # user list page (value = page)
-    PICK = "pk"  # user picked (user_id)
+    PICK = "pk"  # open the card of user_id (value = the list page + 1 to go back to; 0: the search)
+    CARD = "cd"  # back to the card of user_id (value as PICK)
+    LEVEL = "lv"  # card: show the levels to choose from
     SET_LEVEL = "sl"  # value = Level
     SET_ACTIVITY = "sa"  # value = Activity
+    NAME = "nm"  # card: type a new name
+    BACK = "bk"  # card: back to the list it came from (value as PICK)
+    MENU = "mn"
     CANCEL = "x"
 
 
 class AdminCb(CallbackData, prefix="ad"):
     action: AdminAction
     user_id: Id = 0
+    value: Small = 0
+
+
+class AdminOrderCb(CallbackData, prefix="ap"):
+    """The protocol of an order (from a card or from a list of found orders)."""
+
+    order_id: Id
+
+
+class InviteAction(StrEnum):
+    NEW = "n"  # register the phone just typed (kept in the dialog, never here) as `value` (a Level)
+    CARD = "c"
+    LEVELS = "l"  # show the levels
+    LEVEL = "v"  # value = Level
+    NAME = "m"  # type a name
+    NO_NAME = "o"  # leave the name empty
+    DROP = "d"  # cancel the registration
+
+
+class AdminInviteCb(CallbackData, prefix="ai"):
+    """Staff registered in advance by phone (database.staff_invites)."""
+
+    action: InviteAction
+    invite_id: Id = 0
     value: Small = 0
 
 

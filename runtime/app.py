@@ -16,6 +16,7 @@ from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
 
 import database
+import texts
 from config import Settings
 from database.connection import Database
 from database.digest import DigestRepo
@@ -29,6 +30,7 @@ from database.orders import OrderRepo
 from database.outbox import OutboxRepo
 from database.protocol import ProtocolRepo
 from database.routing import RoutingRepo
+from database.staff_invites import StaffInviteRepo
 from database.users import UserRepo
 from database.work import WorkRepo
 from handlers import build_root_router
@@ -49,6 +51,7 @@ from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
 from services.inspection.invites import Invites
 from services.inspection.status_templates import StatusTemplates
 from services.inspection.statuses import StatusService
+from services.last_seen import LastSeen
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
 from services.media.store import MediaStore, cleanup_partial_files
@@ -173,7 +176,14 @@ def build_services(
         protocol=protocol,
         conversations=conversations,
         admin_tools=AdminTools(
-            users, orders, protocol, {folder: label for label, folder in settings.type_order.items()}
+            users,
+            orders,
+            protocol,
+            {
+                settings.client_files_folder: texts.CLIENT_FILES_STAGE,
+                **{folder: label for label, folder in settings.type_order.items()},
+            },
+            StaffInviteRepo(db),
         ),
         media=media,
         orders_flow=OrdersFlow(orders, work, order_index, settings.type_order),
@@ -215,7 +225,7 @@ def build_services(
 def build_dispatcher(services: Services) -> Dispatcher:
     dp = Dispatcher(storage=SQLiteStorage(services.db), **services.workflow_data())
     dp.update.outer_middleware(PrivateChatsOnly())
-    dp.update.outer_middleware(UserMiddleware(services.users))
+    dp.update.outer_middleware(UserMiddleware(services.users, LastSeen(services.users)))
     dp.include_router(build_root_router())
     Lifecycle(services).register(dp)
     return dp

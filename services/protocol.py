@@ -71,25 +71,36 @@ def format_line(
     stored: StoredEntry, with_order: bool = False, stages: Mapping[str, str] | None = None
 ) -> str:
     """One protocol line. `stages` (a stage folder -> its label) is for people reading it in Telegram:
-    they know the stages by label; the archive file keeps the real path."""
+    a file is named by its name and stage label («фото IMG_1.jpg, этап «Прием автомобилей»»), never
+    by a folder or a Telegram file id; the archive file keeps the real path."""
     entry = stored.entry
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stored.at))
     shown = entry.order_number and (with_order or entry.order_id is None)
     order = f"[{one_line(entry.order_number)}] " if shown else ""
     body = one_line(entry.text, NEWLINE_MARK)
+    if stages is not None and not entry.file_path and entry.kind in KIND_WORDS:
+        body = _FILE_ID_LABEL.sub(lambda found: f"[{found[1]}]", body, count=1)  # lines stored before 16.3
     if entry.file_path:
-        path = _labelled(entry.file_path, stages) if stages else entry.file_path
-        body = f"[{one_line(entry.kind)}: {one_line(path)}] {body}".rstrip()
+        if stages is not None:
+            body = f"[{file_words(entry.kind, entry.file_path, stages)}] {body}".rstrip()
+        else:
+            body = f"[{one_line(entry.kind)}: {one_line(entry.file_path)}] {body}".rstrip()
     sender, recipient = one_line(entry.sender_name), one_line(entry.recipient)
     return f"{stamp} | {order}{sender} -> {recipient}: {body}\n"
 
 
-def _labelled(file_path: str, stages: Mapping[str, str]) -> str:
-    """`<order>/<stage folder>/<file>` with the folder's label instead of its name."""
+KIND_WORDS = {"photo": "фото", "video": "видео", "document": "документ"}
+# "[фото: <Telegram file id>]": how a file that was not kept in a folder used to be named.
+_FILE_ID_LABEL = re.compile(r"^\[(фото|видео|документ): [A-Za-z0-9_-]{16,}\]")
+
+
+def file_words(kind: str, file_path: str, stages: Mapping[str, str]) -> str:
+    """`<order>/<stage folder>/<file>` in words: «фото IMG_1.jpg, этап «Прием автомобилей»»."""
     parts = file_path.split("/")
-    if len(parts) >= 3 and parts[1] in stages:
-        parts[1] = stages[parts[1]]
-    return "/".join(parts)
+    words = f"{KIND_WORDS.get(kind, one_line(kind))} {one_line(parts[-1])}"
+    if len(parts) >= 3:
+        words += f", этап «{one_line(stages.get(parts[1], parts[1]))}»"
+    return words
 
 
 class Protocol:

@@ -83,7 +83,8 @@ class Registration:
 
     async def connect(self, contact: SharedContact, start_payload: str | None) -> User:
         """Connect the sender by their own phone, in one transaction (database.users.connect); the
-        latest verified owner of a phone wins and the other accounts are told (18.5)."""
+        latest verified owner of a phone wins and the other accounts are told (18.5). A phone an admin
+        registered in advance gets its level and name in that transaction, and the admin is told."""
         if contact.owner_id != contact.sender_id:
             log.warning("User %s shared someone else's contact; refused", contact.sender_id)
             raise ForeignContact()
@@ -99,6 +100,11 @@ class Registration:
             contact.sender_id, phone, contact.sender_name, rule, start_payload
         )
         user = connected.user
+        if connected.invite is not None:  # registered in advance: the admin who did it is told
+            invite = connected.invite
+            log.info("User %s connected by the staff invite of admin %s", user.telegram_id, invite.created_by)
+            said = texts.staff_invite_used(user.name, user.tg_name, phone, user.level)
+            await self._outbox.enqueue([Delivery(invite.created_by, Method.MESSAGE, {"text": said})])
         for telegram_id in connected.phone_lost_by:
             log.warning("Phone %s moved from %s to %s", phone, telegram_id, user.telegram_id)
             notice = Delivery(telegram_id, Method.MESSAGE, {"text": texts.phone_taken_notice(phone)})

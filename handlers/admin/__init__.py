@@ -1,11 +1,12 @@
-"""Admin menu: admins only."""
+"""Admin menu: admins only (every message and every button, by the router's filter)."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
 from database.users import Level
-from handlers.admin import menu, reports
+from handlers.admin import invites, menu, reports
+from handlers.admin.dialog import stale_router
 from handlers.filters import RoleFilter
 
 
@@ -14,6 +15,5 @@ def build_router() -> Router:
     role = RoleFilter(Level.ADMIN)
     router.message.filter(role)
     router.callback_query.filter(role)
-    router.include_router(reports.router)  # before menu: its last handler refuses any other button
-    router.include_router(menu.router)
+    router.include_routers(reports.router, invites.router, menu.router, stale_router)
     return router

@@ -1,66 +1,43 @@
-"""/admin: the menu and the levels, names and activity of users (protocols and the user list:
-handlers/admin/reports.py).
+"""/admin: the menu, finding a person (phone, part of a name, the list) and their card with every action
+on it. After an action the card is edited in place and the menu stays open: the next typed text is a
+new search. Staff registered in advance: handlers/admin/invites.py; protocols: reports.py.
 
-The rules are services.admin.AdminTools; what a refusal is answered with is handlers/errors.py.
+The rules are services.admin.AdminTools; what a refusal is answered with is handlers/errors.py. The
+admin role is checked for every message and button by the router (handlers/admin/__init__.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from enum import IntEnum
-from typing import TypeVar
-
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 import texts
 from database.users import Activity, Level, User
+from handlers.admin.dialog import (
+    NOT_TEXT_NOR_FILE,
+    AdminMenu,
+    action,
+    callback_message,
+    card_markup,
+    card_text,
+    edit_by_id,
+    invite_text,
+    menu_open,
+    show,
+)
 from handlers.errors import answer_error
-from handlers.filters import NOT_COMMAND, PLAIN_TEXT
+from handlers.filters import PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import sync_role
 from runtime.outbox import Outbox
-from services.admin import AdminError, AdminTools, BadName, UserNotFound
+from services.admin import AdminError, AdminTools, BadName, Found, UserNotFound
 
 router = Router(name=__name__)
-Choice = TypeVar("Choice", bound=IntEnum)  # Level or Activity
 
-
-class LevelDialog(StatesGroup):
-    user = State()
-    level = State()
-
-
-class NameDialog(StatesGroup):
-    user = State()
-    name = State()
-
-
-class ActivityDialog(StatesGroup):
-    user = State()
-    activity = State()
-
-
-USER_STEPS = (LevelDialog.user, NameDialog.user, ActivityDialog.user)
-_STARTS = {
-    AdminAction.LEVEL: LevelDialog.user,
-    AdminAction.NAME: NameDialog.user,
-    AdminAction.ACTIVITY: ActivityDialog.user,
-}
-
-
-def action(*actions: AdminAction):  # a callback-data filter
-    return AdminCb.filter(F.action.in_(set(actions)))
-
-
-async def reply(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    await callback.answer()
-    if isinstance(callback.message, Message):
-        await callback.message.answer(text, reply_markup=markup)
+_CARD_ERRORS = {UserNotFound: texts.ADMIN_CARD_GONE}  # a button's person is gone (or forged)
 
 
 # --- menu and cancel ------------------------------------------------------------------------------
@@ -69,134 +46,143 @@ async def reply(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup
 @router.message(Command("admin"))
 async def show_menu(message: Message, state: FSMContext) -> None:
     await state.clear()
-    await message.answer(texts.ADMIN_MENU, reply_markup=kb.menu())
+    await state.set_state(AdminMenu.find)
+    await message.answer(texts.ADMIN_CARDS_MENU, reply_markup=kb.menu())
+
+
+@router.callback_query(action(AdminAction.MENU))
+async def back_to_menu(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(AdminMenu.find)
+    await callback.answer()
+    if message := callback_message(callback):
+        await show(message, texts.ADMIN_CARDS_MENU, kb.menu())
 
 
 @router.callback_query(action(AdminAction.CANCEL))
 async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await callback.answer()
-    if isinstance(callback.message, Message):
-        await callback.message.edit_text(texts.CANCELLED)
+    if message := callback_message(callback):
+        await show(message, texts.ADMIN_MENU_CLOSED, None)
 
 
-# --- choosing a user (level / name / activity) -----------------------------------------------------
+# --- finding a person -----------------------------------------------------------------------------
 
 
-@router.callback_query(action(*_STARTS))
-async def start_user_dialog(callback: CallbackQuery, callback_data: AdminCb, state: FSMContext) -> None:
-    await state.clear()
-    await state.set_state(_STARTS[callback_data.action])
-    await reply(callback, texts.ADMIN_ASK_USER, kb.ask_user())
+@router.message(StateFilter(AdminMenu.find), PLAIN_TEXT)
+async def find(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
+    assert message.text is not None
+    try:
+        found = await admin_tools.search(message.text)
+    except AdminError as exc:  # not a phone nor a name, nobody: the menu stays open
+        await answer_error(message, exc, kb.menu_only())
+        return
+    await state.update_data(query=message.text)
+    await _show_found(message, state, admin_tools, found)
 
 
-@router.callback_query(StateFilter(*USER_STEPS), action(AdminAction.PAGE))
-async def users_page(callback: CallbackQuery, callback_data: AdminCb, admin_tools: AdminTools) -> None:
-    page = await admin_tools.page(callback_data.value)
+async def _show_found(message: Message, state: FSMContext, admin_tools: AdminTools, found: Found) -> None:
+    if found.phone is not None:  # nobody connected with this phone: register in advance
+        await state.update_data(invite_phone=found.phone)
+        if found.invite is not None:
+            await message.answer(
+                invite_text(found.invite, False), reply_markup=kb.invite_card(found.invite, False)
+            )
+        else:
+            await message.answer(texts.admin_not_connected(found.phone), reply_markup=kb.invite_new())
+    elif len(found.users) == 1:
+        card = await admin_tools.card(found.users[0].telegram_id)
+        await message.answer(card_text(card), reply_markup=card_markup(card, 0))
+    else:
+        await message.answer(texts.ADMIN_FOUND_MANY, reply_markup=kb.search_results(found.users))
+
+
+@router.message(StateFilter(AdminMenu.find), NOT_TEXT_NOR_FILE)
+async def find_again(message: Message) -> None:
+    await message.answer(texts.ADMIN_FIND_BAD, reply_markup=kb.menu_only())
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+
+@router.callback_query(action(AdminAction.LIST, AdminAction.PAGE))
+async def users_page(
+    callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
+) -> None:
+    await menu_open(state)
+    page = await admin_tools.page(callback_data.value if callback_data.action is AdminAction.PAGE else 0)
     if not page.users:
         await callback.answer(texts.ADMIN_NO_USERS, show_alert=True)
         return
-    markup = kb.users_page(page.users, page.page, page.pages)
-    text = texts.admin_users_page(page.page, page.pages)
     await callback.answer()
-    if isinstance(callback.message, Message):
-        await callback.message.edit_text(text, reply_markup=markup)
+    if message := callback_message(callback):
+        markup = kb.users_page(page.users, page.page, page.pages)
+        await show(message, texts.admin_users_page(page.page, page.pages), markup)
 
 
-@router.message(StateFilter(*USER_STEPS), PLAIN_TEXT)
-async def user_by_phone(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
-    assert message.text is not None
-    try:
-        found = await admin_tools.find_by_phone(message.text)
-    except AdminError as exc:  # a bad phone, nobody with it: the question stays
-        await answer_error(message, exc, kb.ask_user())
-        return
-    if len(found) > 1:
-        await message.answer(texts.admin_users_page(0, 1), reply_markup=kb.users_page(found, 0, 1))
-        return
-    await _user_chosen(message, state, found[0])
-
-
-@router.callback_query(StateFilter(*USER_STEPS), action(AdminAction.PICK))
-async def user_picked(
+@router.callback_query(action(AdminAction.BACK))
+async def back_to_list(
     callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
-    target = await admin_tools.get(callback_data.user_id)
+    """To the list page the card came from, or (value 0) the results of the last search."""
+    await menu_open(state)
+    message = callback_message(callback)
+    query = (await state.get_data()).get("query")
+    if callback_data.value == 0 and isinstance(query, str) and message is not None:
+        try:
+            found = await admin_tools.search(query)
+        except AdminError:
+            found = None
+        if found is not None and len(found.users) > 1:
+            await callback.answer()
+            await show(message, texts.ADMIN_FOUND_MANY, kb.search_results(found.users))
+            return
+    page = await admin_tools.page(max(0, callback_data.value - 1))
     await callback.answer()
-    if isinstance(callback.message, Message):
-        await _user_chosen(callback.message, state, target)
+    if message is not None:
+        await show(
+            message,
+            texts.admin_users_page(page.page, page.pages),
+            kb.users_page(page.users, page.page, page.pages),
+        )
 
 
-@router.message(StateFilter(*USER_STEPS), NOT_COMMAND)
-async def user_again(message: Message) -> None:
-    await message.answer(texts.ADMIN_ASK_USER, reply_markup=kb.ask_user())
+# --- the card -------------------------------------------------------------------------------------
 
 
-async def _user_chosen(answer_to: Message, state: FSMContext, target: User) -> None:
-    step = await state.get_state()
-    await state.update_data(user_id=target.telegram_id)
-    card = texts.admin_user_card(target.name, target.tg_name, target.phone, target.level, target.activity)
-    if step == LevelDialog.user.state:
-        await state.set_state(LevelDialog.level)
-        markup = kb.levels(target.telegram_id)
-        await answer_to.answer(f"{card}\n\n{texts.ADMIN_CHOOSE_LEVEL}", reply_markup=markup)
-    elif step == NameDialog.user.state:
-        await state.set_state(NameDialog.name)
-        await answer_to.answer(f"{card}\n\n{texts.ADMIN_ASK_NAME}", reply_markup=kb.cancel())
-    else:
-        await state.set_state(ActivityDialog.activity)
-        markup = kb.activities(target.telegram_id)
-        await answer_to.answer(f"{card}\n\n{texts.ADMIN_CHOOSE_ACTIVITY}", reply_markup=markup)
-
-
-async def _chosen_id(state: FSMContext, callback_data: AdminCb | None = None) -> int | None:
-    """The user chosen in this dialog; a button for someone else (an older message) is stale."""
-    chosen = (await state.get_data()).get("user_id")
-    if chosen is None or (callback_data is not None and callback_data.user_id != chosen):
-        return None
-    return int(chosen)
-
-
-async def _apply(state: FSMContext, change: Awaitable[User]) -> User:
-    """Run a level or activity change: the dialog ends, unless the last admin was to lose their level
-    (LastAdmin: another choice may do). Refusals are answered by handlers/errors.py."""
-    try:
-        target = await change
-    except UserNotFound:
-        await state.clear()
-        raise
-    await state.clear()
-    return target
-
-
-async def _set_user(
-    callback: CallbackQuery,
-    callback_data: AdminCb,
-    state: FSMContext,
-    bot: Bot,
-    outbox: Outbox,
-    kind: type[Choice],
-    change: Callable[[int, Choice], Awaitable[User]],
-    said: Callable[[str, Choice], str],
+@router.callback_query(action(AdminAction.PICK, AdminAction.CARD))
+async def open_card(
+    callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
-    """A level or activity button: the chosen user is changed, the admin is told (`said`), and so is the
-    user (their new role, or that access is blocked) along with their new command menu."""
-    target_id = await _chosen_id(state, callback_data)
-    if target_id is None or callback_data.value not in set(kind):
-        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+    await menu_open(state)
+    try:
+        card = await admin_tools.card(callback_data.user_id)
+    except UserNotFound as exc:
+        await answer_error(callback, exc, overrides=_CARD_ERRORS)
         return
-    value = kind(callback_data.value)
-    target = await _apply(state, change(target_id, value))
-    await reply(callback, said(target.display_name, value))
-    notice = texts.role_changed_notice(target.level) if target.is_active else texts.ACCESS_BLOCKED
-    await sync_role(bot, state.storage, outbox, target, notice)
+    await callback.answer()
+    if message := callback_message(callback):
+        await show(message, card_text(card), card_markup(card, callback_data.value))
 
 
-# --- level ------------------------------------------------------------------------------------------
+@router.callback_query(action(AdminAction.LEVEL))
+async def choose_level(
+    callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
+) -> None:
+    await menu_open(state)
+    try:
+        card = await admin_tools.card(callback_data.user_id)
+    except UserNotFound as exc:
+        await answer_error(callback, exc, overrides=_CARD_ERRORS)
+        return
+    await callback.answer()
+    if message := callback_message(callback):
+        markup = kb.card_levels(card.user, callback_data.value)
+        await show(message, texts.admin_card_choose_level(card_text(card)), markup)
 
 
-@router.callback_query(StateFilter(LevelDialog.level), action(AdminAction.SET_LEVEL))
-async def set_level(
+@router.callback_query(action(AdminAction.SET_LEVEL, AdminAction.SET_ACTIVITY))
+async def set_level_or_activity(
     callback: CallbackQuery,
     callback_data: AdminCb,
     state: FSMContext,
@@ -204,70 +190,100 @@ async def set_level(
     bot: Bot,
     outbox: Outbox,
 ) -> None:
-    await _set_user(
-        callback, callback_data, state, bot, outbox, Level, admin_tools.set_level, texts.admin_level_set
-    )
+    """A level or activity button on a card: changed, the card shows the new value, the person is told
+    (their new role, or that access is blocked) along with their new command menu."""
+    await menu_open(state)
+    value, uid = callback_data.value, callback_data.user_id
+    if callback_data.action is AdminAction.SET_LEVEL:
+        if value not in set(Level):
+            await callback.answer(texts.ADMIN_FORGED_BUTTON, show_alert=True)
+            return
+        before = await _user_or_answer(callback, admin_tools, uid)
+        if before is None:
+            return
+        target = await admin_tools.set_level(uid, Level(value))
+        said = texts.admin_saved_level(target.level)
+    else:
+        if value not in set(Activity):
+            await callback.answer(texts.ADMIN_FORGED_BUTTON, show_alert=True)
+            return
+        before = await _user_or_answer(callback, admin_tools, uid)
+        if before is None:
+            return
+        target = await admin_tools.set_activity(uid, Activity(value))
+        said = texts.admin_saved_activity(int(target.activity))
+    await callback.answer()
+    back = 0
+    if message := callback_message(callback):
+        back = _back_of(message)
+        card = await admin_tools.card(uid)
+        await show(message, texts.admin_card_saved(card_text(card), said), card_markup(card, back))
+    if (before.level, before.activity) != (target.level, target.activity):
+        notice = texts.role_changed_notice(target.level) if target.is_active else texts.ACCESS_BLOCKED
+        await sync_role(bot, state.storage, outbox, target, notice)
 
 
-@router.message(StateFilter(LevelDialog.level), NOT_COMMAND)
-async def level_again(message: Message, state: FSMContext) -> None:
-    target_id = await _chosen_id(state)
-    await message.answer(texts.ADMIN_PRESS_BUTTON, reply_markup=kb.levels(target_id or 0))
+async def _user_or_answer(callback: CallbackQuery, admin_tools: AdminTools, telegram_id: int) -> User | None:
+    try:
+        return await admin_tools.get(telegram_id)
+    except UserNotFound as exc:
+        await answer_error(callback, exc, overrides=_CARD_ERRORS)
+        return None
 
 
-# --- name -------------------------------------------------------------------------------------------
+def _back_of(message: Message) -> int:
+    """Where the card's "◀️ К списку" leads: kept in the buttons of the card itself (level and activity
+    buttons carry their value instead)."""
+    markup = message.reply_markup
+    for button in (b for row in (markup.inline_keyboard if markup else []) for b in row):
+        try:
+            data = AdminCb.unpack(button.callback_data or "")
+        except (TypeError, ValueError):  # another kind of button
+            continue
+        if data.action in {AdminAction.BACK, AdminAction.CARD, AdminAction.LEVEL}:
+            return data.value
+    return 0
 
 
-@router.message(StateFilter(NameDialog.name), PLAIN_TEXT)
+@router.callback_query(action(AdminAction.NAME))
+async def ask_name(
+    callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
+) -> None:
+    try:
+        card = await admin_tools.card(callback_data.user_id)
+    except UserNotFound as exc:
+        await answer_error(callback, exc, overrides=_CARD_ERRORS)
+        return
+    await callback.answer()
+    message = callback_message(callback)
+    if message is None:
+        return
+    await state.set_state(AdminMenu.name)
+    await state.update_data(user_id=card.user.telegram_id, card=message.message_id, back=callback_data.value)
+    markup = kb.back_to_card(card.user.telegram_id, callback_data.value)
+    await show(message, f"{card_text(card)}\n\n{texts.ADMIN_CARD_ASK_NAME}", markup)
+
+
+@router.message(StateFilter(AdminMenu.name), PLAIN_TEXT)
 async def set_name(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
     assert message.text is not None
-    target_id = await _chosen_id(state)
-    if target_id is None:
-        await state.clear()
-        await message.answer(texts.BUTTON_STALE)
-        return
+    data = await state.get_data()
+    uid, back = int(data.get("user_id") or 0), int(data.get("back") or 0)
     try:
-        target = await admin_tools.set_name(target_id, message.text)
+        await admin_tools.set_name(uid, message.text)
     except BadName as exc:  # the name is asked again
-        await answer_error(message, exc, kb.cancel())
+        await answer_error(message, exc, kb.back_to_card(uid, back))
         return
-    except UserNotFound:
-        await state.clear()
-        raise
-    await state.clear()
-    await message.answer(texts.admin_name_set(target.phone, target.name or ""))
+    except UserNotFound as exc:
+        await menu_open(state)
+        await answer_error(message, exc, kb.menu_only(), overrides=_CARD_ERRORS)
+        return
+    await menu_open(state)
+    card = await admin_tools.card(uid)
+    text = texts.admin_card_saved(card_text(card), texts.admin_saved_name(card.user.name or ""))
+    await edit_by_id(message, data.get("card"), text, card_markup(card, back))
 
 
-@router.message(StateFilter(NameDialog.name), NOT_COMMAND)
+@router.message(StateFilter(AdminMenu.name), NOT_TEXT_NOR_FILE)
 async def name_again(message: Message) -> None:
-    await message.answer(texts.ADMIN_BAD_NAME, reply_markup=kb.cancel())
-
-
-# --- activity ---------------------------------------------------------------------------------------
-
-
-@router.callback_query(StateFilter(ActivityDialog.activity), action(AdminAction.SET_ACTIVITY))
-async def set_activity(
-    callback: CallbackQuery,
-    callback_data: AdminCb,
-    state: FSMContext,
-    admin_tools: AdminTools,
-    bot: Bot,
-    outbox: Outbox,
-) -> None:
-    change, said = admin_tools.set_activity, texts.admin_activity_set
-    await _set_user(callback, callback_data, state, bot, outbox, Activity, change, said)
-
-
-@router.message(StateFilter(ActivityDialog.activity), NOT_COMMAND)
-async def activity_again(message: Message, state: FSMContext) -> None:
-    target_id = await _chosen_id(state)
-    await message.answer(texts.ADMIN_PRESS_BUTTON, reply_markup=kb.activities(target_id or 0))
-
-
-# --- anything else: a button of a dialog that is over ----------------------------------------------
-
-
-@router.callback_query(AdminCb.filter())
-async def stale_button(callback: CallbackQuery) -> None:
-    await callback.answer(texts.BUTTON_STALE, show_alert=True)
+    await message.answer(texts.ADMIN_BAD_NAME)

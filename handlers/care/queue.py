@@ -105,14 +105,15 @@ async def talk_text(message: Message, user: User, state: FSMContext, conversatio
 
 @router.message(StateFilter(CareTalk.active), FILE)
 async def talk_file(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
+    file_name = None  # for the protocol: a file is named by its name, never by its Telegram id
     if message.photo:
         kind, file_id = "photo", message.photo[-1].file_id
     elif message.video:
-        kind, file_id = "video", message.video.file_id
+        kind, file_id, file_name = "video", message.video.file_id, message.video.file_name
     else:
         assert message.document is not None
-        kind, file_id = "document", message.document.file_id
-    incoming = Incoming(message.chat.id, message.message_id, kind, message.caption or "", file_id)
+        kind, file_id, file_name = "document", message.document.file_id, message.document.file_name
+    incoming = Incoming(message.chat.id, message.message_id, kind, message.caption or "", file_id, file_name)
     await _talk(message, user, state, conversations, incoming)
 
 

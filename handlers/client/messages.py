@@ -38,9 +38,11 @@ def incoming(message: Message) -> Incoming:
     if message.photo:
         return Incoming(chat, mid, "photo", message.caption or "", message.photo[-1].file_id)
     if message.video:
-        return Incoming(chat, mid, "video", message.caption or "", message.video.file_id)
+        video = message.video
+        return Incoming(chat, mid, "video", message.caption or "", video.file_id, video.file_name)
     if message.document:
-        return Incoming(chat, mid, "document", message.caption or "", message.document.file_id)
+        document = message.document
+        return Incoming(chat, mid, "document", message.caption or "", document.file_id, document.file_name)
     return Incoming(chat, mid, "text", message.text or "")
 
 

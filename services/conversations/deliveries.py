@@ -134,9 +134,12 @@ def relay_report(batch: Batch) -> Delivery | None:
 
 
 def protocol_text(message: Incoming) -> str:
+    """A file not kept in a folder is named by its kind and file name (a document's), never by its
+    Telegram file id: admins read protocols."""
     if message.kind == "text":
         return message.text
-    label = f"[{_KIND_LABELS.get(message.kind, message.kind)}: {message.file_id}]"
+    kind = _KIND_LABELS.get(message.kind, message.kind)
+    label = f"[{kind} {message.file_name}]" if message.file_name else f"[{kind}]"
     return f"{label} {message.text}".rstrip()
 
 
@@ -152,7 +155,7 @@ def to_client_entry(
         sender_name=sender_name,
         recipient=f"клиент {client.phone}",
         kind=message.kind,
-        text=protocol_text(message),  # a care answer may be a photo: named by its file_id
+        text=protocol_text(message),  # a care answer may be a photo: named by its kind and name
         dedup_key=key,
     )
 

@@ -52,6 +52,7 @@ class Incoming:
     kind: str  # text | photo | video | document
     text: str  # the text or the caption ("" when none)
     file_id: str | None = None
+    file_name: str | None = None  # a document's or video's own name, for the protocol
 
     @property
     def key(self) -> str:

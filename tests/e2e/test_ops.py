@@ -265,12 +265,10 @@ async def test_a_deactivated_user_falls_back_to_the_default_menu(
 
     await admin.send_text("/admin")
     await admin.wait_for(timeout=15)
-    await admin.press_button(texts.ADMIN_BUTTONS["activity"])
-    await admin.wait_text("Отправьте номер телефона пользователя")
-    await admin.send_text(employee.phone)
-    await admin.wait_text(texts.ADMIN_CHOOSE_ACTIVITY)
-    await admin.press_button(texts.activity_button(2))
-    await admin.wait_text("не активен")
+    await admin.send_text(employee.phone or "")
+    card = await admin.wait_text("Последний раз в боте")
+    await admin.press_button(texts.ADMIN_CARD_BUTTONS["block"])
+    await admin.wait_until(lambda: "Активность изменена: не активен" in card.content)
     assert await _eventually(
         lambda: {c["command"] for c in emulator.commands_for(employee)} == {"start", "help"}
     )

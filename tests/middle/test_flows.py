@@ -121,12 +121,12 @@ async def test_an_admin_changes_a_users_level(app: App) -> None:
     worker = await _connect(app, 5402, "<b>&", "+375291112233")
     await admin.send_text("/admin")
     await admin.wait_text("Меню администратора")
-    await admin.press("Уровень доступа")
-    await admin.wait_text("номер телефона пользователя")
     await admin.send_text("8 029 111-22-33")
+    await admin.wait_text("👤 <b>&lt;b&gt;&amp;</b>")  # the card, the name escaped
+    await admin.press("Уровень")
     await admin.wait_text("Выберите новый уровень")
-    await admin.press("2 — сотрудник")
-    await admin.wait_text("Уровень пользователя &lt;b&gt;&amp;: сотрудник")
+    await admin.press("Сотрудник")
+    await admin.wait_text("Уровень изменён: сотрудник")
     await worker.wait_text("изменил вашу роль: сотрудник")
     user = await app.services.users.get(worker.id)
     assert user is not None and user.level is Level.EMPLOYEE

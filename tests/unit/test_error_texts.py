@@ -10,7 +10,7 @@ import pytest
 import texts
 from database.orders import Order
 from handlers.errors import ERROR_TEXTS, PROBLEM_TEXTS, error_text
-from services.admin import AdminError, NoUserWithPhone, UserNotFound
+from services.admin import AdminError, NobodyFound, UserNotFound
 from services.conversations import OrderClosed, RelayError
 from services.media import Problem
 from services.orders_flow import OrderFlowError, OrderGone
@@ -42,7 +42,9 @@ def test_every_domain_error_has_an_answer(kind: type[Exception]) -> None:
 
 
 def test_the_most_specific_answer_wins_and_values_are_escaped() -> None:
-    assert error_text(NoUserWithPhone("+375291112233")) == texts.admin_user_not_found("+375291112233")
+    assert error_text(NobodyFound("<Ко>")) == texts.admin_nobody_found(
+        "<Ко>"
+    ) and "&lt;Ко&gt;" in texts.admin_nobody_found("<Ко>")
     assert error_text(UserNotFound("5")) == texts.ADMIN_USER_GONE
     assert "A-&lt;100&gt;" in error_text(OrderClosed(ORDER))
     assert error_text(UnreadableImage()) == texts.RECOGNITION_UNREADABLE

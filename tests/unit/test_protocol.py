@@ -131,8 +131,24 @@ def test_in_telegram_a_file_names_its_stage_by_label_the_archive_by_folder() -> 
     )
     stored = StoredEntry(1, 1_700_000_000.0, entry)
     shown = format_line(stored, stages={"Inspection": "Прием автомобилей"})
-    assert "[photo: A-1/Прием автомобилей/20261201_1.jpg]" in shown and "Inspection" not in shown
+    assert "[фото 20261201_1.jpg, этап «Прием автомобилей»]" in shown and "Inspection" not in shown
     assert "A-1/Inspection/20261201_1.jpg" in format_line(stored)
+
+
+def test_in_telegram_a_file_never_shows_a_telegram_file_id() -> None:
+    """A line stored before 16.3 named a file that was not kept by its Telegram file id; admins see the
+    kind only. A folder unknown to TYPE_ORDER is shown as is (never a path with the order number)."""
+    old = ProtocolEntry(
+        1, "A-1", 1, 3, "клиент", "сотрудник", "photo", "[фото: AgACAgIAAxkBAAIBQ2Zz-_x1] вот"
+    )
+    shown = format_line(StoredEntry(1, 1_700_000_000.0, old), stages={})
+    assert "[фото] вот" in shown and "AgAC" not in shown
+    assert "AgAC" in format_line(StoredEntry(1, 1_700_000_000.0, old)), "the archive keeps what was stored"
+    client = ProtocolEntry(
+        1, "A-1", 1, 3, "клиент", "сотрудник", "document", "", file_path="A-1/Client/акт.pdf"
+    )
+    shown = format_line(StoredEntry(2, 1_700_000_000.0, client), stages={"Client": "Файлы клиента"})
+    assert "[документ акт.pdf, этап «Файлы клиента»]" in shown
 
 
 def _forget_refusals() -> None:

@@ -64,6 +64,9 @@ async def test_two_agents_take_talk_switch_and_close(emulator: TelegramEmulator,
     await anna.send_photo(blob("care-photo"), caption="Схема проезда")
     photo = await first.wait_text("Схема проезда")
     assert photo.kind == "photo"
+    sent_photo = "SELECT text FROM protocol WHERE text LIKE '%Схема проезда'"
+    await emulator.wait_until(lambda: bool(db_rows(bot, sent_photo)))
+    assert db_rows(bot, sent_photo) == [("[фото] Схема проезда",)], "the protocol never shows a file id"
 
     # a second client writes while Anna talks to the first: her texts still go to the first
     await _ask_care(second, "Машина стучит")

@@ -39,17 +39,20 @@ def _alerts(user: SimUser) -> list[str]:
     return [answer.get("text") or "" for answer in user.callback_answers]
 
 
-async def _change(admin: SimUser, what: str, phone: str, choice: str) -> None:
-    """/admin → level or activity → the user by phone → the button `choice`."""
+async def _change(admin: SimUser, phone: str, *buttons: str) -> None:
+    """/admin → the person by phone → their card's `buttons` (a level: "Уровень", then the level)."""
     admin.mark()
     await admin.send_text("/admin")
     await admin.wait_text("Меню администратора")
-    await admin.press_button(what)
-    await admin.wait_text("номер телефона пользователя")
     await admin.send_text(phone)
-    await admin.wait_text("Выберите")
-    await admin.press_button(choice)
-    await admin.wait_text("✅")
+    card = await admin.wait_text("Последний раз в боте")
+    for text in buttons:
+        card.edited = False
+        data = next(data for label, data in card.buttons() if text in label)
+        assert data is not None
+        await admin.press(data, card.message_id)
+        await admin.wait_until(lambda: card.edited)
+    assert "✅" in card.content
 
 
 async def test_keyboard_and_menu_follow_level_and_activity(
@@ -64,7 +67,7 @@ async def test_keyboard_and_menu_follow_level_and_activity(
     assert CARE_BUTTON in _keyboard(person) and "support" in _commands(person)
 
     # promoted: the client's button and menu go at once, with the notice
-    await _change(admin, "Уровень доступа", person.phone, "2 — сотрудник")
+    await _change(admin, person.phone, "Уровень", "Сотрудник")
     await person.wait_text("изменил вашу роль: сотрудник")
     assert person.reply_keyboard is None, "the client's reply keyboard is removed"
     assert "order" in _commands(person) and "support" not in _commands(person)
@@ -84,17 +87,17 @@ async def test_keyboard_and_menu_follow_level_and_activity(
     assert not any(CARE_BUTTON in m.content for m in client.messages)
 
     # demoted back: the client's keyboard and menu come back
-    await _change(admin, "Уровень доступа", person.phone, "3 — клиент")
+    await _change(admin, person.phone, "Уровень", "Клиент")
     await person.wait_text("изменил вашу роль: клиент")
     assert CARE_BUTTON in _keyboard(person) and "support" in _commands(person)
 
     # deactivated: no keyboard, no menu of their own; reactivated: the role's again
-    await _change(admin, "Активность пользователя", person.phone, "2 — не активен")
+    await _change(admin, person.phone, "Заблокировать")
     await person.wait_text("Доступ к боту заблокирован")
     assert person.reply_keyboard is None
     await emulator.wait_until(lambda: ("chat", person.id, "") not in emulator._commands)
     assert "support" not in _commands(person)
-    await _change(admin, "Активность пользователя", person.phone, "1 — активен")
+    await _change(admin, person.phone, "Разблокировать")
     await person.wait_text("изменил вашу роль: клиент")
     assert CARE_BUTTON in _keyboard(person) and "support" in _commands(person)
 
@@ -111,16 +114,14 @@ async def test_demoted_admin_leaves_the_dialog_and_forged_numbers_are_refused(
     other.mark()
     await other.send_text("/admin")
     await other.wait_text("Меню администратора")
-    await other.press_button("Уровень доступа")
-    await other.wait_text("номер телефона пользователя")
     for data in ("ad:pk:99999999999999999999999:0", "ad:pg:0:-1", "ad:pg:0:99999999999999999999"):
         await other.press(data)
-    await emulator.wait_until(lambda: len(_alerts(other)) >= 4)
+    await emulator.wait_until(lambda: len(_alerts(other)) >= 3)
     assert all("недоступна" in text for text in _alerts(other)[-3:]), _alerts(other)
     assert "Traceback" not in bot.log_text()
 
-    # other is half-way through the level dialog when demoted: the dialog ends with the role
-    await _change(admin, "Уровень доступа", SECOND_ADMIN_PHONE, "2 — сотрудник")
+    # other has the admin menu open when demoted: the dialog ends with the role
+    await _change(admin, SECOND_ADMIN_PHONE, "Уровень", "Сотрудник")
     await other.wait_text("изменил вашу роль: сотрудник")
     other.mark()
     await other.send_text("Добрый день")
