@@ -45,6 +45,7 @@ SETTING_NAMES = (
     "DIGEST_TIME",
     "DELIVERY_SLOW_SECONDS",
     "ORDER_STATUSES",
+    "REPORT_FONT",
 )
 # The folder of bot.py, config.py and this file: relative paths and .env are found here, not in the
 # folder the bot happens to be started from (Task Scheduler and services start elsewhere).
@@ -111,6 +112,7 @@ class Settings:
     delivery_slow_seconds: float = 30.0  # a delivery waiting longer shows its sender a notice
     # key -> label, in the order staff see them; keys are stored in order_statuses (0010)
     order_statuses: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ORDER_STATUSES))
+    report_font: Path | None = None  # a TTF with Cyrillic for the PDF report; None: look on the system
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -163,6 +165,7 @@ def load_settings(
         digest_time=_clock_time("DIGEST_TIME", raw["DIGEST_TIME"]),
         delivery_slow_seconds=_positive("DELIVERY_SLOW_SECONDS", raw["DELIVERY_SLOW_SECONDS"]),
         order_statuses=_order_statuses(raw["ORDER_STATUSES"]),
+        report_font=path("REPORT_FONT") if _text_or_empty(raw["REPORT_FONT"]) else None,
     )
 
 
@@ -212,6 +215,10 @@ def _text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{name}: должна быть непустая строка")
     return value.strip()
+
+
+def _text_or_empty(value: Any) -> str:
+    return str(value or "").strip()
 
 
 def _folder_name(name: str, value: Any) -> str:
