@@ -135,3 +135,12 @@ class OwnerOrderCb(CallbackData, prefix="ow"):
 
     action: OwnerAction
     order_id: Id
+
+
+# --- the order report (issue 15.5) ----------------------------------------------------
+
+
+class StaffReportCb(CallbackData, prefix="sr"):
+    """Staff: the order's PDF report, from the order card (the role is checked by the staff router)."""
+
+    order_id: Id

@@ -13,7 +13,15 @@ from aiogram_calendar.schemas import SimpleCalAct, highlight
 import texts
 from config import Settings
 from database.orders import ListedOrder, Order
-from keyboards.callbacks import ConvAction, ConvCb, OrderAction, OrderCalendarCb, OrderCb, OrderDayCb
+from keyboards.callbacks import (
+    ConvAction,
+    ConvCb,
+    OrderAction,
+    OrderCalendarCb,
+    OrderCb,
+    OrderDayCb,
+    StaffReportCb,
+)
 from services.orders_flow import DayPage
 
 MarkedDays = Callable[[int, int], Awaitable[set[int]]]
@@ -123,5 +131,6 @@ def type_choice(order: Order, settings: Settings, chat_button: bool = True) -> I
         builder.button(
             text=texts.CHAT_BUTTON, callback_data=ConvCb(action=ConvAction.CHAT, order_id=order.id)
         )
+    builder.button(text=texts.REPORT_BUTTON, callback_data=StaffReportCb(order_id=order.id))
     builder.adjust(1)
     return builder.as_markup()

@@ -26,6 +26,7 @@ from database.media import MediaRepo
 from database.orders import OrderRepo
 from database.outbox import OutboxRepo
 from database.protocol import ProtocolRepo
+from database.report import ReportRepo
 from database.routing import RoutingRepo
 from database.users import UserRepo
 from database.work import WorkRepo
@@ -44,6 +45,7 @@ from services.client_messages import ClientMessages
 from services.conversations import RELAY_KIND, CareQueue, ClientRouter, Conversations, relay_report
 from services.digest import DailyDigest
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
+from services.inspection.report import OrderReports
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
 from services.media.store import MediaStore, cleanup_partial_files
@@ -76,6 +78,7 @@ class Services:
     recognizer: Recognizer
     folder_watcher: FolderWatcher
     care_queue: CareQueue
+    reports: OrderReports  # the order's PDF report (issue 15.5)
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -109,6 +112,7 @@ class Services:
         await self.protocol.flush()
         await self.outbox.flush()
         await self.recognizer.close()
+        await self.reports.close()
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -190,6 +194,9 @@ def build_services(
             outbox,
             ClientRouteButtons(),
             settings.care_remind_minutes,
+        ),
+        reports=OrderReports(
+            settings=settings, repo=ReportRepo(db), orders=orders, users=users, outbox=outbox
         ),
     )
 

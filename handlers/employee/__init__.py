@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from database.users import STAFF_LEVELS
-from handlers.employee import chat, media, orders, recognition
+from handlers.employee import chat, media, orders, recognition, report
 from handlers.filters import RoleFilter
 
 
@@ -18,6 +18,7 @@ def build_router() -> Router:
     # everything the others take (commands, texts in a dialog state, files)
     router.include_router(chat.router)
     router.include_router(orders.router)
+    router.include_router(report.router)
     router.include_router(recognition.router)  # before media: photos in its states are searches
     router.include_router(media.router)
     return router

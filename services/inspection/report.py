@@ -140,6 +140,16 @@ class OrderReports:
         )
         return built
 
+    async def send_to_client(self, order: Order, chat_id: int, request_key: str) -> bool:
+        """`send` for an owner's own request: False when the report cannot be built now (the owner is
+        told so by the handler; the admins are told why, here, once per order and hour)."""
+        try:
+            await self.send(order, chat_id, request_key)
+        except ReportUnavailable as exc:
+            await self._tell_admins(exc)
+            return False
+        return True
+
     async def send_to_owner(self, order_id: int, reason_key: str | None = None) -> int:
         """The order's report to its connected owner(s), e.g. when the status becomes "ready". Returns
         how many it was queued for; a failure is logged, never raised (a status change must not fail).
@@ -152,8 +162,9 @@ class OrderReports:
             return 0
         try:
             await self.build(order)
-        except ReportUnavailable:
-            return 0  # logged by build
+        except ReportUnavailable as exc:  # logged by build
+            await self._tell_admins(exc)
+            return 0
         key = reason_key or f"{self._clock():.0f}"
         await self._outbox.enqueue(
             [
@@ -187,6 +198,21 @@ class OrderReports:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     # ------------------------------------------------------------------------------------------------
+
+    async def _tell_admins(self, exc: ReportUnavailable) -> None:
+        text = texts.REPORT_FONT_MISSING if exc.font_missing else texts.report_folder_failed(exc.order.number)
+        hour = int(self._clock() // 3600)
+        await self._outbox.enqueue(
+            [
+                Delivery(
+                    admin.telegram_id,
+                    Method.MESSAGE,
+                    {"text": text},
+                    f"report-failed:0:{exc.order.id}:{hour}:{admin.telegram_id}",
+                )
+                for admin in await self._users.active_with_level(Level.ADMIN)
+            ]
+        )
 
     def _document(self, order: Order, chat_id: int, key: str) -> Delivery:
         payload = {
