@@ -258,3 +258,19 @@ def test_phones_are_masked() -> None:
     assert mask_phone("+375291234567") == "+37529*****67"
     assert mask_phone("+79161234567") == "+7916*****67"
     assert mask_phone(None) == "" and mask_phone("+12") == "***"
+
+
+async def test_an_owner_request_that_cannot_be_built_tells_the_admins(
+    db: Database, settings: Settings, order: Order
+) -> None:
+    await db.write(
+        "INSERT INTO users (telegram_id, phone, name, tg_name, level, created_at, updated_at)"
+        " VALUES (1, '+375290000009', 'Админ', '', 1, 0, 0)"
+    )
+    outbox = FakeOutbox()
+    reports = service(db, dataclasses.replace(settings, report_font=settings.branch_photo / "none.ttf"), outbox)
+    assert not await reports.send_to_client(order, OWNER_ID, "m:1")
+    assert not await reports.send_to_client(order, OWNER_ID, "m:2")
+    assert [d.method for d in outbox.sent] == [Method.MESSAGE, Method.MESSAGE]
+    assert {d.chat_id for d in outbox.sent} == {1} and "REPORT_FONT" in outbox.sent[0].payload["text"]
+    assert outbox.sent[0].dedup_key == outbox.sent[1].dedup_key, "the outbox keeps one per order and hour"
