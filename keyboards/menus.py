@@ -11,7 +11,7 @@ from database.users import Level
 def main_menu(level: Level) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
     if level is Level.CLIENT:
         return ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=texts.REPORT_BUTTON)], [KeyboardButton(text=texts.CARE_BUTTON)]],
+            keyboard=[[KeyboardButton(text=texts.CARE_BUTTON)], [KeyboardButton(text=texts.REPORT_BUTTON)]],
             resize_keyboard=True,
             is_persistent=True,
         )

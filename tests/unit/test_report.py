@@ -268,7 +268,8 @@ async def test_an_owner_request_that_cannot_be_built_tells_the_admins(
         " VALUES (1, '+375290000009', 'Админ', '', 1, 0, 0)"
     )
     outbox = FakeOutbox()
-    reports = service(db, dataclasses.replace(settings, report_font=settings.branch_photo / "none.ttf"), outbox)
+    no_font = dataclasses.replace(settings, report_font=settings.branch_photo / "none.ttf")
+    reports = service(db, no_font, outbox)
     assert not await reports.send_to_client(order, OWNER_ID, "m:1")
     assert not await reports.send_to_client(order, OWNER_ID, "m:2")
     assert [d.method for d in outbox.sent] == [Method.MESSAGE, Method.MESSAGE]
