@@ -181,8 +181,9 @@ def _write_atomically(target: Path, data: bytes) -> None:
 # --- parts of the page ----------------------------------------------------------------------------
 
 
-def _heading(pdf: _Pdf, text: str, size: float = 13) -> None:
-    if pdf.get_y() > pdf.h - 40:  # a heading never ends a page alone
+def _heading(pdf: _Pdf, text: str, size: float = 13, keep: float = 20) -> None:
+    """A section title; a new page first when `keep` mm of what follows would not fit under it."""
+    if pdf.get_y() + 12 + keep > pdf.page_break_trigger:  # a heading never ends a page alone
         pdf.add_page()
     pdf.ln(3)
     pdf.set_font("body", "B", size)
@@ -245,7 +246,6 @@ def _mark(pdf: _Pdf, mark: str | None, x: float, y: float) -> float:
 
 def _stage(pdf: _Pdf, root: Path, stage: StageView) -> int:
     """One stage: its photos three to a row, then its videos and documents by name."""
-    _heading(pdf, stage.label)
     listed: list[tuple[FileView, str]] = []
     thumbs: list[tuple[FileView, tuple[bytes, int, int]]] = []
     for file in stage.files:
@@ -256,6 +256,7 @@ def _stage(pdf: _Pdf, root: Path, stage: StageView) -> int:
             thumbs.append((file, thumbnail(read_regular(root / file.rel_path, PHOTO_READ_CAP))))
         except Exception:  # gone, a link, too big, not an image Pillow reads: named in the list instead
             listed.append((file, texts.REPORT_PDF_UNREADABLE_PHOTO))
+    _heading(pdf, stage.label, keep=BOX_H + CAPTION_H if thumbs else 10)
     width = (pdf.epw - GAP * (COLUMNS - 1)) / COLUMNS
     for start in range(0, len(thumbs), COLUMNS):
         if pdf.get_y() + BOX_H + CAPTION_H > pdf.page_break_trigger:
