@@ -166,6 +166,8 @@ def build_pdf(job: ReportJob) -> BuiltReport:
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a crash mid-write: ours to remove
+        stale.unlink(missing_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # hidden and temporary: never a material
     try:
         with open(temp, "wb") as out:

@@ -148,6 +148,8 @@ def pdf_text(path: Path) -> tuple[PdfReader, str]:
 async def test_the_report_shows_stages_marks_statuses_and_totals(
     db: Database, settings: Settings, order: Order
 ) -> None:
+    crashed = settings.branch_photo / NUMBER / f".{report_name(NUMBER)}.999.tmp"
+    crashed.write_bytes(b"%PDF-half")  # a crash mid-write left this behind
     reports = service(db, settings)
     built = await reports.build(order)
     await reports.close()
