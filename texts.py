@@ -958,6 +958,16 @@ def report_folder_failed(number: str) -> str:
     )
 
 
+CHECK_REPORT_FONT = "Шрифт PDF-отчёта"
+
+
+def check_report_font_missing(configured: object | None) -> str:
+    """`python bot.py --check` (console, not HTML): what to do when no font is found."""
+    if configured:
+        return f"файла {configured} нет (настройка REPORT_FONT): отчёты не собираются"
+    return "не найден: установите fonts-dejavu-core (Linux) или укажите REPORT_FONT; отчёты не собираются"
+
+
 # Inside the PDF (plain text: no HTML). The condition marks are drawn as a coloured dot and a word.
 REPORT_PDF_STATUSES = "История статусов"
 REPORT_PDF_NO_STATUSES = "Статус заказ-наряду ещё не назначали."
