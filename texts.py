@@ -958,6 +958,8 @@ def report_folder_failed(number: str) -> str:
     )
 
 
+REPORT_PROTOCOL_SENDER = "Бот"
+REPORT_PROTOCOL_TEXT = "PDF-отчёт по заказ-наряду"
 CHECK_REPORT_FONT = "Шрифт PDF-отчёта"
 
 

@@ -196,7 +196,12 @@ def build_services(
             settings.care_remind_minutes,
         ),
         reports=OrderReports(
-            settings=settings, repo=ReportRepo(db), orders=orders, users=users, outbox=outbox
+            settings=settings,
+            repo=ReportRepo(db),
+            orders=orders,
+            users=users,
+            outbox=outbox,
+            protocol=protocol,
         ),
     )
 

@@ -27,6 +27,7 @@ import texts
 from config import Settings
 from database.orders import Order, OrderRepo
 from database.outbox import Delivery, Method
+from database.protocol import ProtocolEntry
 from database.report import ReportFile, ReportRepo, ReportRows
 from database.users import Level, User, UserRepo
 from services.folder_watch.watcher import local_ref
@@ -39,7 +40,7 @@ from services.inspection.report_pdf import (
     StatusView,
     build_pdf,
 )
-from services.ports import Deliveries
+from services.ports import Deliveries, Recorder
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class OrderReports:
         orders: OrderRepo,
         users: UserRepo,
         outbox: Deliveries,
+        protocol: Recorder | None = None,
         executor_factory: ExecutorFactory | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -115,6 +117,7 @@ class OrderReports:
         self._orders = orders
         self._users = users
         self._outbox = outbox
+        self._protocol = protocol
         self._factory = executor_factory or _spawn_pool
         self._pool: Executor | None = None
         self._clock = clock
@@ -135,9 +138,9 @@ class OrderReports:
         """Build (or reuse) the order's report and queue it to `chat_id`; `request_key` makes a
         replayed request (the same update run again) queue it once."""
         built = await self.build(order)
-        await self._outbox.enqueue(
-            [self._document(order, chat_id, f"report:{chat_id}:{order.id}:{request_key}")]
-        )
+        key = f"report:{chat_id}:{order.id}:{request_key}"
+        await self._outbox.enqueue([self._document(order, chat_id, key)])
+        await self._record(order, [chat_id], key)
         return built
 
     async def send_to_client(self, order: Order, chat_id: int, request_key: str) -> bool:
@@ -165,13 +168,11 @@ class OrderReports:
         except ReportUnavailable as exc:  # logged by build
             await self._tell_admins(exc)
             return 0
-        key = reason_key or f"{self._clock():.0f}"
+        key = f"report-auto:0:{order.id}:{reason_key or f'{self._clock():.0f}'}"
         await self._outbox.enqueue(
-            [
-                self._document(order, owner.telegram_id, f"report-auto:{owner.telegram_id}:{order.id}:{key}")
-                for owner in owners
-            ]
+            [self._document(order, owner.telegram_id, f"{key}:{owner.telegram_id}") for owner in owners]
         )
+        await self._record(order, [owner.telegram_id for owner in owners], key)
         log.info("Report of order %s queued to its owner (%s)", order.number, key)
         return len(owners)
 
@@ -213,6 +214,31 @@ class OrderReports:
                 for admin in await self._users.active_with_level(Level.ADMIN)
             ]
         )
+
+    async def _record(self, order: Order, chat_ids: list[int], key: str) -> None:
+        """A protocol line per recipient: the report is part of what the order's client was sent."""
+        if self._protocol is None:
+            return
+        for chat_id in chat_ids:
+            person = await self._users.get(chat_id)
+            if person is None or person.level is Level.CLIENT:
+                recipient = texts.protocol_to_client(person.phone if person else order.phone or "")
+            else:
+                recipient = person.display_name
+            await self._protocol.record(
+                ProtocolEntry(
+                    order_id=order.id,
+                    order_number=order.number,
+                    sender_id=None,
+                    sender_role=None,
+                    sender_name=texts.REPORT_PROTOCOL_SENDER,
+                    recipient=recipient,
+                    kind="document",
+                    text=texts.REPORT_PROTOCOL_TEXT,
+                    file_path=f"{order.number}/{report_name(order.number)}",
+                    dedup_key=f"{key}:{chat_id}",
+                )
+            )
 
     def _document(self, order: Order, chat_id: int, key: str) -> Delivery:
         payload = {

@@ -23,6 +23,7 @@ from database.folder_files import WatchedOrder
 from database.media import MediaRepo, NewMedia
 from database.orders import NewOrder, Order, OrderData, OrderRepo
 from database.outbox import BatchSpec, Delivery, Method
+from database.protocol import ProtocolEntry
 from database.report import ReportRepo
 from database.users import UserRepo
 from services.folder_watch.walk import walk_order
@@ -31,6 +32,14 @@ from services.inspection.report import OrderReports, ReportUnavailable, mask_pho
 NUMBER = "R-100"
 PHONE = "+375291234567"
 STAFF_ID, OWNER_ID = 501, 777
+
+
+class FakeProtocol:
+    def __init__(self) -> None:
+        self.entries: list[ProtocolEntry] = []
+
+    async def record(self, entry: ProtocolEntry) -> None:
+        self.entries.append(entry)
 
 
 class FakeOutbox:
@@ -209,17 +218,22 @@ async def test_rebuilt_only_when_something_changed(db: Database, settings: Setti
 async def test_sent_through_the_outbox_as_an_upload_from_the_order_folder(
     db: Database, settings: Settings, order: Order
 ) -> None:
-    outbox = FakeOutbox()
-    reports = service(db, settings, outbox)
-    await reports.send(order, 42, "m:9")
+    outbox, protocol = FakeOutbox(), FakeProtocol()
+    reports = service(db, settings, outbox, protocol=protocol)
+    await reports.send(order, STAFF_ID, "m:9")
     assert await reports.send_to_owner(order.id, "status:3") == 1
     assert await reports.send_to_owner(order.id + 1000) == 0  # no such order: nothing, no error
     staff, owner = outbox.sent
-    assert staff.chat_id == 42 and staff.method is Method.DOCUMENT
+    assert staff.chat_id == STAFF_ID and staff.method is Method.DOCUMENT
     assert staff.payload["document"] == f"share-file:{NUMBER}/{report_name(NUMBER)}"
     assert NUMBER in staff.payload["caption"]
-    assert owner.chat_id == OWNER_ID and owner.dedup_key == f"report-auto:{OWNER_ID}:{order.id}:status:3"
+    assert owner.chat_id == OWNER_ID and owner.dedup_key == f"report-auto:0:{order.id}:status:3:{OWNER_ID}"
     assert reports.builds == 1
+    # the protocol says who got the report: the staff member by name, the client by phone
+    assert [(e.recipient, e.file_path) for e in protocol.entries] == [
+        ("Пётр Мастер", f"{NUMBER}/{report_name(NUMBER)}"),
+        (f"клиент {PHONE}", f"{NUMBER}/{report_name(NUMBER)}"),
+    ]
 
 
 async def test_no_font_is_reported_not_crashed(db: Database, settings: Settings, order: Order) -> None:
