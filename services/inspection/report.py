@@ -18,6 +18,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -96,7 +97,13 @@ def find_font(configured: Path | None) -> tuple[str, str | None] | None:
 
 
 def _spawn_pool() -> Executor:
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("spawn")  # the same on Windows and Linux; no forked threads
+    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init)
+
+
+def _worker_init() -> None:
+    """Ctrl+C reaches the whole console / process group: the bot shuts the worker down itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class OrderReports:
