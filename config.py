@@ -104,6 +104,10 @@ ORDER_STATUSES = {
 # Файл с текстами сообщений клиенту по статусам (создаётся сам; правится без перезапуска бота).
 STATUS_MESSAGES_FILE = "status_messages.txt"
 
+# Шрифт (TTF с кириллицей) для PDF-отчёта по заказ-наряду; пусто — найти на компьютере
+# (Linux: DejaVuSans из пакета fonts-dejavu-core; Windows: Arial). Пример: r"C:\Windows\Fonts\arial.ttf"
+REPORT_FONT = ""
+
 # --- Дальше дилеру править не нужно -----------------------------------------
 # Чтение и проверка этих настроек (.env, переменные окружения) — в config_loader.py. Имена ниже
 # остаются здесь, чтобы модули бота по-прежнему писали `from config import Settings, load_settings`.

@@ -46,6 +46,7 @@ SETTING_NAMES = (
     "DELIVERY_SLOW_SECONDS",
     "ORDER_STATUSES",
     "STATUS_MESSAGES_FILE",
+    "REPORT_FONT",
 )
 # The folder of bot.py, config.py and this file: relative paths and .env are found here, not in the
 # folder the bot happens to be started from (Task Scheduler and services start elsewhere).
@@ -114,6 +115,7 @@ class Settings:
     order_statuses: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ORDER_STATUSES))
     # the owner's message per status, edited by the dealer (services/inspection/status_templates.py)
     status_messages_file: Path = _BASE_DIR / "status_messages.txt"
+    report_font: Path | None = None  # a TTF with Cyrillic for the PDF report; None: look on the system
 
     def is_hidden_folder(self, folder: str) -> bool:
         return folder.casefold() == self.hidden_type_folder.casefold()
@@ -167,6 +169,7 @@ def load_settings(
         delivery_slow_seconds=_positive("DELIVERY_SLOW_SECONDS", raw["DELIVERY_SLOW_SECONDS"]),
         order_statuses=_order_statuses(raw["ORDER_STATUSES"]),
         status_messages_file=path("STATUS_MESSAGES_FILE"),
+        report_font=path("REPORT_FONT") if _text_or_empty(raw["REPORT_FONT"]) else None,
     )
 
 
@@ -216,6 +219,10 @@ def _text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{name}: должна быть непустая строка")
     return value.strip()
+
+
+def _text_or_empty(value: Any) -> str:
+    return str(value or "").strip()
 
 
 def _folder_name(name: str, value: Any) -> str:

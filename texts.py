@@ -1154,3 +1154,96 @@ def admin_card_protocol_button(number: str) -> str:
 ADMIN_INVITE_CONNECTED = (
     "С этим номером уже подключились. Найдите человека по телефону и измените уровень на его карточке."
 )
+# --- order report (issue 15.5) ---
+
+REPORT_BUTTON = "📄 Отчёт"
+REPORT_NO_ORDERS = (
+    "У вас сейчас нет открытых заказ-нарядов, поэтому отчёта нет. Отчёт появится, когда автомобиль "
+    "примут в сервис."
+)
+REPORT_PICK = "По какому заказ-наряду прислать отчёт?"
+REPORT_PREPARING = "⏳ Готовлю отчёт, это несколько секунд…"
+REPORT_NOT_YOURS = "Этот заказ-наряд вам недоступен."
+REPORT_UNAVAILABLE_CLIENT = (
+    "😔 Сейчас не получается подготовить отчёт. Мы сообщили сотрудникам сервиса; попробуйте позже."
+)
+REPORT_FONT_MISSING = (
+    "⚠️ PDF-отчёт не собран: не найден шрифт с кириллицей. Администратору: установите пакет "
+    "fonts-dejavu-core (Linux) или укажите путь к TTF-шрифту в настройке REPORT_FONT (config.py или .env)."
+)
+
+
+def report_pick_button(number: str, plate: str | None) -> str:
+    """A button's text (not HTML): the order number and the car."""
+    return f"📄 {number} · {plate}" if plate else f"📄 {number}"
+
+
+def report_caption(number: str) -> str:
+    return f"📄 Отчёт по заказ-наряду № {esc(number)}"
+
+
+def report_folder_failed(number: str) -> str:
+    return (
+        f"⚠️ Отчёт по заказ-наряду № {esc(number)} не собран: папка заказ-наряда недоступна "
+        "(закрыта, переименована или нет места на диске; подробности в журнале бота)."
+    )
+
+
+REPORT_PROTOCOL_SENDER = "Бот"
+REPORT_PROTOCOL_TEXT = "PDF-отчёт по заказ-наряду"
+CHECK_REPORT_FONT = "Шрифт PDF-отчёта"
+
+
+def check_report_font_missing(configured: object | None) -> str:
+    """`python bot.py --check` (console, not HTML): what to do when no font is found."""
+    if configured:
+        return f"файла {configured} нет (настройка REPORT_FONT): отчёты не собираются"
+    return "не найден: установите fonts-dejavu-core (Linux) или укажите REPORT_FONT; отчёты не собираются"
+
+
+# Inside the PDF (plain text: no HTML). The condition marks are drawn as a coloured dot and a word.
+REPORT_PDF_STATUSES = "История статусов"
+REPORT_PDF_NO_STATUSES = "Статус заказ-наряду ещё не назначали."
+REPORT_PDF_NO_FILES = "Фото и видео по заказ-наряду пока нет."
+REPORT_PDF_RECOMMENDATIONS = "Рекомендации"
+REPORT_PDF_NO_RECOMMENDATIONS = "Рекомендаций нет."
+REPORT_PDF_OTHER_STAGE = "Другие материалы"
+REPORT_PDF_MARKS = {"ok": "В порядке", "soon": "Скоро", "now": "Срочно"}
+REPORT_PDF_KINDS = {"photo": "фото", "video": "видео", "document": "документ"}
+REPORT_PDF_UNREADABLE_PHOTO = "фото (не удалось прочитать)"
+REPORT_PDF_TOTALS: tuple[tuple[str, str | None], ...] = (
+    ("Согласовано:", "approved"),
+    ("Отказано:", "declined"),
+    ("Ждёт решения:", None),
+)
+REPORT_PDF_NOT_SET = "не указан"
+
+
+def report_pdf_title(number: str) -> str:
+    return f"Отчёт по заказ-наряду № {number}"
+
+
+def report_pdf_footer(number: str, page: int) -> str:
+    return f"Заказ-наряд № {number} · стр. {page} из {{nb}}"  # {nb}: fpdf2 puts the page count there
+
+
+def report_pdf_facts(plate: str, phone: str, status: str, generated: str) -> list[tuple[str, str]]:
+    return [
+        ("Автомобиль:", plate or REPORT_PDF_NOT_SET),
+        ("Телефон клиента:", phone or REPORT_PDF_NOT_SET),
+        ("Статус:", status or "не назначен"),
+        ("Отчёт от:", generated),
+    ]
+
+
+def report_pdf_decision(decision: str | None, who: str, at: str) -> str:
+    by = ", ".join(part for part in (who, at) if part)
+    if decision == "approved":
+        return f"Согласовано ({by})" if by else "Согласовано"
+    if decision == "declined":
+        return f"Отказ ({by})" if by else "Отказ"
+    return "Ждёт решения клиента"
+
+
+def report_pdf_linked_photos(count: int) -> str:
+    return f"Фото к рекомендации: {count}"

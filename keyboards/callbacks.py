@@ -182,3 +182,12 @@ class StatusCb(CallbackData, prefix="st"):
     action: StatusAction
     order_id: Id
     index: Small = 0
+
+
+# --- the order report (issue 15.5) ----------------------------------------------------
+
+
+class StaffReportCb(CallbackData, prefix="sr"):
+    """Staff: the order's PDF report, from the order card (the role is checked by the staff router)."""
+
+    order_id: Id

@@ -21,6 +21,7 @@ from keyboards.callbacks import (
     OrderCalendarCb,
     OrderCb,
     OrderDayCb,
+    StaffReportCb,
     StatusAction,
     StatusCb,
 )
@@ -139,6 +140,7 @@ def type_choice(order: Order, settings: Settings, chat_button: bool = True) -> I
         text=texts.STATUS_BUTTON, callback_data=StatusCb(action=StatusAction.MENU, order_id=order.id)
     )
     builder.button(text=texts.INVITE_BUTTON, callback_data=InviteCb(order_id=order.id))
+    builder.button(text=texts.REPORT_BUTTON, callback_data=StaffReportCb(order_id=order.id))
     builder.adjust(1)
     return builder.as_markup()
 

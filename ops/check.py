@@ -16,6 +16,7 @@ import texts
 from config import Settings
 from database.health import schema_state
 from ops.health import free_mb, probe_folder
+from services.inspection.report import find_font
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,16 @@ async def collect(settings: Settings) -> list[Check]:
     results.append(await asyncio.to_thread(check_database, settings.database_path))
     results.extend(await asyncio.to_thread(check_disks, settings))
     results.append(await asyncio.to_thread(check_backups, settings))
+    results.append(await asyncio.to_thread(check_report_font, settings))
     return results
+
+
+def check_report_font(settings: Settings) -> Check:
+    """The PDF report needs a TTF with Cyrillic; without one the bot runs, but sends no reports."""
+    found = find_font(settings.report_font)
+    if found is None:
+        return Check("warn", texts.CHECK_REPORT_FONT, texts.check_report_font_missing(settings.report_font))
+    return Check("ok", texts.CHECK_REPORT_FONT, found[0])
 
 
 async def check_token(settings: Settings) -> Check:

@@ -26,12 +26,13 @@ from database.held_media import HeldMediaRepo
 from database.media import MediaRepo
 from database.order_invites import InviteRepo
 from database.order_statuses import StatusRepo
-from database.orders import OrderRepo
+from database.orders import Order, OrderRepo
 from database.outbox import OutboxRepo
 from database.protocol import ProtocolRepo
+from database.report import ReportRepo
 from database.routing import RoutingRepo
 from database.staff_invites import StaffInviteRepo
-from database.users import UserRepo
+from database.users import User, UserRepo
 from database.work import WorkRepo
 from handlers import build_root_router
 from keyboards.conversations import ClientRouteButtons
@@ -49,8 +50,9 @@ from services.conversations import RELAY_KIND, CareQueue, ClientRouter, Conversa
 from services.digest import DailyDigest
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
 from services.inspection.invites import Invites
+from services.inspection.report import READY_STATUS, OrderReports
 from services.inspection.status_templates import StatusTemplates
-from services.inspection.statuses import StatusService
+from services.inspection.statuses import StatusListener, StatusService
 from services.last_seen import LastSeen
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
@@ -86,6 +88,7 @@ class Services:
     care_queue: CareQueue
     invites: Invites
     statuses: StatusService
+    reports: OrderReports  # the order's PDF report (issue 15.5)
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -119,6 +122,7 @@ class Services:
         await self.protocol.flush()
         await self.outbox.flush()
         await self.recognizer.close()
+        await self.reports.close()
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -165,6 +169,20 @@ def build_services(
     )
     client_uploads = ClientUploads(routing, settings.client_upload_order_mb, settings.client_upload_day_mb)
     telegram_files = TelegramFiles(bot, settings.telegram_api_local)
+    reports = OrderReports(
+        settings=settings, repo=ReportRepo(db), orders=orders, users=users, outbox=outbox, protocol=protocol
+    )
+    statuses = StatusService(
+        StatusRepo(db),
+        orders,
+        users,
+        outbox,
+        protocol,
+        StatusTemplates(settings.status_messages_file, settings.order_statuses),
+        settings.order_statuses,
+        settings.organization_name,
+        on_change=[report_when_ready(reports)],
+    )
     return Services(
         settings=settings,
         db=db,
@@ -209,17 +227,19 @@ def build_services(
             settings.care_remind_minutes,
         ),
         invites=Invites(InviteRepo(db), orders, users, outbox, protocol),
-        statuses=StatusService(
-            StatusRepo(db),
-            orders,
-            users,
-            outbox,
-            protocol,
-            StatusTemplates(settings.status_messages_file, settings.order_statuses),
-            settings.order_statuses,
-            settings.organization_name,
-        ),
+        statuses=statuses,
+        reports=reports,
     )
+
+
+def report_when_ready(reports: OrderReports) -> StatusListener:
+    """At "ready for pickup" the owner gets the order's PDF report, once per status row."""
+
+    async def send(order: Order, key: str, staff: User, row_id: int) -> None:
+        if key == READY_STATUS:
+            await reports.send_to_owner(order.id, reason_key=f"status:{row_id}")
+
+    return send
 
 
 def build_dispatcher(services: Services) -> Dispatcher:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from database.users import STAFF_LEVELS
-from handlers.employee import chat, invite_status, media, orders, recognition
+from handlers.employee import chat, invite_status, media, orders, recognition, report
 from handlers.filters import RoleFilter
 
 
@@ -19,6 +19,7 @@ def build_router() -> Router:
     router.include_router(chat.router)
     router.include_router(orders.router)
     router.include_router(invite_status.router)
+    router.include_router(report.router)
     router.include_router(recognition.router)  # before media: photos in its states are searches
     router.include_router(media.router)
     return router

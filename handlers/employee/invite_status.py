@@ -89,3 +89,4 @@ async def status_pressed(
     if done.changed:
         chat_id = callback.from_user.id
         await orders_flow.repin(user, done.order.id, ChatPins(bot, chat_id, settings, orders_flow))
+    await statuses.after_set(done, user)

@@ -26,8 +26,9 @@ from services.ports import Deliveries, Recorder
 
 log = logging.getLogger(__name__)
 
-# Called after a status change is committed: (the order, the new status key, the staff member).
-StatusListener = Callable[[Order, str, User], Awaitable[None]]
+# Called after a status is committed: (the order, the status key, the staff member, the status row id).
+# Also called when the same update runs again after a crash, so a listener dedups by the row id.
+StatusListener = Callable[[Order, str, User, int], Awaitable[None]]
 
 
 class StatusGone(OrderFlowError):
@@ -47,6 +48,7 @@ class StatusSet:
     label: str
     changed: bool  # False: the order already had it, nothing stored or sent
     notified: int  # owners messaged
+    row_id: int  # the order_statuses row now current
 
 
 class StatusService:
@@ -110,9 +112,19 @@ class StatusService:
         # protocol line are asked for again under the same keys, so they exist once, never twice.
         notified = await self._tell_owner(order, key, label, row)
         await self._record(order, label, staff, row, notified)
-        if changed:
-            await self._notify_listeners(order, key, staff)
-        return StatusSet(order, key, label, changed=changed, notified=notified if changed else 0)
+        return StatusSet(
+            order, key, label, changed=changed, notified=notified if changed else 0, row_id=row.id
+        )
+
+    async def after_set(self, done: StatusSet, staff: User) -> None:
+        """The listeners (the report at "ready"...), run by the handler once the staff member has the
+        answer: slow work does not delay the tap. Run for a double tap and for an update run again after
+        a crash too (the inbox keeps it until handled), so nothing is lost; listeners dedup by row id."""
+        for listener in self._listeners:
+            try:
+                await listener(done.order, done.key, staff, done.row_id)
+            except Exception:  # one reaction failing must not undo the status or stop the others
+                log.exception("A status listener failed for order %s (%s)", done.order.number, done.key)
 
     async def _open(self, order_id: int) -> Order:
         order = await self._orders.get(order_id)
@@ -157,10 +169,3 @@ class StatusService:
             dedup_key=f"status:{row.id}",
         )
         await self._protocol.record(entry)
-
-    async def _notify_listeners(self, order: Order, key: str, staff: User) -> None:
-        for listener in self._listeners:
-            try:
-                await listener(order, key, staff)
-            except Exception:  # one reaction failing must not undo the status or stop the others
-                log.exception("A status listener failed for order %s (%s)", order.number, key)

@@ -264,3 +264,12 @@ async def test_low_disk_is_an_alert(tmp_path: Path) -> None:
 
     await health.Monitor(_settings(tmp_path, min_free_disk_mb=1e12), no_backlog, alerts).tick()
     assert len(alerts.sent) == 2 and all("Освободите место" in text for text in alerts.sent)
+
+
+def test_check_names_the_report_font_or_what_to_install(tmp_path: Path) -> None:
+    base = load_settings(env={"BOT_TOKEN": "123456:TEST-token-abcdef"}, env_file=tmp_path / "none.env")
+    missing = check.check_report_font(dataclasses.replace(base, report_font=tmp_path / "none.ttf"))
+    assert missing.status == "warn" and "none.ttf" in missing.detail and "REPORT_FONT" in missing.detail
+    font = tmp_path / "font.ttf"
+    font.write_bytes(b"ttf")
+    assert check.check_report_font(dataclasses.replace(base, report_font=font)).status == "ok"

@@ -162,12 +162,12 @@ async def test_a_status_is_stored_once_the_owner_told_once_and_listeners_called(
     await UserRepo(db).register(20, "+375291112233", "Ольга", Level.CLIENT)
     outbox, protocol = FakeOutbox(), FakeProtocol()
     service = _service(db, tmp_path, outbox, protocol)
-    heard: list[tuple[str, str, int]] = []
+    heard: list[tuple[str, str, int, int]] = []
 
-    async def listener(order: Order, key: str, who: User) -> None:
-        heard.append((order.number, key, who.telegram_id))
+    async def listener(order: Order, key: str, who: User, row_id: int) -> None:
+        heard.append((order.number, key, who.telegram_id, row_id))
 
-    async def broken(order: Order, key: str, who: User) -> None:
+    async def broken(order: Order, key: str, who: User, row_id: int) -> None:
         raise RuntimeError("listener bug")
 
     service.on_change(broken)
@@ -175,11 +175,14 @@ async def test_a_status_is_stored_once_the_owner_told_once_and_listeners_called(
     ready = list(DEFAULT_ORDER_STATUSES).index("ready")
     done = await service.set_status(staff, order_id, ready)
     assert done.changed and done.notified == 1 and done.key == "ready"
+    await service.after_set(done, staff)
     again = await service.set_status(staff, order_id, ready)
-    assert not again.changed and again.notified == 0
+    assert not again.changed and again.notified == 0 and again.row_id == done.row_id
+    await service.after_set(again, staff)
     assert {(d.chat_id, d.dedup_key) for d in outbox.sent} == {(20, outbox.sent[0].dedup_key)}  # once
     assert "A-1" in outbox.sent[0].payload["text"] and "1111 AB-7" in outbox.sent[0].payload["text"]
-    assert heard == [("A-1", "ready", 10)]  # after the broken one, once
+    # after the broken one; the double tap names the same row, so a listener dedups it
+    assert heard == [("A-1", "ready", 10, done.row_id)] * 2
     assert {(e.text, e.dedup_key) for e in protocol.entries} == {("статус: Готов к выдаче", "status:1")}
     history = await service.history(order_id)
     assert [(h.status, h.set_by, h.set_by_name) for h in history] == [("ready", 10, "Пётр")]

@@ -172,6 +172,8 @@ async def test_status_tells_the_owner_once_shows_in_pin_and_list_and_goes_into_t
     assert "клиент получил уведомление" in saved.content
     told = await owner.wait_text("готов к выдаче")
     assert number in told.content and "3333 AB-7" in told.content and "Автосервис Тест" in told.content
+    # "ready for pickup" also brings the owner the order's PDF report (the status listener)
+    await owner.wait_for(lambda m: m.kind == "document" and m.file_name == f"Отчет_{number}.pdf", timeout=60)
     await employee.wait_until(
         lambda: employee.pinned is not None and "Статус: Готов к выдаче" in employee.pinned.content
     )
@@ -181,6 +183,7 @@ async def test_status_tells_the_owner_once_shows_in_pin_and_list_and_goes_into_t
     await _set_status(employee, "Выдан")
     await owner.wait_text("выдан")
     assert sum("готов к выдаче" in m.content for m in owner.messages) == 1
+    assert sum(m.kind == "document" for m in owner.messages) == 1  # the second tap sent no second report
 
     found = await search(employee, number)
     assert any(text.startswith(f"✅ {number} · Выдан ·") for text, _ in found.buttons())
