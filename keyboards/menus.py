@@ -11,6 +11,11 @@ from database.users import Level
 def main_menu(level: Level) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
     if level is Level.CLIENT:
         return ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=texts.CARE_BUTTON)]], resize_keyboard=True, is_persistent=True
+            keyboard=[
+                [KeyboardButton(text=texts.MY_ORDERS_BUTTON)],
+                [KeyboardButton(text=texts.CARE_BUTTON)],
+            ],
+            resize_keyboard=True,
+            is_persistent=True,
         )
     return ReplyKeyboardRemove()

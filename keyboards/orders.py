@@ -13,6 +13,7 @@ from aiogram_calendar.schemas import SimpleCalAct, highlight
 import texts
 from config import Settings
 from database.orders import ListedOrder, Order
+from keyboards import recommendations
 from keyboards.callbacks import ConvAction, ConvCb, OrderAction, OrderCalendarCb, OrderCb, OrderDayCb
 from services.orders_flow import DayPage
 
@@ -123,5 +124,6 @@ def type_choice(order: Order, settings: Settings, chat_button: bool = True) -> I
         builder.button(
             text=texts.CHAT_BUTTON, callback_data=ConvCb(action=ConvAction.CHAT, order_id=order.id)
         )
+        builder.add(recommendations.order_button(order.id))
     builder.adjust(1)
     return builder.as_markup()

@@ -22,15 +22,19 @@ from database.digest import DigestRepo
 from database.folder_files import FolderFileRepo
 from database.fsm_storage import SQLiteStorage
 from database.held_media import HeldMediaRepo
+from database.marks import MarkRepo
 from database.media import MediaRepo
 from database.orders import OrderRepo
 from database.outbox import OutboxRepo
 from database.protocol import ProtocolRepo
+from database.recommendations import RecommendationRepo
 from database.routing import RoutingRepo
 from database.users import UserRepo
 from database.work import WorkRepo
 from handlers import build_root_router
 from keyboards.conversations import ClientRouteButtons
+from keyboards.marks import with_mark_buttons
+from keyboards.recommendations import DecisionButtons
 from middlewares.private import PrivateChatsOnly
 from middlewares.user import UserMiddleware
 from runtime.lifecycle import Lifecycle
@@ -44,6 +48,8 @@ from services.client_messages import ClientMessages
 from services.conversations import RELAY_KIND, CareQueue, ClientRouter, Conversations, relay_report
 from services.digest import DailyDigest
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
+from services.inspection.marks import MarkService
+from services.inspection.recommendations import Recommendations
 from services.media import REPORT_KIND as MEDIA_REPORT_KIND
 from services.media import MediaService, media_report
 from services.media.store import MediaStore, cleanup_partial_files
@@ -76,6 +82,8 @@ class Services:
     recognizer: Recognizer
     folder_watcher: FolderWatcher
     care_queue: CareQueue
+    marks: MarkService
+    recommendations: Recommendations
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -130,7 +138,7 @@ def build_services(
     outbox = Outbox(OutboxRepo(db), bot, settings.delivery_slow_seconds, clock)
     outbox.on_blocked(lambda chat_id: users.set_reachable(chat_id, False))
     outbox.add_reporter(RELAY_KIND, relay_report)
-    outbox.add_reporter(MEDIA_REPORT_KIND, media_report)
+    outbox.add_reporter(MEDIA_REPORT_KIND, with_mark_buttons(media_report))
     outbox.convert_payloads(uploads(settings.branch_photo))
     orders = OrderRepo(db)
     work = WorkRepo(db)
@@ -138,6 +146,8 @@ def build_services(
     protocol = Protocol(ProtocolRepo(db), settings.branch_photo)
     attention = AttentionWords(Path(database.__file__).with_name("attention_words.py"), clock=clock)
     media_repo = MediaRepo(db)
+    mark_repo = MarkRepo(db)
+    marks = MarkService(marks=mark_repo, orders=orders, outbox=outbox, protocol=protocol)
     order_index = OrderIndex(orders, settings.branch_photo, settings.closed_order)
     media = MediaService(
         settings=settings,
@@ -149,6 +159,7 @@ def build_services(
         protocol=protocol,
         outbox=outbox,
         held=HeldMediaRepo(db),
+        marks=marks,
     )
     conversations = Conversations(
         users, orders, work, protocol, outbox, attention, settings.organization_name, routing
@@ -190,6 +201,17 @@ def build_services(
             outbox,
             ClientRouteButtons(),
             settings.care_remind_minutes,
+        ),
+        marks=marks,
+        recommendations=Recommendations(
+            settings=settings,
+            recs=RecommendationRepo(db),
+            marks=mark_repo,
+            orders=orders,
+            users=users,
+            outbox=outbox,
+            protocol=protocol,
+            buttons=DecisionButtons(),
         ),
     )
 

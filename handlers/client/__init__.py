@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from database.users import Level
-from handlers.client import messages
+from handlers.client import messages, orders
 from handlers.filters import RoleFilter
 
 
@@ -14,5 +14,6 @@ def build_router() -> Router:
     role = RoleFilter(Level.CLIENT)
     router.message.filter(role)
     router.callback_query.filter(role)
+    router.include_router(orders.router)  # before messages: "Мои заказы" is not a message to staff
     router.include_router(messages.router)
     return router

@@ -10,6 +10,7 @@ files them (handlers/employee/orders.py `type_picked`).
 from __future__ import annotations
 
 from aiogram import Bot, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 import texts
@@ -22,6 +23,7 @@ from runtime.telegram_files import TelegramFiles, incoming_file
 from services.media import Fetch, Held, MediaService, Problem
 
 router = Router(name=__name__)
+MARK_NOTE_STATE = "MarkNote:text"  # handlers/employee/marks.py (not imported: it is a sibling router)
 
 
 def file_fetcher(bot: Bot, settings: Settings) -> Fetch:
@@ -36,8 +38,11 @@ async def media_received(
     user: User,
     media: MediaService,
     settings: Settings,
+    state: FSMContext,
     album: list[Message] | None = None,
 ) -> None:
+    if await state.get_state() == MARK_NOTE_STATE:  # new files: the note prompt of earlier ones lapses
+        await state.clear()
     files = [item for item in map(incoming_file, album or [message]) if item is not None]
     outcome = await media.intake(user, files, file_fetcher(bot, settings))
     await answer_outcome(message, outcome, settings)

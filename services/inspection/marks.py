@@ -144,13 +144,24 @@ class MarkService:
         return Marked(ids, order, mark, note, followups)
 
     async def note(
-        self, staff: User, marked: Marked, note: str, followups: Sequence[tuple[int, str]], event_key: str
-    ) -> str:
-        """The note typed after a tap: stored on every file of the mark, the client follow-ups edited."""
+        self,
+        staff: User,
+        media_ids: Sequence[int],
+        mark: Mark,
+        note: str,
+        followups: Sequence[tuple[int, str]],
+        event_key: str,
+    ) -> str | None:
+        """The note typed after a tap: stored on every file of the mark, the client follow-ups edited
+        (one message per mark). None when the files are gone (never, short of a forged state)."""
+        album = await self._marks.album_of(media_ids[0]) if media_ids else []
+        order = await self._orders.get(album[0].order_id) if album else None
+        if order is None:
+            return None
         note = " ".join(note.split())[:NOTE_LIMIT]
-        await self._marks.set_note(marked.media_ids, note)
-        await self._record(staff, marked.order, marked.mark, note, f"mark-note:{event_key}")
-        text = texts.mark_followup(marked.order.number, marked.mark, note)
+        await self._marks.set_note(media_ids, note)
+        await self._record(staff, order, mark, note, f"mark-note:{event_key}")
+        text = texts.mark_followup(order.number, mark, note)
         edits = [
             Delivery(client_id, Method.EDIT_TEXT, {"text": text, EDIT_OF: key}, f"{key}:note:{event_key}")
             for client_id, key in followups
