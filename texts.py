@@ -1010,7 +1010,7 @@ def rec_decision_protocol(decision: str, title: str, price: str) -> str:
 
 
 def rec_card(order: str, plate: str | None, title: str, reason: str, price: str, photos: int) -> str:
-    car = f" · {esc(plate)}" if plate else ""
+    car = f" · {esc(plate_display(plate))}" if plate else ""
     lines = [
         f"🛠 <b>Рекомендация</b> по заказ-наряду <b>{esc(order)}</b>{car}",
         f"<b>{esc(title)}</b>",
@@ -1073,7 +1073,7 @@ def rec_list_line(title: str, price: str, decision: str | None) -> str:
 def my_orders(lines: list[tuple[str, str | None, str]]) -> str:
     """The owner's open orders: number, plate, status label."""
     rows = [
-        f"• <b>{esc(number)}</b>" + (f" · {esc(plate)}" if plate else "") + f" — {esc(status)}"
+        f"• <b>{esc(number)}</b>" + (f" · {esc(plate_display(plate))}" if plate else "") + f" — {esc(status)}"
         for number, plate, status in lines
     ]
     return "📋 <b>Ваши заказ-наряды</b>\n" + "\n".join(rows)

@@ -100,10 +100,13 @@ async def decide(
         return
     rec = result.rec
     assert rec.decision is not None and rec.decided_at is not None
-    if result.first:
-        await callback.answer(texts.rec_decided_answer(rec.decision))
-    else:
-        await callback.answer(texts.rec_already(rec.decision, when(rec.decided_at)), show_alert=True)
+    try:
+        if result.first:
+            await callback.answer(texts.rec_decided_answer(rec.decision))
+        else:
+            await callback.answer(texts.rec_already(rec.decision, when(rec.decided_at)), show_alert=True)
+    except TelegramBadRequest as exc:  # a replayed update: its query was answered the first time
+        log.info("Decision on recommendation %s: query not answered (%s)", rec.id, exc.message)
     if isinstance(callback.message, Message):
         card = await recommendations.card(rec, result.order)
         try:
