@@ -12,8 +12,8 @@ def main_menu(level: Level) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
     if level is Level.CLIENT:
         return ReplyKeyboardMarkup(
             keyboard=[
-                [KeyboardButton(text=texts.MY_ORDERS_BUTTON)],
                 [KeyboardButton(text=texts.CARE_BUTTON)],
+                [KeyboardButton(text=texts.MY_ORDERS_BUTTON)],  # issue 15.6
             ],
             resize_keyboard=True,
             is_persistent=True,
