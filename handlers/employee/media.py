@@ -16,6 +16,7 @@ from aiogram.types import Message
 import texts
 from config import Settings
 from database.users import User
+from handlers.employee.marks import MarkNote
 from handlers.errors import PROBLEM_TEXTS
 from handlers.filters import FILE
 from keyboards import orders as kb
@@ -23,7 +24,6 @@ from runtime.telegram_files import TelegramFiles, incoming_file
 from services.media import Fetch, Held, MediaService, Problem
 
 router = Router(name=__name__)
-MARK_NOTE_STATE = "MarkNote:text"  # handlers/employee/marks.py (not imported: it is a sibling router)
 
 
 def file_fetcher(bot: Bot, settings: Settings) -> Fetch:
@@ -41,7 +41,7 @@ async def media_received(
     state: FSMContext,
     album: list[Message] | None = None,
 ) -> None:
-    if await state.get_state() == MARK_NOTE_STATE:  # new files: the note prompt of earlier ones lapses
+    if await state.get_state() == MarkNote.text.state:  # new files: the note prompt of earlier ones lapses
         await state.clear()
     files = [item for item in map(incoming_file, album or [message]) if item is not None]
     outcome = await media.intake(user, files, file_fetcher(bot, settings))

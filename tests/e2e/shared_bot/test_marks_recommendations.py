@@ -92,8 +92,16 @@ async def test_marks_by_caption_by_tap_with_note_and_for_an_album(
     await employee.press_button("Без заметки")
     await employee.wait_until(lambda: "заметку" not in report.content)
     assert [mark for mark, _ in db_rows(bot, MARKS, (order_id,))] == ["now", "soon", "now", "now", "now"]
-    await employee.send_text("/cancel")  # nothing left waiting: this text is not a note
-    assert len([m for m in owner.messages if "Отметка мастера" in m.content]) == 2
+
+    # a new file ends the note prompt: the text typed after it goes to the owner as usual
+    await employee.press(_mark_button(report, "скоро"), report.message_id)
+    await employee.wait_until(lambda: "заметку" in report.content)
+    await employee.send_photo(blob("next-3"))
+    await wait_report(employee)
+    await employee.send_text("Машина будет готова к обеду")
+    await owner.wait_text("Машина будет готова к обеду")
+    assert db_rows(bot, MARKS, (order_id,))[2:] == [("soon", "")] * 3
+    assert len([m for m in owner.messages if "Отметка мастера" in m.content]) == 3
 
     # forged: a file that does not exist; the owner cannot mark at all
     await employee.press("mk:s:999999:now", report.message_id)
@@ -102,7 +110,7 @@ async def test_marks_by_caption_by_tap_with_note_and_for_an_album(
     await owner.press("mk:s:1:ok", owner_message.message_id)
     await _answered(owner, "кнопка вам недоступна")
     protocol = db_rows(bot, "SELECT COUNT(*) FROM protocol WHERE kind = 'mark' AND order_id = ?", (order_id,))
-    assert protocol[0][0] == 3  # the "soon" tap, its note, the album's tap
+    assert protocol[0][0] == 4  # the "soon" tap, its note, the album's two taps
 
 
 async def _new_recommendation(
@@ -206,9 +214,22 @@ async def test_my_orders_and_forged_buttons_of_another_owner(
     rec_id = db_rows(bot, "SELECT id FROM recommendations WHERE order_id = ?", (order_id,))[0][0]
     second_id = await indexed_order_id(bot, "m000300004")
 
+    # a photo of the other owner's car marked by a tap before they connect: their copy carries it
+    await open_by_search(employee, "m000300005")
+    await choose_stage(employee)
+    await employee.send_photo(blob("backlog-5"))
+    report = await wait_report(employee)
+    await employee.press(_mark_button(report, "скоро"), report.message_id)
+    await employee.wait_until(lambda: "заметку" in report.content)
+    await employee.send_text("пыльник ШРУСа")
+    await employee.wait_until(lambda: "пыльник ШРУСа" in report.content)
+
     # another owner sees only their own order, and forges buttons naming this owner's
     stranger = emulator.add_user(first_name="Чужой", phone="+375297000304")
     await connect(stranger)
+    backlog = (await stranger.wait_for(lambda m: m.kind == "photo"))[0]
+    assert "🟡 скоро потребуется: пыльник ШРУСа" in backlog.content
+    assert not [m for m in stranger.messages if "Отметка мастера" in m.content]
     await stranger.send_text("/orders")
     theirs = await stranger.wait_text("Ваши заказ-наряды")
     assert "m000300005" in theirs.content and "m000300003" not in theirs.content
