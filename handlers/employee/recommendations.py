@@ -21,6 +21,7 @@ from services.inspection.recommendations import TEXT_LIMIT, Recommendations
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
+VIEW_LIMIT = 30  # recommendations listed under the totals (a message holds 4096 characters)
 
 
 class RecDialog(StatesGroup):
@@ -48,6 +49,7 @@ async def view(callback: CallbackQuery, callback_data: RecCb, recommendations: R
         t.waiting,
         format_price(t.waiting_sum),
     )
+    recs = recs[-VIEW_LIMIT:]  # the newest; the totals above count them all
     lines = [
         texts.rec_list_line(rec.title, format_price(rec.decided_price or rec.price), rec.decision)
         for rec in recs
