@@ -16,12 +16,13 @@ import pytest_asyncio
 from config import load_settings
 from database.connection import Database
 from database.marks import MarkRepo, MediaMark
+from database.media import MediaRepo, NewMedia
 from database.orders import NewOrder, OrderData, OrderRepo
-from database.outbox import BatchSpec, Delivery
+from database.outbox import BatchSpec, Delivery, Method, OutboxRepo, Status
 from database.protocol import ProtocolEntry
 from database.recommendations import RecommendationRepo
 from database.users import Level, UserRepo
-from services.inspection.marks import Mark, caption_mark, client_caption
+from services.inspection.marks import Mark, MarkService, caption_mark, client_caption
 from services.inspection.recommendations import Decided, Recommendations, Refused
 
 OWNER_PHONE, OTHER_PHONE = "+375291111111", "+375292222222"
@@ -176,3 +177,39 @@ def test_the_clients_caption_carries_the_mark() -> None:
     assert client_caption("Общий вид", tapped) == "🟡 скоро потребуется: масло темнеет\nОбщий вид"
     by_caption = MediaMark(1, "now", "колодки", 7, 0.0)
     assert client_caption("🔴 колодки", by_caption) == "🔴 срочно: колодки"
+
+
+async def test_a_tap_after_delivery_replies_to_the_clients_copy_once(db: Database) -> None:
+    users = UserRepo(db)
+    staff = await users.register(600, "+375293333333", "Мастер", Level.EMPLOYEE)
+    order_id = await _order_id(db, "A-1")
+    media = MediaRepo(db)
+    records = [
+        await media.add(
+            NewMedia(f"600:{n}", order_id, "Приёмка", "Inspection", f"A-1/Inspection/{n}.jpg", f"f{n}",
+                     "photo", "", 600, 600, n, "album-1", 10, False)
+        )
+        for n in (11, 12, 13)
+    ]  # fmt: skip
+    key = "media:600:500:" + ".".join(str(r.id) for r in records)
+    await media.claim(500, [r.id for r in records], key)
+    outbox_repo = OutboxRepo(db)
+    _, [item] = await outbox_repo.add([Delivery(500, Method.MEDIA_GROUP, {"media": []}, key)])
+    await outbox_repo.finish(item.id, Status.SENT, [71, 72, 73], None)
+
+    outbox, protocol = FakeOutbox(), FakeProtocol()
+    service = MarkService(marks=MarkRepo(db), orders=OrderRepo(db), outbox=outbox, protocol=protocol)
+    marked = await service.mark(staff, records[0].id, Mark.NOW, "tap-1")
+    assert not isinstance(marked, str) and marked.media_ids == [r.id for r in records] and marked.ask_note
+    [followup] = outbox.deliveries
+    assert (followup.chat_id, followup.payload["reply_to"]) == (500, 71)
+    assert (await service.mark(staff, records[0].id, Mark.NOW, "tap-1")) == marked  # replayed: nothing new
+    assert len(outbox.deliveries) == 1
+    copies = await MarkRepo(db).client_copies(records[2].id)
+    assert [(c.client_id, c.message_ids[c.position]) for c in copies] == [(500, 73)]
+    note = await service.note(staff, marked.media_ids, Mark.NOW, "  течь   масла ", marked.followups, "n-1")
+    assert note == "течь масла"
+    edit = outbox.deliveries[-1]
+    assert edit.method is Method.EDIT_TEXT and edit.payload["edit_of"] == followup.dedup_key
+    stored = await MarkRepo(db).of(marked.media_ids)
+    assert [(m.mark, m.note) for m in stored.values()] == [("now", "течь масла")] * 3
