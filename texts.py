@@ -88,6 +88,8 @@ _HELP_EMPLOYEE = (
     "(кроме типа «Для сервисных нужд»).\n"
     "Текст, написанный в заказ-наряде, уходит клиенту. Ответ клиента придёт с номером заказ-наряда "
     "и кнопкой, чтобы вернуться в него.\n"
+    "Под отчётом «Сохранено» — отметки 🟢 ок / 🟡 скоро / 🔴 срочно (или начните подпись с 🔴 или слова "
+    "«срочно»). «🛠 Рекомендации» в карточке заказ-наряда — работы на согласование клиенту.\n"
 )
 _HELP_CARE = (
     "<b>Служба заботы</b>\n"
@@ -99,6 +101,7 @@ _HELP_CLIENT = (
     "Сюда приходят фото, видео и сообщения сервиса по вашему автомобилю.\n"
     "Чтобы ответить сотруднику, просто напишите сообщение.\n"
     "/support или кнопка «Написать в службу заботы» — обращение в службу заботы, например жалоба.\n"
+    "/orders или кнопка «Мои заказы» — ваши открытые заказ-наряды: статус, отчёт, рекомендации.\n"
 )
 _HELP_CANCEL = "/cancel — отменить текущее действие."
 
@@ -1247,3 +1250,167 @@ def report_pdf_decision(decision: str | None, who: str, at: str) -> str:
 
 def report_pdf_linked_photos(count: int) -> str:
     return f"Фото к рекомендации: {count}"
+
+
+# --- condition marks, recommendations, the owner's orders (issue 15.3, 15.4, 15.6) ---
+
+MARK_EMOJI = {"ok": "🟢", "soon": "🟡", "now": "🔴"}
+MARK_NAMES = {"ok": "в порядке", "soon": "скоро потребуется", "now": "срочно"}
+MARK_BUTTONS = {"ok": "🟢 ок", "soon": "🟡 скоро", "now": "🔴 срочно"}
+MARK_LINE = "🏷"  # the confirmation's mark lines start with it (a new tap replaces them)
+MARK_NO_NOTE_BUTTON = "Без заметки"
+MARK_PROTOCOL_RECIPIENT = "отметка состояния"
+MARK_REFUSED_NOT_FOUND = "Файл не найден."  # alerts: plain text
+MARK_REFUSED_CLOSED = "Заказ-наряд закрыт: отметки больше не ставятся."
+MARK_NOTE_SAVED = "Заметка сохранена"
+MARK_ASK_NOTE = "Напишите короткую заметку (что именно) одним сообщением или нажмите «Без заметки»."
+COMMAND_DESCRIPTIONS["orders"] = "Мои заказы"
+
+
+def mark_label(mark: str) -> str:
+    return f"{MARK_EMOJI[mark]} {MARK_NAMES[mark]}"
+
+
+def mark_caption(mark: str, note: str) -> str:
+    """The mark line of a client's caption (plain text: the caption is escaped as a whole)."""
+    return f"{mark_label(mark)}: {note}" if note else mark_label(mark)
+
+
+def mark_protocol(mark: str, note: str) -> str:
+    return f"Отметка {mark_caption(mark, note)}"
+
+
+def mark_followup(order: str, mark: str, note: str) -> str:
+    text = f"{MARK_EMOJI[mark]} Отметка мастера к фото — {MARK_NAMES[mark]} (заказ-наряд <b>{esc(order)}</b>)"
+    return f"{text}\n{esc(note)}" if note else text
+
+
+def mark_line(mark: str, note: str, ask_note: bool = False) -> str:
+    """The confirmation's line about the mark of its files (HTML)."""
+    line = f"{MARK_LINE} Отметка: {mark_label(mark)}"
+    if note:
+        line += f" — {esc(note)}"
+    if ask_note:
+        line += f"\n{MARK_LINE} {MARK_ASK_NOTE}"
+    return line
+
+
+REC_BUTTON = "🛠 Рекомендации"
+REC_NEW_BUTTON = "➕ Новая рекомендация"
+REC_MEDIA_DONE_BUTTON = "Дальше ➡️"
+REC_CANCEL_BUTTON = "Отмена"
+REC_ASK_TITLE = "🛠 Новая рекомендация. Что нужно сделать? (коротко, например «Замена тормозных колодок»)"
+REC_ASK_REASON = "Почему это нужно? Опишите для клиента в паре предложений."
+REC_ASK_MEDIA = (
+    "Приложить фото с отметками 🟡/🔴 этого заказ-наряда? Нажмите нужные (повторное нажатие убирает), "
+    "затем «Дальше»."
+)
+REC_ASK_PRICE = "Стоимость в рублях? Например: 1 200 или 1200,50"
+REC_PRICE_BAD = "Не понял стоимость. Напишите число в рублях, например: 1 200 или 1200,50"
+REC_TEXT_BAD = "Напишите текстом (до 300 символов)."
+REC_CANCELLED = "Рекомендация не создана."
+REC_ORDER_CLOSED = "Заказ-наряд закрыт или не найден."  # alert
+REC_NOT_FOUND = "Рекомендация не найдена."  # alert
+REC_PROTOCOL_RECIPIENT = "клиенту на согласование"
+REC_DECISION_RECIPIENT = "сервису"
+REC_APPROVE_BUTTON = "✅ Согласовать"
+REC_DECLINE_BUTTON = "❌ Отказаться"
+REC_NONE_WAITING = "Нет рекомендаций, ожидающих решения."  # alert
+REC_DECISIONS = {"approved": "✅ Согласовано", "declined": "❌ Отказ"}
+
+MY_ORDERS_BUTTON = "📋 Мои заказы"
+MY_ORDERS_NONE = "Открытых заказ-нарядов на ваш номер нет."
+MY_ORDERS_REPORT_BUTTON = "📄 Отчёт"
+STATUS_NOT_SET = "статус не задан"
+OWNER_NO_ACCESS = "Этот заказ-наряд недоступен."  # alert
+
+
+def rec_media_button(mark: str, note: str, index: int, chosen: bool) -> str:
+    tick = "☑️" if chosen else "▫️"
+    return f"{tick} {MARK_EMOJI[mark]} фото {index}" + (f": {note[:30]}" if note else "")
+
+
+def rec_protocol(title: str, price: str) -> str:
+    return f"Рекомендация: {title} — {price}"
+
+
+def rec_decision_protocol(decision: str, title: str, price: str) -> str:
+    return f"{REC_DECISIONS[decision]}: {title} — {price}"
+
+
+def rec_card(order: str, plate: str | None, title: str, reason: str, price: str, photos: int) -> str:
+    car = f" · {esc(plate_display(plate))}" if plate else ""
+    lines = [
+        f"🛠 <b>Рекомендация</b> по заказ-наряду <b>{esc(order)}</b>{car}",
+        f"<b>{esc(title)}</b>",
+    ]
+    if reason:
+        lines.append(esc(reason))
+    if photos:
+        lines.append(f"📷 Фото выше: {photos}")
+    lines.append(f"Стоимость: <b>{esc(price)}</b>")
+    return "\n".join(lines)
+
+
+def rec_decided_line(decision: str, who: str, when: str, price: str) -> str:
+    return f"{REC_DECISIONS[decision]} — {esc(who)}, {esc(when)}, цена {esc(price)}"
+
+
+def rec_already(decision: str, when: str) -> str:
+    """An alert (plain text): the second tap on a decided card."""
+    return f"Решение уже принято: {REC_DECISIONS[decision].split(' ', 1)[1].lower()}, {when}"
+
+
+def rec_decided_answer(decision: str) -> str:
+    return "Согласовано, спасибо!" if decision == "approved" else "Отказ принят."
+
+
+def rec_staff_notice(decision: str, order: str, title: str, price: str, client: str) -> str:
+    return (
+        f"{REC_DECISIONS[decision]}: клиент {esc(client)}, заказ-наряд <b>{esc(order)}</b>\n"
+        f"«{esc(title)}» — {esc(price)}"
+    )
+
+
+def rec_created(order: str, title: str, price: str, owners: int) -> str:
+    sent = "отправлена клиенту на согласование" if owners else "сохранена; клиент не подключен к боту"
+    return f"🛠 Рекомендация «{esc(title)}» ({esc(price)}) по заказ-наряду <b>{esc(order)}</b> {sent}."
+
+
+def rec_totals(
+    order: str,
+    approved: int,
+    approved_sum: str,
+    declined: int,
+    declined_sum: str,
+    waiting: int,
+    waiting_sum: str,
+) -> str:
+    return (
+        f"🛠 Рекомендации по заказ-наряду <b>{esc(order)}</b>\n"
+        f"✅ Согласовано: {approved} на {esc(approved_sum)}\n"
+        f"❌ Отказ: {declined} на {esc(declined_sum)}\n"
+        f"⏳ Ждут решения: {waiting} на {esc(waiting_sum)}"
+    )
+
+
+def rec_list_line(title: str, price: str, decision: str | None) -> str:
+    state = REC_DECISIONS[decision] if decision else "⏳ ждёт"
+    return f"• {esc(title)} — {esc(price)} — {state}"
+
+
+def my_orders(lines: list[tuple[str, str | None, str]]) -> str:
+    """The owner's open orders: number, plate, status label."""
+    rows = [
+        f"• <b>{esc(number)}</b>" + (f" · {esc(plate_display(plate))}" if plate else "") + f" — {esc(status)}"
+        for number, plate, status in lines
+    ]
+    return "📋 <b>Ваши заказ-наряды</b>\n" + "\n".join(rows)
+
+
+def my_orders_recs_button(number: str, waiting: int) -> str:
+    return f"🛠 Рекомендации ({waiting}) · {number}"
+
+
+def my_orders_report_button(number: str) -> str:
+    return f"{MY_ORDERS_REPORT_BUTTON} · {number}"

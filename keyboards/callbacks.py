@@ -191,3 +191,40 @@ class StaffReportCb(CallbackData, prefix="sr"):
     """Staff: the order's PDF report, from the order card (the role is checked by the staff router)."""
 
     order_id: Id
+
+
+# --- condition marks and recommendations (issue 15.3, 15.4) -----------------------------
+
+
+class MarkAction(StrEnum):
+    SET = "s"  # staff: mark the filed photo/video (and the rest of its album) `mark`
+    NO_NOTE = "n"  # staff: the mark needs no note (leaves the note prompt)
+
+
+class MarkCb(CallbackData, prefix="mk"):
+    """Under the filing confirmation; media_id is the first filed file of the message or album."""
+
+    action: MarkAction
+    media_id: Id
+    mark: Annotated[str, Field(pattern="^(ok|soon|now)$")] = "ok"
+
+
+class RecAction(StrEnum):
+    VIEW = "v"  # staff: the order's recommendations and their totals
+    NEW = "a"  # staff: start a new recommendation for the order
+    MEDIA = "m"  # staff: link / unlink marked photo `media_id` (in the dialog)
+    MEDIA_DONE = "d"  # staff: photos chosen, go on to the price
+    CANCEL = "x"
+
+
+class RecCb(CallbackData, prefix="rc"):
+    action: RecAction
+    order_id: Id = 0
+    media_id: Id = 0
+
+
+class DecideCb(CallbackData, prefix="dc"):
+    """The owner's answer to a recommendation card; handlers check access.owns before anything."""
+
+    rec_id: Id
+    approve: bool

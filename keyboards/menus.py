@@ -11,7 +11,10 @@ from database.users import Level
 def main_menu(level: Level) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
     if level is Level.CLIENT:
         return ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=texts.CARE_BUTTON)], [KeyboardButton(text=texts.REPORT_BUTTON)]],
+            keyboard=[
+                [KeyboardButton(text=texts.CARE_BUTTON)],
+                [KeyboardButton(text=texts.MY_ORDERS_BUTTON), KeyboardButton(text=texts.REPORT_BUTTON)],
+            ],
             resize_keyboard=True,
             is_persistent=True,
         )

@@ -13,6 +13,7 @@ from aiogram_calendar.schemas import SimpleCalAct, highlight
 import texts
 from config import Settings
 from database.orders import ListedOrder, Order
+from keyboards import recommendations
 from keyboards.callbacks import (
     ConvAction,
     ConvCb,
@@ -136,12 +137,14 @@ def type_choice(order: Order, settings: Settings, chat_button: bool = True) -> I
         builder.button(
             text=texts.CHAT_BUTTON, callback_data=ConvCb(action=ConvAction.CHAT, order_id=order.id)
         )
+        builder.add(recommendations.order_button(order.id))
     builder.button(
         text=texts.STATUS_BUTTON, callback_data=StatusCb(action=StatusAction.MENU, order_id=order.id)
     )
     builder.button(text=texts.INVITE_BUTTON, callback_data=InviteCb(order_id=order.id))
     builder.button(text=texts.REPORT_BUTTON, callback_data=StaffReportCb(order_id=order.id))
-    builder.adjust(1)
+    # stages one per row (the one-handed tap of the day), the order's tools two per row below them
+    builder.adjust(*[1] * len(settings.type_order), 2)
     return builder.as_markup()
 
 

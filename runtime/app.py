@@ -23,12 +23,14 @@ from database.digest import DigestRepo
 from database.folder_files import FolderFileRepo
 from database.fsm_storage import SQLiteStorage
 from database.held_media import HeldMediaRepo
+from database.marks import MarkRepo
 from database.media import MediaRepo
 from database.order_invites import InviteRepo
 from database.order_statuses import StatusRepo
 from database.orders import Order, OrderRepo
 from database.outbox import OutboxRepo
 from database.protocol import ProtocolRepo
+from database.recommendations import RecommendationRepo
 from database.report import ReportRepo
 from database.routing import RoutingRepo
 from database.staff_invites import StaffInviteRepo
@@ -36,6 +38,8 @@ from database.users import User, UserRepo
 from database.work import WorkRepo
 from handlers import build_root_router
 from keyboards.conversations import ClientRouteButtons
+from keyboards.marks import with_mark_buttons
+from keyboards.recommendations import DecisionButtons
 from middlewares.private import PrivateChatsOnly
 from middlewares.user import UserMiddleware
 from runtime.lifecycle import Lifecycle
@@ -50,6 +54,8 @@ from services.conversations import RELAY_KIND, CareQueue, ClientRouter, Conversa
 from services.digest import DailyDigest
 from services.folder_watch.watcher import FolderDeliveries, FolderWatcher
 from services.inspection.invites import Invites
+from services.inspection.marks import MarkService
+from services.inspection.recommendations import Recommendations
 from services.inspection.report import READY_STATUS, OrderReports
 from services.inspection.status_templates import StatusTemplates
 from services.inspection.statuses import StatusListener, StatusService
@@ -89,6 +95,8 @@ class Services:
     invites: Invites
     statuses: StatusService
     reports: OrderReports  # the order's PDF report (issue 15.5)
+    marks: MarkService
+    recommendations: Recommendations
 
     def workflow_data(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -144,7 +152,7 @@ def build_services(
     outbox = Outbox(OutboxRepo(db), bot, settings.delivery_slow_seconds, clock)
     outbox.on_blocked(lambda chat_id: users.set_reachable(chat_id, False))
     outbox.add_reporter(RELAY_KIND, relay_report)
-    outbox.add_reporter(MEDIA_REPORT_KIND, media_report)
+    outbox.add_reporter(MEDIA_REPORT_KIND, with_mark_buttons(media_report))
     outbox.convert_payloads(uploads(settings.branch_photo))
     orders = OrderRepo(db)
     work = WorkRepo(db)
@@ -152,6 +160,8 @@ def build_services(
     protocol = Protocol(ProtocolRepo(db), settings.branch_photo)
     attention = AttentionWords(Path(database.__file__).with_name("attention_words.py"), clock=clock)
     media_repo = MediaRepo(db)
+    mark_repo = MarkRepo(db)
+    marks = MarkService(marks=mark_repo, orders=orders, outbox=outbox, protocol=protocol)
     order_index = OrderIndex(orders, settings.branch_photo, settings.closed_order)
     media = MediaService(
         settings=settings,
@@ -163,6 +173,7 @@ def build_services(
         protocol=protocol,
         outbox=outbox,
         held=HeldMediaRepo(db),
+        marks=marks,
     )
     conversations = Conversations(
         users, orders, work, protocol, outbox, attention, settings.organization_name, routing
@@ -229,6 +240,17 @@ def build_services(
         invites=Invites(InviteRepo(db), orders, users, outbox, protocol),
         statuses=statuses,
         reports=reports,
+        marks=marks,
+        recommendations=Recommendations(
+            settings=settings,
+            recs=RecommendationRepo(db),
+            marks=mark_repo,
+            orders=orders,
+            users=users,
+            outbox=outbox,
+            protocol=protocol,
+            buttons=DecisionButtons(),
+        ),
     )
 
 

@@ -26,7 +26,7 @@ COMMANDS_BY_LEVEL: dict[Level | None, tuple[str, ...]] = {
     Level.ADMIN: ("order", "type", "admin", "help", "cancel"),
     Level.EMPLOYEE: _STAFF,
     Level.CARE: _STAFF,
-    Level.CLIENT: ("support", "help", "cancel"),
+    Level.CLIENT: ("orders", "support", "help", "cancel"),
 }
 
 

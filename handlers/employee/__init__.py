@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from database.users import STAFF_LEVELS
-from handlers.employee import chat, invite_status, media, orders, recognition, report
+from handlers.employee import chat, invite_status, marks, media, orders, recognition, recommendations, report
 from handlers.filters import RoleFilter
 
 
@@ -17,6 +17,8 @@ def build_router() -> Router:
     # chat first: a plain text outside any dialog is what staff send most, and its filters exclude
     # everything the others take (commands, texts in a dialog state, files)
     router.include_router(chat.router)
+    router.include_router(marks.router)
+    router.include_router(recommendations.router)
     router.include_router(orders.router)
     router.include_router(invite_status.router)
     router.include_router(report.router)

@@ -10,11 +10,13 @@ files them (handlers/employee/orders.py `type_picked`).
 from __future__ import annotations
 
 from aiogram import Bot, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 import texts
 from config import Settings
 from database.users import User
+from handlers.employee.marks import MarkNote
 from handlers.errors import PROBLEM_TEXTS
 from handlers.filters import FILE
 from keyboards import orders as kb
@@ -36,8 +38,11 @@ async def media_received(
     user: User,
     media: MediaService,
     settings: Settings,
+    state: FSMContext,
     album: list[Message] | None = None,
 ) -> None:
+    if await state.get_state() == MarkNote.text.state:  # new files: the note prompt of earlier ones lapses
+        await state.clear()
     files = [item for item in map(incoming_file, album or [message]) if item is not None]
     outcome = await media.intake(user, files, file_fetcher(bot, settings))
     await answer_outcome(message, outcome, settings)

@@ -16,6 +16,7 @@ from database.outbox import Delivery, Method
 from database.users import Level, User, UserRepo
 from database.work import WorkRepo
 from services.delivery import OutgoingFile, build_deliveries, group_payload
+from services.inspection.marks import MarkService
 from services.ports import Deliveries
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class ClientDelivery:
         users: UserRepo,
         work: WorkRepo,
         outbox: Deliveries,
+        marks: MarkService | None = None,
     ) -> None:
         self._settings = settings
         self._media = media
@@ -48,6 +50,7 @@ class ClientDelivery:
         self._users = users
         self._work = work
         self._outbox = outbox
+        self._marks = marks
 
     async def plan_live(
         self, staff: User, order: Order | None, records: list[MediaRecord]
@@ -77,7 +80,8 @@ class ClientDelivery:
         self, client_id: int, records: Sequence[MediaRecord], header: str, key_prefix: str
     ) -> list[Delivery]:
         """Deliveries of `records` to one client, minus files another delivery already holds."""
-        files = {r.id: OutgoingFile(r.id, r.kind, r.file_id, r.caption) for r in records}
+        captions = await self._marks.captions(records) if self._marks else {}
+        files = {r.id: OutgoingFile(r.id, r.kind, r.file_id, captions.get(r.id, r.caption)) for r in records}
         out = []
         for delivery, refs in build_deliveries(client_id, list(files.values()), header, key_prefix):
             won = await self._media.claim(client_id, refs, str(delivery.dedup_key))

@@ -25,6 +25,7 @@ from database.outbox import BatchSpec, Delivery
 from database.protocol import ProtocolEntry
 from database.users import User, UserRepo
 from database.work import WorkRepo
+from services.inspection.marks import MARKABLE_KINDS, Mark, MarkService
 from services.media.clients import ClientDelivery
 from services.media.filing import Filer, Intake
 from services.media.held import HeldFiles
@@ -49,15 +50,17 @@ class MediaService:
         protocol: Recorder,
         outbox: Deliveries,
         held: HeldMediaRepo,
+        marks: MarkService | None = None,
     ) -> None:
         self._settings = settings
         self._orders = orders
         self._protocol = protocol
         self._outbox = outbox
+        self._marks = marks
         self._filer = Filer(settings=settings, store=store, media=media, orders=orders, work=work)
         self._held = HeldFiles(held, orders, work)
         self._clients = ClientDelivery(
-            settings=settings, media=media, orders=orders, users=users, work=work, outbox=outbox
+            settings=settings, media=media, orders=orders, users=users, work=work, outbox=outbox, marks=marks
         )
 
     async def target(self, staff_id: int) -> WorkTarget | Problem:
@@ -83,6 +86,7 @@ class MediaService:
             if intake.gone:
                 return Problem.ORDER_CLOSED
         order = await self._order_of(intake)
+        marked = await self._marks.from_captions(staff, intake.records) if self._marks else {}
         deliveries, reach, recipient = await self._clients.plan_live(staff, order, intake.records)
         for record in intake.records:
             await self._protocol.record(self._protocol_entry(staff, order, record, recipient))
@@ -101,6 +105,7 @@ class MediaService:
             "stage": record.type_label if record else "",
             "folder": record.subfolder if record else "",
             "reach": str(reach),
+            **_mark_params(intake.records, marked),
         }
         batch = BatchSpec(REPORT_KIND, first.chat_id, params, dedup_key=f"media-report:{first.key}")
         await self._outbox.enqueue(deliveries, batch)
@@ -167,3 +172,15 @@ class MediaService:
             file_path=record.rel_path,
             dedup_key=f"media:{record.dedup_key}",
         )
+
+
+def _mark_params(records: Sequence[MediaRecord], marked: dict[int, Mark]) -> dict[str, Any]:
+    """What the report needs to offer the 🟢/🟡/🔴 buttons: the first photo or video filed (the tap
+    marks its whole message or album), and the mark its caption gave, if any."""
+    visual = [record.id for record in records if record.kind in MARKABLE_KINDS]
+    if not visual:
+        return {}
+    params: dict[str, Any] = {"mark_media": visual[0]}
+    if visual[0] in marked:
+        params["mark"] = str(marked[visual[0]])
+    return params
