@@ -78,7 +78,9 @@ class Outbox:
         self._queues: dict[int, FairQueue] = {}  # per chat, due items: in id order per sender
         self._senders: dict[int, asyncio.Task[None]] = {}
         self._known: set[int] = set()  # ids queued in memory or being sent
-        self._held: set[int] = set()  # chats whose earliest item waits for a retry
+        # chats whose earliest item waits for a retry -> when it is due (time.time()); set by a sender
+        # that postpones, kept by the loop until due even if a read of stored rows missed it
+        self._held: dict[int, float] = {}
         self._finished_during_read: set[int] | None = None
         # Deliveries sent with nobody to report to are marked in groups (one write per group). A
         # failed write is retried: until marked, a row stays in _known, so a read of stored rows
@@ -141,20 +143,19 @@ class Outbox:
         # A sender may finish while this read is under way; the rows it read are then stale, so
         # whatever finished meanwhile is excluded too.
         self._finished_during_read = set()
-        items = await self._repo.pending(exclude=set(self._known))
+        stored = await self._repo.pending(exclude=set(self._known))
         finished, self._finished_during_read = self._finished_during_read, None
-        self._held.clear()
-        next_due: float | None = None
         now = time.time()
-        for item in items:
+        # A chat a sender postponed while the read was under way stays held: the read may predate it.
+        held = {chat: due for chat, due in self._held.items() if due > now}
+        for chat, due in stored.held.items():
+            held[chat] = min(due, held.get(chat, due))
+        self._held = held  # later items of those chats keep their place behind the retry
+        for item in stored.items:
             if item.id in finished or item.id in self._known or item.chat_id in self._held:
                 continue
-            if item.next_attempt_at > now:
-                next_due = item.next_attempt_at if next_due is None else min(next_due, item.next_attempt_at)
-                self._held.add(item.chat_id)  # later items of that chat keep their place behind it
-                continue
             self._push(item)
-        return next_due
+        return min(self._held.values(), default=None)
 
     def _push(self, item: OutboxItem) -> None:
         if item.id in self._known or item.chat_id in self._held:
@@ -170,8 +171,8 @@ class Outbox:
         crashed = not task.cancelled() and task.exception() is not None
         if crashed:
             log.error("Outbox sender crashed", exc_info=task.exception())
-        if crashed or self._held or not self._senders:
-            self._wake.set()  # rows may be left in the database: a retry to schedule, or to read again
+        if crashed or not self._senders:
+            self._wake.set()  # rows may be left in the database (a page beyond the last read): read again
 
     async def _send_chat(self, chat_id: int) -> None:
         queue = self._queues[chat_id]
@@ -181,10 +182,10 @@ class Outbox:
                 delivered = await self._send_one(item)
                 queue.pop_head()
                 self._forget(item.id)
-                if not delivered:  # postponed: the rest wait behind it, in order, in the database
-                    self._held.add(chat_id)
+                if not delivered:  # postponed (now held): the rest wait behind it, in order, in the database
                     for rest in queue.take_all():
                         self._forget(rest.id)
+                    self._wake.set()  # the loop's next wake-up may now be sooner
         finally:
             for item in queue.take_all():
                 self._forget(item.id)
@@ -262,6 +263,7 @@ class Outbox:
             reason += " (may have been delivered: sent again, at least once)"
         log.warning("Outbox item %s to %s postponed %.0f s: %s", item.id, item.chat_id, delay, reason)
         await self._repo.postpone(item.id, delay, reason)
+        self._held[item.chat_id] = time.time() + delay
         return False
 
     async def _finish(self, item: OutboxItem, status: Status, ids: list[int], error: str | None) -> None:

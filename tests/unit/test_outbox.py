@@ -268,3 +268,82 @@ async def test_a_share_file_that_vanished_fails_its_row_and_the_chat_goes_on(db:
     assert bot.sent == [(1, "after")]
     rows = await db.fetchall("SELECT dedup_key, status FROM outbox ORDER BY id")
     assert [(row[0], row[1]) for row in rows] == [("k1", "failed"), ("k2", "sent")]
+
+
+@pytest.fixture
+def no_idle_recheck(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop's idle re-read is an hour away: a retry happens at its own time or not at all."""
+    monkeypatch.setattr(outbox_module, "IDLE_RECHECK_SECONDS", 3600.0)
+
+
+async def _until(found: Any, attempts: int = 250) -> None:
+    for _ in range(attempts):
+        if found():
+            return
+        await asyncio.sleep(0.02)
+
+
+async def test_a_retry_due_soon_is_not_hidden_behind_a_long_held_backlog(
+    db: Database, no_idle_recheck: None
+) -> None:
+    """Six hundred rows of a chat held for an hour come first by id; another chat's retry is due now."""
+    repo = OutboxRepo(db)
+    _, backlog = await repo.add([_text(3, f"b{i}") for i in range(600)])
+    await repo.postpone(backlog[0].id, 3600, "429")  # the rest of chat 3 waits behind its first row
+    _, [soon] = await repo.add([_text(1, "soon")])
+    await repo.postpone(soon.id, 0.05, "502")
+    bot = FakeBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await _until(lambda: bot.sent)
+    worker.cancel()
+    assert bot.sent == [(1, "soon")]
+
+
+async def test_a_row_postponed_while_stored_rows_are_read_keeps_its_time_and_its_place(
+    db: Database, no_idle_recheck: None
+) -> None:
+    """The last sender ends, so the loop reads the stored rows; meanwhile chat 1's send fails and its
+    sender ends in the very tick the read returns, while chat 2's sender is still busy. Chat 1's retry
+    must still come at its own time, and a message queued after it must wait behind it."""
+    repo = OutboxRepo(db)
+    reading, read_may_end, stop = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    real_pending, real_postpone = repo.pending, repo.postpone
+    armed = False
+
+    async def gated_pending(*args: Any, **kwargs: Any) -> Any:
+        rows = await real_pending(*args, **kwargs)
+        if armed:
+            reading.set()
+            await read_may_end.wait()
+        return rows
+
+    async def postpone(item_id: int, delay: float, error: str) -> None:
+        await real_postpone(item_id, delay, error)
+        read_may_end.set()  # the read returns in the same tick as chat 1's sender ends
+
+    repo.pending, repo.postpone = gated_pending, postpone  # type: ignore[method-assign]
+    bad_gateway = TelegramServerError(method=SendMessage(chat_id=1, text="a"), message="Bad Gateway")
+
+    class Bot(FakeBot):
+        async def __call__(self, method: TelegramMethod[Any]) -> SimpleNamespace:
+            if method.chat_id == 2:  # a sender that stays busy: no "every sender is done" wake-up
+                await stop.wait()
+            return await super().__call__(method)
+
+    bot = Bot({1: [bad_gateway]})
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await asyncio.sleep(0.05)
+    armed = True
+    await box.enqueue([_text(4, "w")])  # its sender is the last to end: the loop reads stored rows
+    await reading.wait()
+    await box.enqueue([_text(2, "x"), _text(1, "a"), _text(1, "b")])
+    await read_may_end.wait()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    await box.enqueue([_text(1, "c")])
+    await _until(lambda: len([t for c, t in bot.sent if c == 1]) == 3)
+    stop.set()
+    worker.cancel()
+    assert [text for chat, text in bot.sent if chat == 1] == ["a", "b", "c"]
