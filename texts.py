@@ -921,3 +921,17 @@ def daily_digest(day: str, figures: DigestFigures) -> str:
 DELIVERY_SLOW = "⏳ доставка задерживается: Telegram отвечает медленно, бот доставит сам, повторять не нужно"
 DELIVERY_DONE = "✅ доставлено"
 DELIVERY_NOT_ALL = "⚠️ доставлено не всё — подробности в сообщении ниже"
+
+
+# --- relay performance, upload quota per album ---
+
+
+def album_upload_quota_exceeded(per_order: bool, limit_mb: float, refused: int, total: int) -> str:
+    """One notice for a whole album (not one per item): how many of its files were not kept."""
+    what = "по одному заказ-наряду" if per_order else "за сутки"
+    which = "" if refused == total else f"{refused} из {total} "
+    return (
+        f"⚠️ Файлы альбома переданы сотруднику, но {which}не сохранены в папку заказ-наряда: "
+        f"превышен объём загрузки {what} ({limit_mb:g} МБ). Если нужно передать больше, "
+        "договоритесь с сотрудником."
+    )
