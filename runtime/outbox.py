@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -40,7 +41,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from database.outbox import BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, SentMark, Status
+from database.outbox import BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, SentMark, Status, lane_of
 from runtime.outbox_calls import send_item
 from runtime.outbox_delays import EDIT_OF, SlowBatches
 from runtime.outbox_queue import FairQueue
@@ -71,7 +72,7 @@ class Outbox:
         self._repo = repo
         self._bot = bot
         self._slow = SlowBatches(self.enqueue, slow_after, clock)
-        self._reports = BatchReports(repo, self.enqueue, self._slow.finished)
+        self._reports = BatchReports(repo, self.enqueue, self._slow.finished, self._send_receipt)
         self._on_blocked: list[BlockedHook] = []
         self._wake = asyncio.Event()
         self._ready = asyncio.Event()  # set once rows left by an earlier run are queued
@@ -89,6 +90,10 @@ class Outbox:
         self._unmarked: set[int] = set()
         self._sent = GroupCommit(self._write_sent, name="outbox-sent", retry_seconds=MARK_RETRY_SECONDS)
         self._convert: PayloadConverter | None = None
+        # Receipts (reactions) sent without a row: item id (negative) -> the delivery, and what to call
+        # once it is out, refused, or stored after all (see `_send_receipt`).
+        self._volatile: dict[int, tuple[Delivery, Callable[[], None]]] = {}
+        self._volatile_ids = itertools.count(-1, -1)
 
     def convert_payloads(self, converter: PayloadConverter) -> None:
         """Turn stored references into what aiogram sends (files from the share into uploads)."""
@@ -112,6 +117,27 @@ class Outbox:
         if self._ready.is_set():
             for item in added:
                 self._push(item)
+
+    async def _send_receipt(self, delivery: Delivery, settled: Callable[[], None]) -> None:
+        """Send a reaction without storing it: setting it twice changes nothing, so the caller keeps what
+        would redo it (its batch, unreported) until `settled` is called. One that has to wait (its chat
+        is behind a retry, or the send is postponed) is stored like any delivery, and then settled."""
+        item = OutboxItem(
+            next(self._volatile_ids), delivery.chat_id, delivery.method, delivery.payload, None, 0, 0.0,
+            lane_of(delivery.dedup_key),
+        )  # fmt: skip
+        self._volatile[item.id] = (delivery, settled)
+        if item.chat_id in self._held or not self._ready.is_set():
+            await self._store_volatile([item])
+        else:
+            self._push(item)
+
+    async def _store_volatile(self, items: Sequence[OutboxItem]) -> None:
+        kept = [self._volatile.pop(item.id) for item in items if item.id in self._volatile]
+        if kept:
+            await self.enqueue([delivery for delivery, _ in kept])
+            for _, settled in kept:
+                settled()
 
     async def check_slow(self) -> None:
         """Tell the senders of batches waiting too long (the running outbox does this every second)."""
@@ -183,12 +209,15 @@ class Outbox:
                 queue.pop_head()
                 self._forget(item.id)
                 if not delivered:  # postponed (now held): the rest wait behind it, in order, in the database
-                    for rest in queue.take_all():
-                        self._forget(rest.id)
+                    rest = queue.take_all()
+                    for other in rest:
+                        self._forget(other.id)
+                    await self._store_volatile(rest)  # receipts among them get their rows now
                     self._wake.set()  # the loop's next wake-up may now be sooner
         finally:
             for item in queue.take_all():
                 self._forget(item.id)
+                self._volatile.pop(item.id, None)  # a receipt dropped here is redone from its batch
             del self._queues[chat_id]
             del self._senders[chat_id]
 
@@ -262,11 +291,23 @@ class Outbox:
         if isinstance(exc, TelegramNetworkError):  # the request may have reached Telegram before the cut
             reason += " (may have been delivered: sent again, at least once)"
         log.warning("Outbox item %s to %s postponed %.0f s: %s", item.id, item.chat_id, delay, reason)
-        await self._repo.postpone(item.id, delay, reason)
+        volatile = self._volatile.pop(item.id, None)
+        if volatile is None:
+            await self._repo.postpone(item.id, delay, reason)
+        else:  # a receipt sent without a row gets one now, to wait for its retry like the others
+            delivery, settled = volatile
+            _, added = await self._repo.add([delivery])
+            for row in added:
+                await self._repo.postpone(row.id, delay, reason)
+            settled()
         self._held[item.chat_id] = time.time() + delay
         return False
 
     async def _finish(self, item: OutboxItem, status: Status, ids: list[int], error: str | None) -> None:
+        volatile = self._volatile.pop(item.id, None)
+        if volatile is not None:  # a receipt without a row: nothing to mark
+            volatile[1]()
+            return
         quiet = item.batch_id is None or self._reports.is_quiet(item.batch_id)
         if status is Status.SENT and quiet:
             self._unmarked.add(item.id)

@@ -7,13 +7,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
-from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import SendMessage, SetMessageReaction, TelegramMethod
 
 from database.connection import Database
 from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxRepo, Status
 from runtime import outbox as outbox_module
 from runtime.outbox import Outbox
+from services.conversations.deliveries import relay_receipt, relay_report
 
 
 class FakeBot:
@@ -347,3 +348,94 @@ async def test_a_row_postponed_while_stored_rows_are_read_keeps_its_time_and_its
     stop.set()
     worker.cancel()
     assert [text for chat, text in bot.sent if chat == 1] == ["a", "b", "c"]
+
+
+class ReactingBot(FakeBot):
+    """Also takes reactions; `hold` keeps them waiting, `fail` makes the next ones fail."""
+
+    def __init__(self, fail: list[Exception] | None = None) -> None:
+        super().__init__()
+        self.reactions: list[tuple[int, int]] = []
+        self.fail = fail or []
+        self.hold = asyncio.Event()
+        self.hold.set()
+
+    async def __call__(self, method: TelegramMethod[Any]) -> Any:
+        if not isinstance(method, SetMessageReaction):
+            return await super().__call__(method)
+        await self.hold.wait()
+        if self.fail:
+            raise self.fail.pop(0)
+        self.reactions.append((method.chat_id, method.message_id))
+        return True
+
+
+def _relay(client: int, employee: int, message_id: int) -> tuple[list[Delivery], BatchSpec]:
+    key = f"rl:{employee}:{message_id}"
+    spec = BatchSpec(
+        "relay",
+        employee,
+        {"order": "A-1", "react_to": message_id},
+        dedup_key=key,
+        only_problems=True,
+        on_success=relay_receipt(employee, message_id),
+    )
+    return [_text(client, f"text {message_id}", f"{key}:{client}:0")], spec
+
+
+async def _reported(db: Database) -> list[str]:
+    rows = await db.fetchall("SELECT status FROM outbox_batches ORDER BY id")
+    return [row[0] for row in rows]
+
+
+async def test_a_relay_receipt_goes_without_a_row_and_its_batch_is_reported_after_it(db: Database) -> None:
+    repo, bot = OutboxRepo(db), ReactingBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    box.add_reporter("relay", relay_report)
+    worker = asyncio.create_task(box.run())
+    await box.enqueue(*_relay(5, 1, 10))
+    await _until(lambda: bot.reactions)
+    await box.flush()
+    worker.cancel()
+    assert bot.sent == [(5, "text 10")] and bot.reactions == [(1, 10)]
+    assert await db.fetchval("SELECT COUNT(*) FROM outbox WHERE method = 'reaction'") == 0
+    assert await _reported(db) == ["reported"]
+
+
+async def test_a_receipt_not_yet_out_at_a_crash_is_sent_after_the_restart(db: Database) -> None:
+    repo, bot = OutboxRepo(db), ReactingBot()
+    bot.hold.clear()  # the reaction is under way when the process dies
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    box.add_reporter("relay", relay_report)
+    worker = asyncio.create_task(box.run())
+    await box.enqueue(*_relay(5, 1, 11))
+    await _until(lambda: bot.sent)
+    await box.flush()
+    worker.cancel()
+    assert await _reported(db) == ["open"]  # nothing says the receipt went: the batch is reported again
+
+    after = ReactingBot()
+    box = Outbox(repo, after)  # type: ignore[arg-type]
+    box.add_reporter("relay", relay_report)
+    worker = asyncio.create_task(box.run())
+    await _until(lambda: after.reactions)
+    await box.flush()
+    worker.cancel()
+    assert after.sent == [] and after.reactions == [(1, 11)]  # the text is not sent twice
+    assert await _reported(db) == ["reported"]
+
+
+async def test_a_receipt_that_must_be_retried_gets_a_row_and_goes_later(db: Database) -> None:
+    flood = TelegramRetryAfter(method=SendMessage(chat_id=1, text="a"), message="Too Many", retry_after=0)
+    repo, bot = OutboxRepo(db), ReactingBot([flood])
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    box.add_reporter("relay", relay_report)
+    worker = asyncio.create_task(box.run())
+    await box.enqueue(*_relay(5, 1, 12))
+    await _until(lambda: bot.reactions)
+    await _drain(box, repo)
+    await box.flush()
+    worker.cancel()
+    assert bot.reactions == [(1, 12)]
+    assert await db.fetchval("SELECT status FROM outbox WHERE method = 'reaction'") == "sent"
+    assert await _reported(db) == ["reported"]
