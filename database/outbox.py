@@ -93,6 +93,7 @@ class OutboxItem:
 class PendingRows:
     items: list[OutboxItem]  # due now, in id order
     held: dict[int, float]  # chat -> its earliest retry time, for chats with a row not yet due
+    more: bool = False  # the page was full: more rows are due than were read
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,8 @@ class OutboxRepo:
         def query(conn: sqlite3.Connection) -> PendingRows:
             held = dict(conn.execute(_HELD_CHATS, (now,)).fetchall())
             rows = conn.execute(_DUE_ROWS, (now, limit + len(exclude))).fetchall()
-            return PendingRows([_item(row) for row in rows if row["id"] not in exclude][:limit], held)
+            items = [_item(row) for row in rows if row["id"] not in exclude]
+            return PendingRows(items[:limit], held, len(rows) == limit + len(exclude))
 
         return await self._db.read(query)
 

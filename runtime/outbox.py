@@ -76,6 +76,10 @@ class Outbox:
         self._on_blocked: list[BlockedHook] = []
         self._wake = asyncio.Event()
         self._ready = asyncio.Event()  # set once rows left by an earlier run are queued
+        # Stored rows may be missing from memory: the last read was a full page, or rows were stored
+        # before the first read was done. Then the stored rows are read again once every sender is
+        # done; otherwise there is nothing to read (a retry wakes the loop at its own time).
+        self._unread = False
         self._queues: dict[int, FairQueue] = {}  # per chat, due items: in id order per sender
         self._senders: dict[int, asyncio.Task[None]] = {}
         self._known: set[int] = set()  # ids queued in memory or being sent
@@ -117,6 +121,8 @@ class Outbox:
         if self._ready.is_set():
             for item in added:
                 self._push(item)
+        elif added:
+            self._unread = True
 
     async def _send_receipt(self, delivery: Delivery, settled: Callable[[], None]) -> None:
         """Send a reaction without storing it: setting it twice changes nothing, so the caller keeps what
@@ -169,7 +175,9 @@ class Outbox:
         # A sender may finish while this read is under way; the rows it read are then stale, so
         # whatever finished meanwhile is excluded too.
         self._finished_during_read = set()
+        self._unread = False
         stored = await self._repo.pending(exclude=set(self._known))
+        self._unread = self._unread or stored.more
         finished, self._finished_during_read = self._finished_during_read, None
         now = time.time()
         # A chat a sender postponed while the read was under way stays held: the read may predate it.
@@ -197,8 +205,8 @@ class Outbox:
         crashed = not task.cancelled() and task.exception() is not None
         if crashed:
             log.error("Outbox sender crashed", exc_info=task.exception())
-        if crashed or not self._senders:
-            self._wake.set()  # rows may be left in the database (a page beyond the last read): read again
+        if crashed or (not self._senders and self._unread):
+            self._wake.set()  # rows are left in the database (a page beyond the last read): read again
 
     async def _send_chat(self, chat_id: int) -> None:
         queue = self._queues[chat_id]

@@ -304,8 +304,8 @@ async def test_a_retry_due_soon_is_not_hidden_behind_a_long_held_backlog(
 async def test_a_row_postponed_while_stored_rows_are_read_keeps_its_time_and_its_place(
     db: Database, no_idle_recheck: None
 ) -> None:
-    """The last sender ends, so the loop reads the stored rows; meanwhile chat 1's send fails and its
-    sender ends in the very tick the read returns, while chat 2's sender is still busy. Chat 1's retry
+    """The loop reads the stored rows; meanwhile chat 1's send fails and its sender ends in the very
+    tick the read returns, while chat 2's sender is still busy. Chat 1's retry
     must still come at its own time, and a message queued after it must wait behind it."""
     repo = OutboxRepo(db)
     reading, read_may_end, stop = asyncio.Event(), asyncio.Event(), asyncio.Event()
@@ -337,10 +337,10 @@ async def test_a_row_postponed_while_stored_rows_are_read_keeps_its_time_and_its
     worker = asyncio.create_task(box.run())
     await asyncio.sleep(0.05)
     armed = True
-    await box.enqueue([_text(4, "w")])  # its sender is the last to end: the loop reads stored rows
-    await reading.wait()
+    box._wake.set()  # as after a crash or a full page: the loop reads the stored rows
+    await asyncio.wait_for(reading.wait(), 10)
     await box.enqueue([_text(2, "x"), _text(1, "a"), _text(1, "b")])
-    await read_may_end.wait()
+    await asyncio.wait_for(read_may_end.wait(), 10)
     for _ in range(5):
         await asyncio.sleep(0)
     await box.enqueue([_text(1, "c")])
@@ -439,3 +439,17 @@ async def test_a_receipt_that_must_be_retried_gets_a_row_and_goes_later(db: Data
     assert bot.reactions == [(1, 12)]
     assert await db.fetchval("SELECT status FROM outbox WHERE method = 'reaction'") == "sent"
     assert await _reported(db) == ["reported"]
+
+
+async def test_a_backlog_beyond_one_read_is_all_sent(db: Database, no_idle_recheck: None) -> None:
+    """Rows left by an earlier run fill more than one read (500): the rest is read once the first
+    page is out, without waiting for the idle re-read."""
+    repo = OutboxRepo(db)
+    await repo.add([_text(chat, f"m{n}") for n in range(120) for chat in range(1, 7)])  # 720 rows
+    bot = FakeBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await _until(lambda: len(bot.sent) == 720, attempts=1000)
+    worker.cancel()
+    assert len(bot.sent) == 720
+    assert [t for c, t in bot.sent if c == 3] == [f"m{n}" for n in range(120)]
