@@ -7,7 +7,8 @@ worker, many chats at once, through the rate-limited session (`runtime.session`)
 takes turns between the people whose messages the deliveries carry (`runtime.outbox_queue`). A
 restart finds unsent rows and sends them; a user who blocked the bot is marked unreachable. When
 every delivery of a batch is done, its reporter builds one message for the person who caused it
-(`runtime.outbox_reports`). Stored payloads become calls in `runtime.outbox_calls`.
+(`runtime.outbox_reports`). Stored payloads become calls in `runtime.outbox_calls`. The one delivery
+without a row is a quiet batch's reaction receipt (the relay's 👍): see `_send_receipt`.
 
 Retries have one owner per call. The outbox's calls are `CallerRetries`: the session makes one
 attempt (flood control still applies) and a 429, a 5xx or a network error postpones the row in
