@@ -1414,3 +1414,17 @@ def my_orders_recs_button(number: str, waiting: int) -> str:
 
 def my_orders_report_button(number: str) -> str:
     return f"{MY_ORDERS_REPORT_BUTTON} · {number}"
+
+
+# --- relay performance, upload quota per album ---
+
+
+def album_upload_quota_exceeded(per_order: bool, limit_mb: float, refused: int, total: int) -> str:
+    """One notice for a whole album (not one per item): how many of its files were not kept."""
+    what = "по одному заказ-наряду" if per_order else "за сутки"
+    which = "" if refused == total else f"{refused} из {total} "
+    return (
+        f"⚠️ Файлы альбома переданы сотруднику, но {which}не сохранены в папку заказ-наряда: "
+        f"превышен объём загрузки {what} ({limit_mb:g} МБ). Если нужно передать больше, "
+        "договоритесь с сотрудником."
+    )

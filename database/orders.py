@@ -140,12 +140,19 @@ _STAFF_ORDER_SQL = (
     + ", ".join(f"o.{name.strip()}" for name in _ORDER_COLUMNS.split(","))
     + " FROM work_context w JOIN orders o ON o.id = w.order_id WHERE w.telegram_id = ?"
 )
+_STAFF_CHAT_SQL = _STAFF_ORDER_SQL.replace(" FROM work_context", ", w.chatting FROM work_context")
 
 
 def current_for_staff(conn: sqlite3.Connection, telegram_id: int) -> Order | None:
     """For units of work (`Database.read`): the order a staff member is working in."""
     row = conn.execute(_STAFF_ORDER_SQL, (telegram_id,)).fetchone()
     return None if row is None else _order(row)
+
+
+def chat_order_for_staff(conn: sqlite3.Connection, telegram_id: int) -> tuple[Order, bool] | None:
+    """For units of work: the staff member's order and whether they are in its chat, in one statement."""
+    row = conn.execute(_STAFF_CHAT_SQL, (telegram_id,)).fetchone()
+    return None if row is None else (_order(row), bool(row["chatting"]))
 
 
 class OrderRepo:

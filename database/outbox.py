@@ -90,6 +90,13 @@ class OutboxItem:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingRows:
+    items: list[OutboxItem]  # due now, in id order
+    held: dict[int, float]  # chat -> its earliest retry time, for chats with a row not yet due
+    more: bool = False  # the page was full: more rows are due than were read
+
+
+@dataclass(frozen=True, slots=True)
 class SentMark:
     item_id: int
     message_ids: list[int]
@@ -154,13 +161,19 @@ class OutboxRepo:
 
         return await self._db.run(store)
 
-    async def pending(self, exclude: set[int], limit: int = 500) -> list[OutboxItem]:
-        rows = await self._db.fetchall(
-            "SELECT id, chat_id, method, payload, batch_id, attempts, next_attempt_at, dedup_key FROM outbox"
-            " WHERE status = 'pending' ORDER BY id LIMIT ?",
-            (limit + len(exclude),),
-        )
-        return [_item(row) for row in rows if row["id"] not in exclude][:limit]
+    async def pending(self, exclude: set[int], limit: int = 500) -> PendingRows:
+        """Rows due now (not in `exclude`), in id order, and the chats held behind a retry: a chat with
+        any row not yet due is held whole (its rows are not read), so a long backlog behind a retry
+        neither fills the page nor hides another chat's retry."""
+        now = time.time()
+
+        def query(conn: sqlite3.Connection) -> PendingRows:
+            held = dict(conn.execute(_HELD_CHATS, (now,)).fetchall())
+            rows = conn.execute(_DUE_ROWS, (now, limit + len(exclude))).fetchall()
+            items = [_item(row) for row in rows if row["id"] not in exclude]
+            return PendingRows(items[:limit], held, len(rows) == limit + len(exclude))
+
+        return await self._db.read(query)
 
     async def finish(self, item_id: int, status: Status, message_ids: list[int], error: str | None) -> None:
         await self._db.write(
@@ -229,6 +242,16 @@ class OutboxRepo:
         return int(await self._db.fetchval("SELECT COUNT(*) FROM outbox WHERE status = ?", (str(status),)))
 
 
+_HELD_CHATS = (
+    "SELECT chat_id, MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND next_attempt_at > ?"
+    " GROUP BY chat_id"
+)
+_DUE_ROWS = (
+    "SELECT id, chat_id, method, payload, batch_id, attempts, next_attempt_at, dedup_key FROM outbox"
+    " WHERE status = 'pending' AND chat_id NOT IN"
+    " (SELECT chat_id FROM outbox WHERE status = 'pending' AND next_attempt_at > ?1)"
+    " ORDER BY id LIMIT ?2"
+)
 _INSERT_ITEM = (
     "INSERT OR IGNORE INTO outbox"
     " (dedup_key, chat_id, method, payload, next_attempt_at, created_at, batch_id)"

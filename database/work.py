@@ -58,11 +58,11 @@ class WorkRepo:
         employee's text starts with this."""
 
         def query(conn: sqlite3.Connection) -> ChatTarget:
-            order = orders.current_for_staff(conn, telegram_id)
-            row = conn.execute("SELECT chatting FROM work_context WHERE telegram_id = ?", (telegram_id,))
-            flag = row.fetchone()
-            chatting = bool(flag[0]) if flag else False
-            if order is None or not order.phone:
+            found = orders.chat_order_for_staff(conn, telegram_id)
+            if found is None:
+                return ChatTarget(None, [], False)
+            order, chatting = found
+            if not order.phone:
                 return ChatTarget(order, [], chatting)
             return ChatTarget(order, users.active_clients_with_phone(conn, order.phone), chatting)
 

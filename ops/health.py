@@ -132,7 +132,10 @@ class Monitor:
         if self._probe is None or self._probe.done():
             self._probe = asyncio.ensure_future(asyncio.to_thread(probe_storage, self._settings))
         try:
-            return await asyncio.wait_for(asyncio.shield(self._probe), PROBE_TIMEOUT)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns an answer that meets a cancel
+            # (at shutdown) and swallows the cancel.
+            async with asyncio.timeout(PROBE_TIMEOUT):
+                return await asyncio.shield(self._probe)
         except TimeoutError:
             return Storage(texts.FOLDER_NOT_ANSWERING, None, None)
 

@@ -7,7 +7,8 @@ worker, many chats at once, through the rate-limited session (`runtime.session`)
 takes turns between the people whose messages the deliveries carry (`runtime.outbox_queue`). A
 restart finds unsent rows and sends them; a user who blocked the bot is marked unreachable. When
 every delivery of a batch is done, its reporter builds one message for the person who caused it
-(`runtime.outbox_reports`). Stored payloads become calls in `runtime.outbox_calls`.
+(`runtime.outbox_reports`). Stored payloads become calls in `runtime.outbox_calls`. The one delivery
+without a row is a quiet batch's reaction receipt (the relay's 👍): see `_send_receipt`.
 
 Retries have one owner per call. The outbox's calls are `CallerRetries`: the session makes one
 attempt (flood control still applies) and a 429, a 5xx or a network error postpones the row in
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -40,7 +42,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from database.outbox import BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, SentMark, Status
+from database.outbox import BatchSpec, Delivery, Method, OutboxItem, OutboxRepo, SentMark, Status, lane_of
 from runtime.outbox_calls import send_item
 from runtime.outbox_delays import EDIT_OF, SlowBatches
 from runtime.outbox_queue import FairQueue
@@ -71,14 +73,20 @@ class Outbox:
         self._repo = repo
         self._bot = bot
         self._slow = SlowBatches(self.enqueue, slow_after, clock)
-        self._reports = BatchReports(repo, self.enqueue, self._slow.finished)
+        self._reports = BatchReports(repo, self.enqueue, self._slow.finished, self._send_receipt)
         self._on_blocked: list[BlockedHook] = []
         self._wake = asyncio.Event()
         self._ready = asyncio.Event()  # set once rows left by an earlier run are queued
+        # Stored rows may be missing from memory: the last read was a full page, or rows were stored
+        # before the first read was done. Then the stored rows are read again once every sender is
+        # done; otherwise there is nothing to read (a retry wakes the loop at its own time).
+        self._unread = False
         self._queues: dict[int, FairQueue] = {}  # per chat, due items: in id order per sender
         self._senders: dict[int, asyncio.Task[None]] = {}
         self._known: set[int] = set()  # ids queued in memory or being sent
-        self._held: set[int] = set()  # chats whose earliest item waits for a retry
+        # chats whose earliest item waits for a retry -> when it is due (time.time()); set by a sender
+        # that postpones, kept by the loop until due even if a read of stored rows missed it
+        self._held: dict[int, float] = {}
         self._finished_during_read: set[int] | None = None
         # Deliveries sent with nobody to report to are marked in groups (one write per group). A
         # failed write is retried: until marked, a row stays in _known, so a read of stored rows
@@ -87,6 +95,10 @@ class Outbox:
         self._unmarked: set[int] = set()
         self._sent = GroupCommit(self._write_sent, name="outbox-sent", retry_seconds=MARK_RETRY_SECONDS)
         self._convert: PayloadConverter | None = None
+        # Receipts (reactions) sent without a row: item id (negative) -> the delivery, and what to call
+        # once it is out, refused, or stored after all (see `_send_receipt`).
+        self._volatile: dict[int, tuple[Delivery, Callable[[], None]]] = {}
+        self._volatile_ids = itertools.count(-1, -1)
 
     def convert_payloads(self, converter: PayloadConverter) -> None:
         """Turn stored references into what aiogram sends (files from the share into uploads)."""
@@ -110,6 +122,29 @@ class Outbox:
         if self._ready.is_set():
             for item in added:
                 self._push(item)
+        elif added:
+            self._unread = True
+
+    async def _send_receipt(self, delivery: Delivery, settled: Callable[[], None]) -> None:
+        """Send a reaction without storing it: setting it twice changes nothing, so the caller keeps what
+        would redo it (its batch, unreported) until `settled` is called. One that has to wait (its chat
+        is behind a retry, or the send is postponed) is stored like any delivery, and then settled."""
+        item = OutboxItem(
+            next(self._volatile_ids), delivery.chat_id, delivery.method, delivery.payload, None, 0, 0.0,
+            lane_of(delivery.dedup_key),
+        )  # fmt: skip
+        self._volatile[item.id] = (delivery, settled)
+        if item.chat_id in self._held or not self._ready.is_set():
+            await self._store_volatile([item])
+        else:
+            self._push(item)
+
+    async def _store_volatile(self, items: Sequence[OutboxItem]) -> None:
+        kept = [self._volatile.pop(item.id) for item in items if item.id in self._volatile]
+        if kept:
+            await self.enqueue([delivery for delivery, _ in kept])
+            for _, settled in kept:
+                settled()
 
     async def check_slow(self) -> None:
         """Tell the senders of batches waiting too long (the running outbox does this every second)."""
@@ -141,20 +176,21 @@ class Outbox:
         # A sender may finish while this read is under way; the rows it read are then stale, so
         # whatever finished meanwhile is excluded too.
         self._finished_during_read = set()
-        items = await self._repo.pending(exclude=set(self._known))
+        self._unread = False
+        stored = await self._repo.pending(exclude=set(self._known))
+        self._unread = self._unread or stored.more
         finished, self._finished_during_read = self._finished_during_read, None
-        self._held.clear()
-        next_due: float | None = None
         now = time.time()
-        for item in items:
+        # A chat a sender postponed while the read was under way stays held: the read may predate it.
+        held = {chat: due for chat, due in self._held.items() if due > now}
+        for chat, due in stored.held.items():
+            held[chat] = min(due, held.get(chat, due))
+        self._held = held  # later items of those chats keep their place behind the retry
+        for item in stored.items:
             if item.id in finished or item.id in self._known or item.chat_id in self._held:
                 continue
-            if item.next_attempt_at > now:
-                next_due = item.next_attempt_at if next_due is None else min(next_due, item.next_attempt_at)
-                self._held.add(item.chat_id)  # later items of that chat keep their place behind it
-                continue
             self._push(item)
-        return next_due
+        return min(self._held.values(), default=None)
 
     def _push(self, item: OutboxItem) -> None:
         if item.id in self._known or item.chat_id in self._held:
@@ -170,8 +206,8 @@ class Outbox:
         crashed = not task.cancelled() and task.exception() is not None
         if crashed:
             log.error("Outbox sender crashed", exc_info=task.exception())
-        if crashed or self._held or not self._senders:
-            self._wake.set()  # rows may be left in the database: a retry to schedule, or to read again
+        if crashed or (not self._senders and self._unread):
+            self._wake.set()  # rows are left in the database (a page beyond the last read): read again
 
     async def _send_chat(self, chat_id: int) -> None:
         queue = self._queues[chat_id]
@@ -181,13 +217,16 @@ class Outbox:
                 delivered = await self._send_one(item)
                 queue.pop_head()
                 self._forget(item.id)
-                if not delivered:  # postponed: the rest wait behind it, in order, in the database
-                    self._held.add(chat_id)
-                    for rest in queue.take_all():
-                        self._forget(rest.id)
+                if not delivered:  # postponed (now held): the rest wait behind it, in order, in the database
+                    rest = queue.take_all()
+                    for other in rest:
+                        self._forget(other.id)
+                    await self._store_volatile(rest)  # receipts among them get their rows now
+                    self._wake.set()  # the loop's next wake-up may now be sooner
         finally:
             for item in queue.take_all():
                 self._forget(item.id)
+                self._volatile.pop(item.id, None)  # a receipt dropped here is redone from its batch
             del self._queues[chat_id]
             del self._senders[chat_id]
 
@@ -261,10 +300,23 @@ class Outbox:
         if isinstance(exc, TelegramNetworkError):  # the request may have reached Telegram before the cut
             reason += " (may have been delivered: sent again, at least once)"
         log.warning("Outbox item %s to %s postponed %.0f s: %s", item.id, item.chat_id, delay, reason)
-        await self._repo.postpone(item.id, delay, reason)
+        volatile = self._volatile.pop(item.id, None)
+        if volatile is None:
+            await self._repo.postpone(item.id, delay, reason)
+        else:  # a receipt sent without a row gets one now, to wait for its retry like the others
+            delivery, settled = volatile
+            _, added = await self._repo.add([delivery])
+            for row in added:
+                await self._repo.postpone(row.id, delay, reason)
+            settled()
+        self._held[item.chat_id] = time.time() + delay
         return False
 
     async def _finish(self, item: OutboxItem, status: Status, ids: list[int], error: str | None) -> None:
+        volatile = self._volatile.pop(item.id, None)
+        if volatile is not None:  # a receipt without a row: nothing to mark
+            volatile[1]()
+            return
         quiet = item.batch_id is None or self._reports.is_quiet(item.batch_id)
         if status is Status.SENT and quiet:
             self._unmarked.add(item.id)

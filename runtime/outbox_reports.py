@@ -2,7 +2,8 @@
 
 A batch whose reporter speaks only of problems (`BatchSpec.only_problems`) and was made by this run
 is counted in memory: when all of it went out the database is not even asked, its "reported" mark
-goes in a group and its `on_success` delivery is queued. Any other batch, or one with a problem, is
+goes in a group and its `on_success` delivery is queued (a reaction is sent without a row of its own,
+and the mark waits until it is out). Any other batch, or one with a problem, is
 read back (`take_finished_batch`, which marks it reported) and handed to its reporter.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from database.outbox import Batch, BatchSpec, Delivery, OutboxRepo, Status
+from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxRepo, Status
 from services.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -19,13 +20,22 @@ log = logging.getLogger(__name__)
 Reporter = Callable[[Batch], Delivery | None]
 Enqueue = Callable[[Sequence[Delivery]], Awaitable[None]]
 Finished = Callable[[int, bool], Awaitable[None]]  # batch id, every item delivered
+# Sends a reaction without an outbox row; calls back once it is out, refused, or stored after all.
+Receipt = Callable[[Delivery, Callable[[], None]], Awaitable[None]]
 
 
 class BatchReports:
-    def __init__(self, repo: OutboxRepo, enqueue: Enqueue, finished: Finished | None = None) -> None:
+    def __init__(
+        self,
+        repo: OutboxRepo,
+        enqueue: Enqueue,
+        finished: Finished | None = None,
+        receipt: Receipt | None = None,
+    ) -> None:
         self._repo = repo
         self._enqueue = enqueue
         self._finished = finished
+        self._receipt = receipt
         self._reporters: dict[str, Reporter] = {}
         self._quiet: dict[int, int] = {}  # quiet batch id -> items left
         self._on_success: dict[int, Delivery] = {}  # quiet batch id -> its BatchSpec.on_success
@@ -57,10 +67,15 @@ class BatchReports:
             self._quiet[batch_id] = left - 1
         else:
             del self._quiet[batch_id]
-            self._reported.add(batch_id)
             success = self._on_success.pop(batch_id, None)
-            if success is not None:
-                await self._enqueue([success])
+            if success is not None and success.method is Method.REACTION and self._receipt is not None:
+                # Setting a reaction twice changes nothing: it needs no row of its own. Until it is
+                # out the batch stays unreported, and after a crash its report queues it again.
+                await self._receipt(success, lambda: self._reported.add(batch_id))
+            else:
+                self._reported.add(batch_id)
+                if success is not None:
+                    await self._enqueue([success])
             if self._finished is not None:
                 await self._finished(batch_id, True)
 

@@ -32,7 +32,14 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import AnswerCallbackQuery, GetUpdates, SendChatAction, SendMediaGroup, TelegramMethod
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    GetUpdates,
+    SendChatAction,
+    SendMediaGroup,
+    SetMessageReaction,
+    TelegramMethod,
+)
 from aiogram.methods.base import Response, TelegramType
 from pydantic import ValidationError
 
@@ -103,24 +110,28 @@ class RateLimiter:
         self._chats: dict[int | str, ChatLimits] = {}
         self._last_prune = time.monotonic()
 
-    async def acquire(self, chat_id: int | str, units: int) -> None:
+    async def acquire(self, chat_id: int | str, units: int, per_chat: bool = True) -> None:
+        """`per_chat=False`: the call puts no message into the chat (a reaction): it neither waits for
+        nor uses the chat's windows, only its pause after a 429 and the global window."""
         chat = self._chat(chat_id)
         while True:
             now = time.monotonic()
-            delay = self._delay(chat, now, units)
+            delay = self._delay(chat, now, units, per_chat)
             if delay <= 0:
                 break
             await asyncio.sleep(delay)
-        if chat is not None:
+        if chat is not None and per_chat:
             chat.burst.book(now, 1)
             chat.sustained.book(now, units)
         if self._global is not None:
             self._global.book(now, units)
 
-    def _delay(self, chat: ChatLimits | None, now: float, units: int) -> float:
+    def _delay(self, chat: ChatLimits | None, now: float, units: int, per_chat: bool) -> float:
         delays = [self._global.wait(now, units)] if self._global is not None else [0.0]
         if chat is not None:
-            delays += [chat.paused_until - now, chat.burst.wait(now, 1), chat.sustained.wait(now, units)]
+            delays.append(chat.paused_until - now)
+            if per_chat:
+                delays += [chat.burst.wait(now, 1), chat.sustained.wait(now, units)]
         return max(delays)
 
     def pause_chat(self, chat_id: int | str, seconds: float) -> None:
@@ -207,11 +218,14 @@ class OutgoingCalls(BaseRequestMiddleware):
         max_attempts = 1 if isinstance(method, CallerRetries) else self._max_attempts
         chat_id = _chat_of(method)
         cost = len(method.media) if isinstance(method, SendMediaGroup) else 1
+        # A reaction (the relay's 👍 receipt) adds no message to the chat: it must not take the place
+        # of a message in the chat's per-second window, nor wait behind the employee's own flood.
+        per_chat = not isinstance(method, SetMessageReaction)
         attempt = 0
         while True:
             attempt += 1
             if chat_id is not None:
-                await self._limiter.acquire(chat_id, cost)
+                await self._limiter.acquire(chat_id, cost, per_chat)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:

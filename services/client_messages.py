@@ -44,17 +44,27 @@ class ClientPart:
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """The files of one message or album that one quota kept out of the order folder (they still
+    reached staff): the client is told once, not once per album item."""
+
+    quota: QuotaExceeded
+    files: int  # how many were refused
+    of: int  # files in the message or album
+
+
+@dataclass(frozen=True, slots=True)
 class Kept:
     """The client's files kept in their order's folder: a relative path per part (None: not kept)."""
 
     paths: list[str | None]
-    refused: list[QuotaExceeded]  # the files over the client's quotas (each is answered)
+    refused: list[Refusal]  # the files over the client's quotas: one answer per quota, not per file
 
 
 @dataclass(frozen=True, slots=True)
 class ClientMessageResult:
     forwarded: bool  # False: nobody can answer; the message waits in `pending` for the client's choice
-    refused: list[QuotaExceeded] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
     pending: list[Incoming] = field(default_factory=list)
     pending_paths: list[str | None] = field(default_factory=list)
     has_orders: bool = False  # (not forwarded) the client has an open order
@@ -63,7 +73,7 @@ class ClientMessageResult:
 @dataclass(frozen=True, slots=True)
 class CareRequestResult:
     sent: bool  # False: nobody does customer care (nor admins)
-    refused: list[QuotaExceeded] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
 
 
 class ClientMessages:
@@ -129,13 +139,14 @@ class ClientMessages:
 
     async def _keep(self, client: User, parts: Sequence[ClientPart], order: Order | None) -> Kept:
         paths: list[str | None] = []
-        refused: list[QuotaExceeded] = []
+        refused: dict[QuotaExceeded, int] = {}  # in the order first met
         for part in parts:
             path, refusal = await self._keep_one(client, part.file, order)
             paths.append(path)
             if refusal is not None:
-                refused.append(refusal)
-        return Kept(paths, refused)
+                refused[refusal] = refused.get(refusal, 0) + 1
+        files = sum(part.file is not None for part in parts)
+        return Kept(paths, [Refusal(quota, count, files) for quota, count in refused.items()])
 
     async def _keep_one(
         self, client: User, file: IncomingFile | None, order: Order | None

@@ -20,9 +20,8 @@ from handlers.filters import NOT_COMMAND, Match
 from keyboards import conversations as kb
 from keyboards.callbacks import ClientAction, ClientCb
 from runtime.telegram_files import incoming_file
-from services.client_messages import ClientMessages, ClientPart
+from services.client_messages import ClientMessages, ClientPart, Refusal
 from services.conversations import Incoming
-from services.uploads import QuotaExceeded
 
 router = Router(name=__name__)
 
@@ -126,7 +125,13 @@ def parts(messages: list[Message]) -> list[ClientPart]:
     return [ClientPart(incoming(part), incoming_file(part)) for part in messages]
 
 
-async def _refused(message: Message, refused: list[QuotaExceeded]) -> None:
-    """A file over the client's upload quotas still reached staff; only keeping it was refused."""
+async def _refused(message: Message, refused: list[Refusal]) -> None:
+    """Files over the client's upload quotas still reached staff; only keeping them was refused. One
+    answer per quota for a whole album."""
     for refusal in refused:
-        await message.answer(texts.upload_quota_exceeded(refusal.per_order, refusal.limit_mb))
+        per_order, limit = refusal.quota.per_order, refusal.quota.limit_mb
+        if refusal.of > 1:
+            text = texts.album_upload_quota_exceeded(per_order, limit, refusal.files, refusal.of)
+        else:
+            text = texts.upload_quota_exceeded(per_order, limit)
+        await message.answer(text)

@@ -102,9 +102,9 @@ class Conversations:
         batch = BatchSpec(
             RELAY_KIND, staff.telegram_id, params, dedup_key=key, only_problems=True, on_success=receipt
         )
-        await self._outbox.enqueue(deliveries, batch)
         entry = to_client_entry(staff, staff_display_name(staff), clients[0], order, message, key)
-        await asyncio.gather(
+        await asyncio.gather(  # each is idempotent by the message's key: a replay redoes what is missing
+            self._outbox.enqueue(deliveries, batch),
             self._protocol.record(entry),
             *(self._work.remember_contact(c.telegram_id, staff.telegram_id, order.id) for c in clients),
         )

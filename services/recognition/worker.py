@@ -192,7 +192,10 @@ class Recognizer:
                 self._report_unavailable(kind, reason)
                 raise RecognitionUnavailable(reason) from exc
             try:
-                result = await asyncio.wait_for(future, self._timeout if self._warm else COLD_WAIT_S)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns an answer that meets a
+                # cancel (at shutdown) and swallows the cancel.
+                async with asyncio.timeout(self._timeout if self._warm else COLD_WAIT_S):
+                    result = await future
             except TimeoutError:
                 log.warning(
                     "%s recognition took over %.1f s: answered as nothing read",

@@ -9,7 +9,7 @@ from typing import Any
 
 from database.orders import Order
 from database.users import Activity, Level, User
-from services.client_messages import ClientMessages, ClientPart
+from services.client_messages import ClientMessages, ClientPart, Refusal
 from services.conversations import ClientRoute, Incoming, RouteKind
 from services.media import IncomingFile
 from services.uploads import QuotaExceeded
@@ -151,9 +151,19 @@ async def test_an_album_goes_whole_and_a_file_over_the_quota_still_reaches_staff
     uploads = FakeUploads(over={f"{CLIENT.telegram_id}:12"})
     service, fetched = _service(talk, uploads)
     result = await service.handle(CLIENT, [_photo(11, "g"), _photo(12, "g")], album=True)
-    assert result.forwarded and result.refused == [QuotaExceeded(per_order=True, limit_mb=3)]
+    assert result.forwarded and result.refused == [Refusal(QuotaExceeded(per_order=True, limit_mb=3), 1, 2)]
     assert fetched == ["f11"] and uploads.settled == [(f"{CLIENT.telegram_id}:11", 1000)]
     assert talk.calls[-1] == ("album", [11, 12], {"reply": 1}, ["A-100/client/11.jpg", None])
+
+
+async def test_an_album_over_the_quota_is_refused_once_for_all_its_items() -> None:
+    talk = FakeConversations(ClientRoute(RouteKind.CARE, [EMPLOYEE]))
+    over = {f"{CLIENT.telegram_id}:{n}" for n in range(41, 50)}
+    uploads = FakeUploads(over=over)
+    service, fetched = _service(talk, uploads)
+    result = await service.handle(CLIENT, [_photo(n, "g") for n in range(40, 50)], album=True)
+    assert result.refused == [Refusal(QuotaExceeded(per_order=True, limit_mb=3), 9, 10)]
+    assert fetched == ["f40"]
 
 
 async def test_with_nobody_to_answer_the_message_is_kept_and_held_for_customer_care() -> None:

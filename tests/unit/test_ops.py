@@ -3,6 +3,7 @@ the health check's verdicts, the heartbeat and the admin alerts."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import sqlite3
@@ -273,3 +274,22 @@ def test_check_names_the_report_font_or_what_to_install(tmp_path: Path) -> None:
     font = tmp_path / "font.ttf"
     font.write_bytes(b"ttf")
     assert check.check_report_font(dataclasses.replace(base, report_font=font)).status == "ok"
+
+
+async def test_a_cancel_that_meets_the_storage_probe_is_not_swallowed(tmp_path: Path) -> None:
+    """At shutdown the cancel may land in the tick the storage probe answers: the round must still end
+    cancelled (asyncio.wait_for on Python 3.11 returned the answer and the round went on)."""
+
+    async def no_backlog() -> Backlog:
+        return Backlog(0, 0.0)
+
+    monitor = health.Monitor(_settings(tmp_path), no_backlog, _Alerts())
+    probe: asyncio.Future[health.Storage] = asyncio.get_running_loop().create_future()
+    monitor._probe = probe  # a probe under way
+    task = asyncio.create_task(monitor.tick())
+    await asyncio.sleep(0)
+    probe.set_result(health.Storage(None, 100.0, 100.0))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not health.heartbeat_path(tmp_path / "bot.db").exists()

@@ -7,13 +7,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
-from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import SendMessage, SetMessageReaction, TelegramMethod
 
 from database.connection import Database
 from database.outbox import Batch, BatchSpec, Delivery, Method, OutboxRepo, Status
 from runtime import outbox as outbox_module
 from runtime.outbox import Outbox
+from services.conversations.deliveries import relay_receipt, relay_report
 
 
 class FakeBot:
@@ -268,3 +269,187 @@ async def test_a_share_file_that_vanished_fails_its_row_and_the_chat_goes_on(db:
     assert bot.sent == [(1, "after")]
     rows = await db.fetchall("SELECT dedup_key, status FROM outbox ORDER BY id")
     assert [(row[0], row[1]) for row in rows] == [("k1", "failed"), ("k2", "sent")]
+
+
+@pytest.fixture
+def no_idle_recheck(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop's idle re-read is an hour away: a retry happens at its own time or not at all."""
+    monkeypatch.setattr(outbox_module, "IDLE_RECHECK_SECONDS", 3600.0)
+
+
+async def _until(found: Any, attempts: int = 250) -> None:
+    for _ in range(attempts):
+        if found():
+            return
+        await asyncio.sleep(0.02)
+
+
+async def test_a_retry_due_soon_is_not_hidden_behind_a_long_held_backlog(
+    db: Database, no_idle_recheck: None
+) -> None:
+    """Six hundred rows of a chat held for an hour come first by id; another chat's retry is due now."""
+    repo = OutboxRepo(db)
+    _, backlog = await repo.add([_text(3, f"b{i}") for i in range(600)])
+    await repo.postpone(backlog[0].id, 3600, "429")  # the rest of chat 3 waits behind its first row
+    _, [soon] = await repo.add([_text(1, "soon")])
+    await repo.postpone(soon.id, 0.05, "502")
+    bot = FakeBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await _until(lambda: bot.sent)
+    worker.cancel()
+    assert bot.sent == [(1, "soon")]
+
+
+async def test_a_row_postponed_while_stored_rows_are_read_keeps_its_time_and_its_place(
+    db: Database, no_idle_recheck: None
+) -> None:
+    """The loop reads the stored rows; meanwhile chat 1's send fails and its sender ends in the very
+    tick the read returns, while chat 2's sender is still busy. Chat 1's retry
+    must still come at its own time, and a message queued after it must wait behind it."""
+    repo = OutboxRepo(db)
+    reading, read_may_end, stop = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    real_pending, real_postpone = repo.pending, repo.postpone
+    armed = False
+
+    async def gated_pending(*args: Any, **kwargs: Any) -> Any:
+        rows = await real_pending(*args, **kwargs)
+        if armed:
+            reading.set()
+            await read_may_end.wait()
+        return rows
+
+    async def postpone(item_id: int, delay: float, error: str) -> None:
+        await real_postpone(item_id, delay, error)
+        read_may_end.set()  # the read returns in the same tick as chat 1's sender ends
+
+    repo.pending, repo.postpone = gated_pending, postpone  # type: ignore[method-assign]
+    bad_gateway = TelegramServerError(method=SendMessage(chat_id=1, text="a"), message="Bad Gateway")
+
+    class Bot(FakeBot):
+        async def __call__(self, method: TelegramMethod[Any]) -> SimpleNamespace:
+            if method.chat_id == 2:  # a sender that stays busy: no "every sender is done" wake-up
+                await stop.wait()
+            return await super().__call__(method)
+
+    bot = Bot({1: [bad_gateway]})
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await asyncio.sleep(0.05)
+    armed = True
+    box._wake.set()  # as after a crash or a full page: the loop reads the stored rows
+    await asyncio.wait_for(reading.wait(), 10)
+    await box.enqueue([_text(2, "x"), _text(1, "a"), _text(1, "b")])
+    await asyncio.wait_for(read_may_end.wait(), 10)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    await box.enqueue([_text(1, "c")])
+    await _until(lambda: len([t for c, t in bot.sent if c == 1]) == 3)
+    stop.set()
+    worker.cancel()
+    assert [text for chat, text in bot.sent if chat == 1] == ["a", "b", "c"]
+
+
+class ReactingBot(FakeBot):
+    """Also takes reactions; `hold` keeps them waiting, `fail` makes the next ones fail."""
+
+    def __init__(self, fail: list[Exception] | None = None) -> None:
+        super().__init__()
+        self.reactions: list[tuple[int, int]] = []
+        self.fail = fail or []
+        self.hold = asyncio.Event()
+        self.hold.set()
+
+    async def __call__(self, method: TelegramMethod[Any]) -> Any:
+        if not isinstance(method, SetMessageReaction):
+            return await super().__call__(method)
+        await self.hold.wait()
+        if self.fail:
+            raise self.fail.pop(0)
+        self.reactions.append((method.chat_id, method.message_id))
+        return True
+
+
+def _relay(client: int, employee: int, message_id: int) -> tuple[list[Delivery], BatchSpec]:
+    key = f"rl:{employee}:{message_id}"
+    spec = BatchSpec(
+        "relay",
+        employee,
+        {"order": "A-1", "react_to": message_id},
+        dedup_key=key,
+        only_problems=True,
+        on_success=relay_receipt(employee, message_id),
+    )
+    return [_text(client, f"text {message_id}", f"{key}:{client}:0")], spec
+
+
+async def _reported(db: Database) -> list[str]:
+    rows = await db.fetchall("SELECT status FROM outbox_batches ORDER BY id")
+    return [row[0] for row in rows]
+
+
+async def test_a_relay_receipt_goes_without_a_row_and_its_batch_is_reported_after_it(db: Database) -> None:
+    repo, bot = OutboxRepo(db), ReactingBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    box.add_reporter("relay", relay_report)
+    worker = asyncio.create_task(box.run())
+    await box.enqueue(*_relay(5, 1, 10))
+    await _until(lambda: bot.reactions)
+    await box.flush()
+    worker.cancel()
+    assert bot.sent == [(5, "text 10")] and bot.reactions == [(1, 10)]
+    assert await db.fetchval("SELECT COUNT(*) FROM outbox WHERE method = 'reaction'") == 0
+    assert await _reported(db) == ["reported"]
+
+
+async def test_a_receipt_not_yet_out_at_a_crash_is_sent_after_the_restart(db: Database) -> None:
+    repo, bot = OutboxRepo(db), ReactingBot()
+    bot.hold.clear()  # the reaction is under way when the process dies
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    box.add_reporter("relay", relay_report)
+    worker = asyncio.create_task(box.run())
+    await box.enqueue(*_relay(5, 1, 11))
+    await _until(lambda: bot.sent)
+    await box.flush()
+    worker.cancel()
+    assert await _reported(db) == ["open"]  # nothing says the receipt went: the batch is reported again
+
+    after = ReactingBot()
+    box = Outbox(repo, after)  # type: ignore[arg-type]
+    box.add_reporter("relay", relay_report)
+    worker = asyncio.create_task(box.run())
+    await _until(lambda: after.reactions)
+    await box.flush()
+    worker.cancel()
+    assert after.sent == [] and after.reactions == [(1, 11)]  # the text is not sent twice
+    assert await _reported(db) == ["reported"]
+
+
+async def test_a_receipt_that_must_be_retried_gets_a_row_and_goes_later(db: Database) -> None:
+    flood = TelegramRetryAfter(method=SendMessage(chat_id=1, text="a"), message="Too Many", retry_after=0)
+    repo, bot = OutboxRepo(db), ReactingBot([flood])
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    box.add_reporter("relay", relay_report)
+    worker = asyncio.create_task(box.run())
+    await box.enqueue(*_relay(5, 1, 12))
+    await _until(lambda: bot.reactions)
+    await _drain(box, repo)
+    await box.flush()
+    worker.cancel()
+    assert bot.reactions == [(1, 12)]
+    assert await db.fetchval("SELECT status FROM outbox WHERE method = 'reaction'") == "sent"
+    assert await _reported(db) == ["reported"]
+
+
+async def test_a_backlog_beyond_one_read_is_all_sent(db: Database, no_idle_recheck: None) -> None:
+    """Rows left by an earlier run fill more than one read (500): the rest is read once the first
+    page is out, without waiting for the idle re-read."""
+    repo = OutboxRepo(db)
+    await repo.add([_text(chat, f"m{n}") for n in range(120) for chat in range(1, 7)])  # 720 rows
+    bot = FakeBot()
+    box = Outbox(repo, bot)  # type: ignore[arg-type]
+    worker = asyncio.create_task(box.run())
+    await _until(lambda: len(bot.sent) == 720, attempts=1000)
+    worker.cancel()
+    assert len(bot.sent) == 720
+    assert [t for c, t in bot.sent if c == 3] == [f"m{n}" for n in range(120)]

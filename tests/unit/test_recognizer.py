@@ -7,7 +7,7 @@ import itertools
 import logging
 import threading
 import time
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 import pytest
 
@@ -163,3 +163,29 @@ async def test_an_answer_too_late_counts_as_nothing_read_once_the_worker_is_warm
         release.set()
         await recognizer.close()
     assert sum("answered as nothing read" in r.getMessage() for r in caplog.records) == 1
+
+
+class _HeldExecutor(Executor):
+    """Hands out futures the test completes itself."""
+
+    def __init__(self) -> None:
+        self.futures: list[Future] = []
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def]
+        future: Future = Future()
+        self.futures.append(future)
+        return future
+
+
+async def test_a_cancel_that_meets_the_answer_is_not_swallowed() -> None:
+    """At shutdown the cancel may land in the tick the worker's answer arrives: the waiting caller must
+    still end cancelled (asyncio.wait_for on Python 3.11 returned the answer instead)."""
+    pool = _HeldExecutor()
+    recognizer = Recognizer(executor_factory=lambda: pool)
+    task = asyncio.create_task(recognizer.barcodes(b"photo"))
+    while not pool.futures:
+        await asyncio.sleep(0)
+    pool.futures[0].set_result(["4812345678901"])
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

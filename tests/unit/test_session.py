@@ -12,7 +12,8 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.methods import AnswerCallbackQuery, SendMessage, SetMessageReaction
+from aiogram.types import ReactionTypeEmoji
 from pydantic import ValidationError
 
 from runtime import session as session_module
@@ -167,3 +168,29 @@ async def test_a_call_whose_caller_retries_gets_one_attempt_and_still_pauses_the
     started = time.monotonic()
     await limiter.acquire(1, 1)  # the 429 paused the chat for everyone
     assert time.monotonic() - started >= 0.9
+
+
+async def _ticks(count: int = 5) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def test_a_reaction_neither_waits_for_nor_fills_the_chats_window_but_keeps_its_pause() -> None:
+    """The relay's 👍 adds no message to the employee's chat: after three messages fill that chat's
+    second it goes at once, and it takes no message's place; a 429 pause of the chat still holds it."""
+    limiter = RateLimiter(0, 1.0)
+    calls, transport = OutgoingCalls(limiter), Transport([])
+    thumb = SetMessageReaction(chat_id=1, message_id=5, reaction=[ReactionTypeEmoji(emoji="👍")])
+    for _ in range(2):
+        await calls(transport, None, SendMessage(chat_id=1, text="a"))  # type: ignore[arg-type]
+    reactions = asyncio.gather(*(calls(transport, None, thumb) for _ in range(3)))  # type: ignore[arg-type]
+    await _ticks()
+    assert reactions.done()
+    third = asyncio.ensure_future(calls(transport, None, SendMessage(chat_id=1, text="b")))  # type: ignore[arg-type]
+    await _ticks()
+    assert third.done()  # the burst of three messages still had room for it
+    limiter.pause_chat(1, 60)
+    paused = asyncio.ensure_future(calls(transport, None, thumb))  # type: ignore[arg-type]
+    await _ticks()
+    assert not paused.done()
+    paused.cancel()

@@ -255,3 +255,25 @@ async def test_client_uploads_are_bounded_per_order_and_per_day(
         await employee.send_photo(blob(f"staff-{n}", 16 * KIB))
         report = await wait_report(employee)
         assert "Сохранено" in report.content, report.content
+
+
+async def test_an_album_over_the_quota_gets_one_notice_not_one_per_photo(
+    emulator: TelegramEmulator, bot: BotProcess
+) -> None:
+    employee = emulator.add_user(first_name="Пётр", phone="+375291100061")
+    client = emulator.add_user(first_name="Ольга", phone="+375297100061")
+    await connect_as(bot, employee, 2, name="Пётр")
+    await connect(client)
+    order = await order_for(bot, employee, "r100000061", client.phone)
+    choose_order(bot, employee.id, order)
+    await employee.send_text("Пришлите фото по r100000061")
+    await client.wait_text("по r100000061")
+
+    # 4 KiB each against 6 KiB per order: the first is kept, the other three only reach the employee
+    await client.send_album([("photo", blob(f"альбом-{n}", 4 * KIB)) for n in range(4)], caption="альбом")
+    await client.wait_text("превышен объём загрузки по одному заказ-наряду")
+    await client.send_text("Это всё")  # handled after the album: every notice it caused is out by then
+    await employee.wait_text("Это всё")
+    notices = [m.content for m in client.messages if "превышен объём загрузки" in m.content]
+    assert len(notices) == 1 and "3 из 4" in notices[0], notices
+    await emulator.wait_until(lambda: len(client_files(bot, "r100000061")) == 1)
