@@ -352,13 +352,22 @@ def type_prompt(number: str) -> str:
     return f"{_order_line(number)}\nВыберите тип действия:"
 
 
+STAGE_NEXT_STEP = "📷 Отправляйте фото, видео и документы."
+STAGE_HIDDEN_NOTE = (
+    "🔒 Этот тип — для сервисных нужд: файлы сохраняются на сервере и клиенту не отправляются."
+)
+
+
 def type_chosen(number: str, type_label: str, hidden: bool) -> str:
-    text = (
-        f"✅ {_order_line(number)}, тип действия «{esc(type_label)}».\nОтправляйте фото, видео и документы."
-    )
+    text = f"✅ {_order_line(number)}, тип действия «{esc(type_label)}».\n{STAGE_NEXT_STEP}"
     if hidden:
-        text += "\n🔒 Этот тип — для сервисных нужд: файлы сохраняются на сервере и клиенту не отправляются."
+        text += f"\n{STAGE_HIDDEN_NOTE}"
     return text
+
+
+def type_chosen_alert(type_label: str) -> str:
+    """The stage button's answer (a toast, plain text): the pin above shows the stage."""
+    return f"✅ Тип действия «{type_label[:60]}». Отправляйте фото, видео и документы."
 
 
 def media_header(number: str, type_label: str, employee: str, organization: str) -> str:
@@ -813,12 +822,18 @@ def order_pin(
     data_ok: bool,
     type_label: str | None,
     status: str | None = None,
+    hidden: bool = False,
 ) -> str:
-    """The pinned message: the current order, its car and client, its status and stage."""
+    """The pinned message: the current order, its car and client, its status and stage (once chosen,
+    what to do next: the stage tap sends no message of its own, the pin says it)."""
     stage = f"<b>{esc(type_label)}</b>" if type_label else "не выбран — выберите кнопкой ниже"
     lines = ["📌 Сейчас в работе:", *_car_and_client(number, plate, name, phone, connected, data_ok)]
     lines.append(order_status_line(status))
     lines.append(f"Тип действия: {stage}")
+    if type_label:
+        lines.append(STAGE_NEXT_STEP)
+    if type_label and hidden:
+        lines.append(STAGE_HIDDEN_NOTE)
     return "\n".join(lines)
 
 
@@ -836,7 +851,8 @@ def care_talk_started(name: str | None, phone: str) -> str:
     return (
         f"🙋 Вы взяли обращение: {user_name(name, phone)}.\n"
         "Всё, что вы напишете или пришлёте фото, уйдёт этому клиенту. "
-        "Закончить — кнопка «Закрыть» или /cancel."
+        "Закончить — кнопка «Закрыть» или /cancel.\n"
+        "Другому клиенту можно ответить без кнопок: ответьте (свайпом) на его сообщение."
     )
 
 
@@ -1414,3 +1430,12 @@ def my_orders_recs_button(number: str, waiting: int) -> str:
 
 def my_orders_report_button(number: str) -> str:
     return f"{MY_ORDERS_REPORT_BUTTON} · {number}"
+
+
+# --- a workshop day: fewer taps, words not internals (issue 16, scenario) ---
+
+
+def care_reply_taken_by_other(name: str) -> str:
+    return (
+        f"Обращение этого клиента уже взял(а) {esc(name)}: ваш ответ не отправлен, он остался у вас в чате."
+    )
