@@ -215,7 +215,11 @@ async def test_care_answers_two_clients_alternately_without_a_tap(
         got = _texts(client)
         assert all(any(t in g for g in got) for t in mine[client])
         assert not any(t in g for t in theirs[client] for g in got), f"{client!r} got another's answer"
-    # the other agent sees who took both requests
+    # the other agent sees who took both requests; his reply to a taken one is refused, not sent
     await other_agent.wait_until(lambda: any("Алла" in t for t, _ in copy_for_boris.buttons()))
+    await other_agent.send_text("Это ответ Бориса", reply_to=copy_for_boris.message_id)
+    refused = await other_agent.wait_text("уже взял(а) Алла")
+    assert "не отправлен" in refused.content
     taken = "SELECT taken_by FROM care_threads WHERE client_id IN (?, ?)"
     assert db_rows(bot, taken, (first.id, second.id)) == [(agent.id,), (agent.id,)]
+    assert not any("Бориса" in text for text in _texts(first))
