@@ -7,7 +7,8 @@ The emulator records every text, caption, button label, alert and document name 
   * a Telegram file_id / file_unique_id the emulator issued;
   * a raw Telegram user id (a name or phone belongs there);
   * HTML left over: a tag shown literally ("<b>") or an entity shown literally ("&lt;");
-  * a Python repr or an unformatted template: "None", "True"/"False", "['", "{'", "[]", "{name}".
+  * a Python repr, error or an unformatted template: "None", "True"/"False", "['", "{'", "[]",
+    "[Errno 13]", "ValueError:", "{name}".
 
 HTML, repr and template look-alikes that people themselves typed (a name "<b>&", a message "[1]") are
 theirs, shown escaped as typed: excused. A folder name or an id is never excused that way; a test that
@@ -33,6 +34,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("HTML tag shown literally", re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")),
     ("HTML entity shown literally", re.compile(r"&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")),
     ("Python repr", re.compile(r"\b(?:None|True|False)\b|\[['\"\]]|\{['\"}]|\b\w+\(\w*=")),
+    ("Python error", re.compile(r"\[Errno \d+\]|Traceback \(most recent|\b\w+(?:Error|Exception):")),
     ("unformatted template", re.compile(r"\{[a-z_][a-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}")),
     ("file id", re.compile(r"\b(?:AgACAg|BAACAg|BQACAg|AwACAg|CAACAg|CQACAg|CgACAg)\d{7}-\w+|\bAQAD\d{7}")),
 )

@@ -25,6 +25,8 @@ async def test_folder_names_ids_html_and_reprs_are_flagged() -> None:
         "Имя: None": "Python repr 'None'",
         "Заказы: ['a1']": "Python repr",
         "Клиент {name}": "unformatted template '{name}'",
+        "Папка недоступна: [Errno 13] Permission denied": "Python error '[Errno 13]'",
+        "Ошибка: KeyError: 'x'": "Python error 'KeyError:'",
     }
     for text, rule in leaks.items():
         found = findings(emu, [_said(text)])
