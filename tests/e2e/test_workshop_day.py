@@ -223,3 +223,46 @@ async def test_care_answers_two_clients_alternately_without_a_tap(
     taken = "SELECT taken_by FROM care_threads WHERE client_id IN (?, ?)"
     assert db_rows(bot, taken, (first.id, second.id)) == [(agent.id,), (agent.id,)]
     assert not any("Бориса" in text for text in _texts(first))
+
+
+async def test_a_tour_of_every_role_reads_in_words(emulator: TelegramEmulator, bot: BotProcess) -> None:
+    """Each role's /help, the admin's protocols and lists, the client's orders and report, the
+    employee's /type: the transcript guard reads what they all showed."""
+    admin = emulator.add_user(first_name="Админ", phone=ADMIN_PHONE)
+    client = emulator.add_user(first_name="Зоя", phone="+375296160041")
+    care = emulator.add_user(first_name="Вера", phone="+375296160042")
+    await connect(admin)
+    await connect(client)
+    await connect_as(bot, care, 4, name="Вера")
+    add_order(bot.branch_photo, "w000616041", client.phone, plate_number="4141 TT-7")
+    employee = await staff(bot, emulator, "+375296160043")
+    calendar = await rescan(employee)
+    await employee.press(next(d for t, d in calendar.buttons() if "Поиск" in t), calendar.message_id)
+    await employee.wait_text("часть номера")
+    await employee.send_text("616041")
+    await _photo_after(employee, client, await employee.wait_text("Найдено"), "w000616041")
+    await client.send_text("Спасибо, а когда забирать?")
+    await employee.wait_text("когда забирать")
+
+    for person in (admin, client, employee, care):
+        person.mark()
+        await person.send_text("/help")
+        await person.wait_for(count=1)
+    for label in ("Протокол вне открытых", "Все пользователи", "Выгрузить список"):
+        admin.mark()
+        await admin.send_text("/admin")
+        menu = await admin.wait_text("Меню администратора")
+        await Taps(admin).press_on(menu, label)
+        await admin.wait_until(lambda m=menu: m.edited or len(admin.messages) > admin.messages.index(m) + 1)
+
+    client.mark()
+    await client.send_text("📋 Мои заказы")
+    listing = await client.wait_text("Ваши заказ-наряды")
+    assert "w000616041" in listing.content and "4141 TT-7" in listing.content
+    await client.press_button("Отчёт · w000616041")
+    report = await client.wait_for(lambda m: m.kind == "document", timeout=30)
+    assert report[0].file_name is not None and "w000616041" in report[0].file_name
+
+    employee.mark()
+    await employee.send_text("/type")
+    await employee.wait_text("Выберите тип действия")
