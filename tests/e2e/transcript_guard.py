@@ -31,6 +31,8 @@ FOLDER_NAMES = ("Inspection", "Recommendation", "BodyDamage", "Other", "Service"
 
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("folder name", re.compile(r"\b(?:" + "|".join(FOLDER_NAMES) + r")\b")),
+    # in any case too ("inspection/" made by hand on a Windows share), where the word is no English word
+    ("folder name", re.compile(r"(?i)\b(?:inspection|recommendation|bodydamage)\b")),
     ("HTML tag shown literally", re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")),
     ("HTML entity shown literally", re.compile(r"&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")),
     ("Python repr", re.compile(r"\b(?:None|True|False)\b|\[['\"\]]|\{['\"}]|\b\w+\(\w*=")),

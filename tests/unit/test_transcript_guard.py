@@ -18,6 +18,7 @@ async def test_folder_names_ids_html_and_reprs_are_flagged() -> None:
     leaks = {
         "Сохранено в папку Inspection": "folder name 'Inspection'",
         "Inspection/20261202_1.jpg": "folder name 'Inspection'",
+        "этап «inspection»": "folder name 'inspection'",
         f"файл {stored.file_id}": "file id",
         f"Клиент {user.id} написал": f"raw user id '{user.id}'",
         "Имя: &lt;b&gt;": "HTML entity shown literally '&lt;'",
