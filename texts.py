@@ -1085,7 +1085,8 @@ def admin_card(
     latest_orders: list[str],
 ) -> str:
     """The one message about a person; every action is a button under it."""
-    orders = f"{orders_count}" + (f" (последние: {esc(', '.join(latest_orders))})" if latest_orders else "")
+    latest = "последний" if len(latest_orders) == 1 else "последние"  # one order is no plural
+    orders = f"{orders_count}" + (f" ({latest}: {esc(', '.join(latest_orders))})" if latest_orders else "")
     return (
         f"👤 <b>{esc(name or tg_name or phone or 'без имени')}</b>\n"
         f"Имя в боте: {esc(name or '— не задано')}\n"
@@ -1099,7 +1100,7 @@ def admin_card(
 
 
 def admin_card_choose_level(card: str) -> str:
-    return f"{card}\n\n🎚 Выберите новый уровень:"
+    return f"{card}\n\n🎚 Выберите новый уровень (• — текущий):"  # the marker explained once
 
 
 def admin_card_saved(card: str, what: str) -> str:
