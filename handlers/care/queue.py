@@ -100,6 +100,8 @@ class RepliedClient(BaseFilter):
         if replied is None:
             return False
         client = await conversations.care_client_replied(message.chat.id, replied.message_id)
+        if client is None and (about := kb.care_client_in(replied.reply_markup)) is not None:
+            client = await conversations.care_client(about)  # "Отправлено клиенту…" and the like
         return {"replied_client": client} if client is not None else False
 
 

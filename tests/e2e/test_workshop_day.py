@@ -195,21 +195,28 @@ async def test_care_answers_two_clients_alternately_without_a_tap(
     copy_for_boris = await other_agent.wait_text("Когда готова машина?")
 
     taps_before = len(agent.callback_answers)
+    confirmed: dict[SimUser, int] = {}  # the last "Отправлено клиенту …" per client
     answers = [
         (first, "Завтра к обеду", from_first.message_id),
         (second, "Диагностика — 40 рублей", from_second.message_id),
         (second, "Запишу вас на утро", None),  # the conversation follows the last client
         (first, "Ключи у администратора", from_first.message_id),
+        (second, "Захватите сервисную книжку", "confirmation"),  # a reply to "Отправлено клиенту Нина"
     ]
     for client, text, reply_to in answers:
-        await agent.send_text(text, reply_to=reply_to)
+        target = confirmed[client] if reply_to == "confirmation" else reply_to
+        await agent.send_text(text, reply_to=target if isinstance(target, int) else None)
         name = "Олег" if client is first else "Нина"
         sent = await agent.wait_text("Отправлено клиенту")
         assert name in sent.content, sent.content
+        confirmed[client] = sent.message_id
         await client.wait_text(text)
     assert len(agent.callback_answers) == taps_before, "no button between the answers"
 
-    mine = {first: ["Завтра к обеду", "Ключи у администратора"], second: ["Диагностика", "Запишу вас"]}
+    mine = {
+        first: ["Завтра к обеду", "Ключи у администратора"],
+        second: ["Диагностика", "Запишу вас", "сервисную книжку"],
+    }
     theirs = {first: mine[second], second: mine[first]}
     for client in (first, second):
         got = _texts(client)
