@@ -10,6 +10,9 @@ a test share one work dir, so a second process sees the same database and Photo 
 ``orders_dir`` is a writable copy of the order-folder fixtures (ORDER_FIXTURES overrides the source).
 The bot is ready once it polls (E2E_START_TIMEOUT, default 60 s).
 On a failed test the tail of every bot's output and log is printed (shown under "Captured stdout teardown").
+After every test that used an emulator, everything the bot showed people is read for folder names, file
+ids, raw user ids, HTML and Python leftovers (transcript_guard.py); `@pytest.mark.transcript_allow(...)`
+excuses the tokens a test deliberately shows.
 """
 
 from __future__ import annotations
