@@ -250,6 +250,17 @@ async def test_a_tour_of_every_role_reads_in_words(emulator: TelegramEmulator, b
     await _photo_after(employee, client, await employee.wait_text("Найдено"), "w000616041")
     await client.send_text("Спасибо, а когда забирать?")
     await employee.wait_text("когда забирать")
+    # what a text cannot say: each is answered in words (and read by the guard)
+    for send in (client.send_sticker, client.send_voice, lambda: client.send_location(53.9, 27.56)):
+        client.mark()
+        await send()
+        await client.wait_for(count=1, timeout=15)
+    stranger = emulator.add_user(first_name="Гость", phone="+375296160044")  # no order: care answers
+    await connect(stranger)
+    await stranger.send_text("💬 Написать в службу заботы")
+    await stranger.wait_text("Напишите ваше сообщение")
+    await stranger.send_document(blob("pdf"), "счёт.pdf", caption="Вопрос по счёту")
+    await care.wait_for(lambda m: m.kind == "document", timeout=15)
 
     for person in (admin, client, employee, care):
         person.mark()
