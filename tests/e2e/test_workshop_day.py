@@ -284,3 +284,31 @@ async def test_a_tour_of_every_role_reads_in_words(emulator: TelegramEmulator, b
     employee.mark()
     await employee.send_text("/type")
     await employee.wait_text("Выберите тип действия")
+
+
+async def test_a_stage_that_cannot_be_pinned_is_confirmed_in_a_message(
+    emulator: TelegramEmulator, bot: BotProcess
+) -> None:
+    """Without a pin to show the stage, the stage tap says it in a message of its own (and the photo
+    is still filed under that stage)."""
+    client = emulator.add_user(first_name="Лев", phone="+375296160051")
+    await connect(client)
+    add_order(bot.branch_photo, "w000616051", client.phone)
+    employee = await staff(bot, emulator, "+375296160052")
+    calendar = await rescan(employee)
+    await employee.press(next(d for t, d in calendar.buttons() if "Поиск" in t), calendar.message_id)
+    await employee.wait_text("часть номера")
+    await employee.send_text("616051")
+    await employee.wait_text("Найдено")
+    await employee.press_button("w000616051")
+    card = await employee.wait_text("Выберите тип действия")
+    await employee.wait_until(lambda: employee.pinned is card)
+    employee.mark()
+    emulator.fail_next("editMessageText", 400, description="Bad Request: message can't be edited")
+    emulator.fail_next("pinChatMessage", 400, description="Bad Request: not enough rights to pin a message")
+    await employee.press(next(d for t, d in card.buttons() if t == STAGE), card.message_id)
+    await employee.wait_text("Не удалось закрепить")
+    await employee.wait_text(f"тип действия «{STAGE}»")
+    await employee.send_photo(blob("кузов-без-пина"))
+    report = await wait_report(employee)
+    assert "Сохранено" in report.content and STAGE in report.content
