@@ -42,6 +42,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,}")  # file ids are such tokens: looked up, not searched for
+
+
 def _user_ids(emu: TelegramEmulator) -> re.Pattern[str] | None:
     ids = sorted({str(uid) for uid in emu.users}, key=len, reverse=True)
     return re.compile(r"(?<![\d+])(?:" + "|".join(ids) + r")(?!\d)") if ids else None
@@ -81,7 +84,7 @@ def findings(emu: TelegramEmulator, said: Iterable[Said], allowed: Iterable[str]
         ]
         if users is not None:
             hits += [("raw user id", m.group(0)) for m in users.finditer(item.text)]
-        hits += [("file id", fid) for fid in issued if fid and fid in item.text]
+        hits += [("file id", token) for token in _LONG_TOKEN.findall(item.text) if token in issued]
         for rule, token in hits:
             if rule in _TYPED_RULES and any(token in text for text in typed):
                 continue
