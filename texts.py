@@ -352,13 +352,22 @@ def type_prompt(number: str) -> str:
     return f"{_order_line(number)}\nВыберите тип действия:"
 
 
+STAGE_NEXT_STEP = "📷 Отправляйте фото, видео и документы."
+STAGE_HIDDEN_NOTE = (
+    "🔒 Этот тип — для сервисных нужд: файлы сохраняются на сервере и клиенту не отправляются."
+)
+
+
 def type_chosen(number: str, type_label: str, hidden: bool) -> str:
-    text = (
-        f"✅ {_order_line(number)}, тип действия «{esc(type_label)}».\nОтправляйте фото, видео и документы."
-    )
+    text = f"✅ {_order_line(number)}, тип действия «{esc(type_label)}».\n{STAGE_NEXT_STEP}"
     if hidden:
-        text += "\n🔒 Этот тип — для сервисных нужд: файлы сохраняются на сервере и клиенту не отправляются."
+        text += f"\n{STAGE_HIDDEN_NOTE}"
     return text
+
+
+def type_chosen_alert(type_label: str) -> str:
+    """The stage button's answer (a toast, plain text): the pin above shows the stage."""
+    return f"✅ Тип действия «{type_label[:60]}». Отправляйте фото, видео и документы."
 
 
 def media_header(number: str, type_label: str, employee: str, organization: str) -> str:
@@ -813,12 +822,18 @@ def order_pin(
     data_ok: bool,
     type_label: str | None,
     status: str | None = None,
+    hidden: bool = False,
 ) -> str:
-    """The pinned message: the current order, its car and client, its status and stage."""
+    """The pinned message: the current order, its car and client, its status and stage (once chosen,
+    what to do next: the stage tap sends no message of its own, the pin says it)."""
     stage = f"<b>{esc(type_label)}</b>" if type_label else "не выбран — выберите кнопкой ниже"
     lines = ["📌 Сейчас в работе:", *_car_and_client(number, plate, name, phone, connected, data_ok)]
     lines.append(order_status_line(status))
     lines.append(f"Тип действия: {stage}")
+    if type_label:
+        lines.append(STAGE_NEXT_STEP)
+    if type_label and hidden:
+        lines.append(STAGE_HIDDEN_NOTE)
     return "\n".join(lines)
 
 
@@ -836,7 +851,8 @@ def care_talk_started(name: str | None, phone: str) -> str:
     return (
         f"🙋 Вы взяли обращение: {user_name(name, phone)}.\n"
         "Всё, что вы напишете или пришлёте фото, уйдёт этому клиенту. "
-        "Закончить — кнопка «Закрыть» или /cancel."
+        "Закончить — кнопка «Закрыть» или /cancel.\n"
+        "Другому клиенту можно ответить без кнопок: ответьте (свайпом) на его сообщение."
     )
 
 
@@ -1069,7 +1085,8 @@ def admin_card(
     latest_orders: list[str],
 ) -> str:
     """The one message about a person; every action is a button under it."""
-    orders = f"{orders_count}" + (f" (последние: {esc(', '.join(latest_orders))})" if latest_orders else "")
+    latest = "последний" if len(latest_orders) == 1 else "последние"  # one order is no plural
+    orders = f"{orders_count}" + (f" ({latest}: {esc(', '.join(latest_orders))})" if latest_orders else "")
     return (
         f"👤 <b>{esc(name or tg_name or phone or 'без имени')}</b>\n"
         f"Имя в боте: {esc(name or '— не задано')}\n"
@@ -1083,7 +1100,7 @@ def admin_card(
 
 
 def admin_card_choose_level(card: str) -> str:
-    return f"{card}\n\n🎚 Выберите новый уровень:"
+    return f"{card}\n\n🎚 Выберите новый уровень (• — текущий):"  # the marker explained once
 
 
 def admin_card_saved(card: str, what: str) -> str:
@@ -1302,8 +1319,8 @@ REC_CANCEL_BUTTON = "Отмена"
 REC_ASK_TITLE = "🛠 Новая рекомендация. Что нужно сделать? (коротко, например «Замена тормозных колодок»)"
 REC_ASK_REASON = "Почему это нужно? Опишите для клиента в паре предложений."
 REC_ASK_MEDIA = (
-    "Приложить фото с отметками 🟡/🔴 этого заказ-наряда? Нажмите нужные (повторное нажатие убирает), "
-    "затем «Дальше»."
+    "Приложить фото с отметками 🟡 скоро / 🔴 срочно этого заказ-наряда? Нажмите нужные (повторное "
+    "нажатие убирает), затем «Дальше».\n☑️ — фото выбрано · ▫️ — не выбрано"
 )
 REC_ASK_PRICE = "Стоимость в рублях? Например: 1 200 или 1200,50"
 REC_PRICE_BAD = "Не понял стоимость. Напишите число в рублях, например: 1 200 или 1200,50"
@@ -1427,4 +1444,13 @@ def album_upload_quota_exceeded(per_order: bool, limit_mb: float, refused: int, 
         f"⚠️ Файлы альбома переданы сотруднику, но {which}не сохранены в папку заказ-наряда: "
         f"превышен объём загрузки {what} ({limit_mb:g} МБ). Если нужно передать больше, "
         "договоритесь с сотрудником."
+    )
+
+
+# --- a workshop day: fewer taps, words not internals (issue 16, scenario) ---
+
+
+def care_reply_taken_by_other(name: str) -> str:
+    return (
+        f"Обращение этого клиента уже взял(а) {esc(name)}: ваш ответ не отправлен, он остался у вас в чате."
     )

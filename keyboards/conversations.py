@@ -96,3 +96,18 @@ class ClientRouteButtons:
     def taken(self, client: User, taker: str, mine: bool) -> dict[str, Any]:
         """A reminder about a request someone took shows it as its other copies do."""
         return as_payload(care_taken(client.telegram_id, taker, mine))
+
+
+def care_client_in(markup: InlineKeyboardMarkup | None) -> int | None:
+    """The client a care message's buttons are about ("Закрыть" under "Отправлено клиенту…"), if any."""
+    for row in markup.inline_keyboard if markup is not None else []:
+        for button in row:
+            data = button.callback_data or ""
+            if data.startswith(f"{CareCb.__prefix__}{CareCb.__separator__}"):
+                try:
+                    client_id = CareCb.unpack(data).client_id
+                except (TypeError, ValueError):
+                    continue
+                if client_id:
+                    return client_id
+    return None

@@ -99,8 +99,16 @@ def file_words(kind: str, file_path: str, stages: Mapping[str, str]) -> str:
     parts = file_path.split("/")
     words = f"{KIND_WORDS.get(kind, one_line(kind))} {one_line(parts[-1])}"
     if len(parts) >= 3:
-        words += f", этап «{one_line(stages.get(parts[1], parts[1]))}»"
+        words += f", этап «{one_line(_stage_label(parts[1], stages))}»"
     return words
+
+
+def _stage_label(folder: str, stages: Mapping[str, str]) -> str:
+    """A stage folder's label; folders made by hand on a Windows share ("inspection") match too."""
+    if folder in stages:
+        return stages[folder]
+    wanted = folder.casefold()
+    return next((label for known, label in stages.items() if known.casefold() == wanted), folder)
 
 
 class Protocol:

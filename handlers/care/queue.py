@@ -4,17 +4,18 @@ mode bound to that client (texts and photos go to them until "Закрыть" or
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import StateFilter
+from aiogram.filters import BaseFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 import texts
 from database.users import User
-from handlers.filters import FILE, NOT_COMMAND, PLAIN_TEXT
+from handlers.filters import FILE, NOT_COMMAND, PLAIN_TEXT, Match
 from keyboards import conversations as kb
 from keyboards.callbacks import CareAction, CareCb
 from services.conversations import CareQueue, Conversations, Incoming, Taken
@@ -91,6 +92,60 @@ async def close(
         await callback.message.answer(texts.care_closed(client.name or client.tg_name, client.phone))
 
 
+class RepliedClient(BaseFilter):
+    """A reply (swipe) to a client's message in this care chat: that client, as `replied_client`."""
+
+    async def __call__(self, message: Message, conversations: Conversations) -> bool | dict[str, Any]:
+        replied = message.reply_to_message
+        if replied is None:
+            return False
+        client = await conversations.care_client_replied(message.chat.id, replied.message_id)
+        if client is None and (about := kb.care_client_in(replied.reply_markup)) is not None:
+            client = await conversations.care_client(about)  # "Отправлено клиенту…" and the like
+        return {"replied_client": client} if client is not None else False
+
+
+@router.message(RepliedClient(), Match(F.text | F.photo | F.video | F.document), NOT_COMMAND)
+async def reply_to_client(
+    message: Message,
+    user: User,
+    state: FSMContext,
+    care_queue: CareQueue,
+    conversations: Conversations,
+    bot: Bot,
+    replied_client: User,
+) -> None:
+    """Answering two clients at once: a reply to one client's message goes to that client (taking the
+    request if nobody has) and the conversation mode follows them, no "Взять" between the answers."""
+    taken = await care_queue.take(user, replied_client.telegram_id)
+    if taken is None:
+        await message.answer(texts.CLIENT_GONE)
+        return
+    if not taken.mine:
+        await message.answer(texts.care_reply_taken_by_other(taker_name(taken.taker) or "—"))
+        return
+    if (await state.get_data()).get("client_id") != replied_client.telegram_id:
+        await state.clear()
+        await state.set_state(CareTalk.active)
+        await state.update_data(client_id=replied_client.telegram_id)
+        await _mark_copies(bot, care_queue, taken, taker_name(taken.taker) or "—", user.telegram_id)
+    await _talk(message, user, state, conversations, _incoming(message))
+
+
+def _incoming(message: Message) -> Incoming:
+    if message.text is not None:
+        return Incoming(message.chat.id, message.message_id, "text", message.text)
+    file_name = None  # for the protocol: a file is named by its name, never by its Telegram id
+    if message.photo:
+        kind, file_id = "photo", message.photo[-1].file_id
+    elif message.video:
+        kind, file_id, file_name = "video", message.video.file_id, message.video.file_name
+    else:
+        assert message.document is not None
+        kind, file_id, file_name = "document", message.document.file_id, message.document.file_name
+    return Incoming(message.chat.id, message.message_id, kind, message.caption or "", file_id, file_name)
+
+
 @router.message(StateFilter(CareTalk.active), PLAIN_TEXT)
 async def talk_text(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
     assert message.text is not None
@@ -105,16 +160,7 @@ async def talk_text(message: Message, user: User, state: FSMContext, conversatio
 
 @router.message(StateFilter(CareTalk.active), FILE)
 async def talk_file(message: Message, user: User, state: FSMContext, conversations: Conversations) -> None:
-    file_name = None  # for the protocol: a file is named by its name, never by its Telegram id
-    if message.photo:
-        kind, file_id = "photo", message.photo[-1].file_id
-    elif message.video:
-        kind, file_id, file_name = "video", message.video.file_id, message.video.file_name
-    else:
-        assert message.document is not None
-        kind, file_id, file_name = "document", message.document.file_id, message.document.file_name
-    incoming = Incoming(message.chat.id, message.message_id, kind, message.caption or "", file_id, file_name)
-    await _talk(message, user, state, conversations, incoming)
+    await _talk(message, user, state, conversations, _incoming(message))
 
 
 async def _talk(

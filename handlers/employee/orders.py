@@ -190,10 +190,12 @@ async def type_picked(
     chat_id = callback.from_user.id
     pins = ChatPins(bot, chat_id, settings, orders_flow)
     chosen = await orders_flow.choose_stage(user, callback_data.order_id, callback_data.type_index, pins)
-    await callback.answer()
-    if not chosen.pinned:
+    if chosen.pinned:  # the pin shows the stage and what to do next: no message of its own
+        await callback.answer(texts.type_chosen_alert(chosen.label))
+    else:
+        await callback.answer()
+        hidden = settings.is_hidden_folder(chosen.folder)
         await bot.send_message(chat_id, texts.PIN_FAILED)
-    hidden = settings.is_hidden_folder(chosen.folder)
-    await bot.send_message(chat_id, texts.type_chosen(chosen.order.number, chosen.label, hidden))
+        await bot.send_message(chat_id, texts.type_chosen(chosen.order.number, chosen.label, hidden))
     # what was sent into this order before its stage: filed now (each gets its usual report)
     await media.file_held(user, chosen.order.id, file_fetcher(bot, settings))

@@ -79,8 +79,9 @@ async def _pin_view(
     order: Order, label: str | None, settings: Settings, orders_flow: OrdersFlow
 ) -> tuple[str, InlineKeyboardMarkup]:
     name, connected, status = await _client_of(order, orders_flow, settings)
+    hidden = label is not None and settings.is_hidden_folder(settings.type_order.get(label, ""))
     text = texts.order_pin(
-        order.number, order.plate, name, order.phone, connected, order.data_ok, label, status
+        order.number, order.plate, name, order.phone, connected, order.data_ok, label, status, hidden
     )
     return text, kb.type_choice(order, settings)
 

@@ -97,6 +97,17 @@ class ClientRouter:
         orders = await self.client_orders(client)
         return orders[0] if orders else None
 
+    async def care_client_replied(self, care_chat: int, message_id: int) -> User | None:
+        """The client whose message to care (a request, a later message, a reminder about it) is bot
+        message `message_id` in this care chat: an agent answers by replying to it, no button."""
+        sent = await self._routing.sent_message(care_chat, message_id)
+        parts = sent.dedup_key.split(":") if sent is not None else []
+        while parts and parts[0] == "again":
+            parts = parts[1:]
+        if len(parts) < 2 or parts[0] not in ("cr", "cm", "care-remind") or not parts[1].isdigit():
+            return None
+        return await self.care_client(int(parts[1]))
+
     async def care_client(self, client_id: int) -> User | None:
         """The client care may answer: an active client who wrote to care (or to the admins)."""
         client = await self._users.get(client_id)

@@ -127,6 +127,9 @@ class Conversations:
     async def care_client(self, client_id: int) -> User | None:
         return await self._router.care_client(client_id)
 
+    async def care_client_replied(self, care_chat: int, message_id: int) -> User | None:
+        return await self._router.care_client_replied(care_chat, message_id)
+
     async def care_recipients(self) -> list[User]:
         return await self._router.care_recipients()
 

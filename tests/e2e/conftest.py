@@ -10,6 +10,9 @@ a test share one work dir, so a second process sees the same database and Photo 
 ``orders_dir`` is a writable copy of the order-folder fixtures (ORDER_FIXTURES overrides the source).
 The bot is ready once it polls (E2E_START_TIMEOUT, default 60 s).
 On a failed test the tail of every bot's output and log is printed (shown under "Captured stdout teardown").
+After every test that used an emulator, everything the bot showed people is read for folder names, file
+ids, raw user ids, HTML and Python leftovers (transcript_guard.py); `@pytest.mark.transcript_allow(...)`
+excuses the tokens a test deliberately shows.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import asyncio
 import os
 import shutil
 import stat
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ import pytest_asyncio
 
 from tests.conftest import ORDERS_FIXTURE, phase_failed
 from tests.e2e.harness import BotProcess
+from tests.e2e.transcript_guard import findings
 from tests.emulator import TelegramEmulator
 
 TOKEN = "123456:TEST-TOKEN-abcdef"
@@ -62,6 +66,23 @@ async def _every_press_answered(emu: TelegramEmulator) -> None:
         await asyncio.sleep(0.1)
     unanswered = emu.unanswered_callbacks(older_than=0)
     assert not unanswered, f"{len(unanswered)} button press(es) never answered by the bot"
+
+
+@pytest.fixture(autouse=True)
+def _people_read_words(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every e2e test: nothing the bot showed may contain a folder name, a file id, a raw user
+    id, HTML or Python leftovers (transcript_guard.py; opt out per token with transcript_allow)."""
+    if "emulator" not in request.fixturenames:
+        yield
+        return
+    emu: TelegramEmulator = request.getfixturevalue("emulator")
+    start = len(emu.transcript)
+    yield
+    if phase_failed(request.node):
+        return  # the test's own failure says more
+    allowed = [token for mark in request.node.iter_markers("transcript_allow") for token in mark.args]
+    leaks = findings(emu, emu.transcript[start:], allowed)
+    assert not leaks, "the bot showed people program internals:\n" + "\n".join(leaks[:30])
 
 
 @pytest.fixture

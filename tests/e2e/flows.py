@@ -68,8 +68,22 @@ async def open_by_search(employee: SimUser, number: str = ORDER) -> BotMessage:
 
 
 async def choose_stage(employee: SimUser, stage: str = STAGE) -> None:
-    await employee.press_button(stage)
-    await employee.wait_text(f"тип действия «{stage}»")
+    """Tap a stage: no message of its own - the button's answer and the pin (edited) say it."""
+    await stage_chosen(employee, await employee.press_button(stage), stage)
+
+
+async def stage_chosen(employee: SimUser, query_id: str, stage: str = STAGE) -> None:
+    """The stage tap `query_id` answered "тип действия «stage»", the pin showing that stage."""
+
+    def answered() -> bool:
+        return any(
+            a["callback_query_id"] == query_id and f"«{stage}»" in (a.get("text") or "")
+            for a in employee.callback_answers
+        )
+
+    await employee.wait_until(answered)
+    pin = employee.pinned
+    assert pin is not None and f"Тип действия: {stage}" in pin.content, employee.dump()
 
 
 async def staff(bot: BotProcess, emulator: TelegramEmulator, phone: str) -> SimUser:

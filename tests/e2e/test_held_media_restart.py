@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.flows import CLIENT_PHONE, ORDER, STAGE, blob, largest, open_by_search, staff, wait_report
+from tests.e2e.flows import (
+    CLIENT_PHONE,
+    ORDER,
+    STAGE,
+    blob,
+    largest,
+    open_by_search,
+    staff,
+    stage_chosen,
+    wait_report,
+)
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect
 from tests.emulator import TelegramEmulator
@@ -38,8 +48,11 @@ async def test_photo_and_album_held_before_the_stage_survive_a_restart(
     await bot.stop()
     await bot.start()
 
-    await employee.press(next(data for text, data in held.buttons() if text == STAGE), held.message_id)
-    await employee.wait_text(f"тип действия «{STAGE}»")
+    await stage_chosen(
+        employee,
+        await employee.press(next(data for text, data in held.buttons() if text == STAGE), held.message_id),
+        STAGE,
+    )
     reports = [await wait_report(employee), await wait_report(employee)]
     assert ["Сохранено: 1 файл" in reports[0].content, "Сохранено: 2 файла" in reports[1].content] == [
         True
@@ -52,8 +65,11 @@ async def test_photo_and_album_held_before_the_stage_survive_a_restart(
     # another restart and the old stage keyboard tapped again: nothing filed or sent twice
     await bot.stop()
     await bot.start()
-    await employee.press(next(data for text, data in held.buttons() if text == STAGE), held.message_id)
-    await employee.wait_text(f"тип действия «{STAGE}»")
+    await stage_chosen(
+        employee,
+        await employee.press(next(data for text, data in held.buttons() if text == STAGE), held.message_id),
+        STAGE,
+    )
     await asyncio.sleep(1.5)  # what a second filing would have sent by now
     assert sum(1 for m in client.messages if m.kind == "photo") == 3
     assert len(set(folder.iterdir()) - before) == 3

@@ -15,6 +15,7 @@ import pytest
 from services.recognition.barcodes import decode_barcodes
 from services.recognition.plates import read_plates
 from tests.e2e.conftest import BotFactory
+from tests.e2e.flows import stage_chosen
 from tests.e2e.harness import BotProcess
 from tests.e2e.helpers import connect, connect_as, db_rows
 from tests.emulator import SimUser, TelegramEmulator
@@ -179,8 +180,7 @@ async def test_barcode_and_plate_photos_open_orders_while_others_keep_talking(
     assert statistics.median(delays) < 0.6 and max(delays) < 3.0, delays
 
     # a photo after the order is open is filed as media again, not searched
-    await employee.press_button("Прием автомобилей")
-    await employee.wait_text("тип действия «Прием автомобилей»")
+    await stage_chosen(employee, await employee.press_button("Прием автомобилей"), "Прием автомобилей")
     await employee.send_photo(photos.plate)
     await employee.wait_for(lambda m: "Сохранено" in m.content, timeout=30)
 

@@ -59,6 +59,7 @@ from .files import FilesMixin
 from .messages import MessagesMixin
 from .models import ApiError, CallRecord, wait_until
 from .profile import ProfileMixin
+from .transcript import said_in_call
 from .updates import UpdatesMixin
 
 __all__ = ["TelegramEmulator"]
@@ -247,6 +248,7 @@ class TelegramEmulator(
             at,
             "dropped after success (fault)" if after_drop else None,
         )
+        self.transcript.extend(said_in_call(low, params, files, result))
         if after_drop:
             return self._drop(request)
         return self._ok(result)

@@ -18,6 +18,7 @@ from .common import (
     _Poll,
 )
 from .models import CallRecord, StoredFile
+from .transcript import Said
 from .users import SimUser
 
 
@@ -52,6 +53,7 @@ class EmulatorState:
         self.callback_timeout: float | None = None  # seconds after which a query is "too old"
         self.rng = random.Random(seed)
         self.calls: list[CallRecord] = []
+        self.transcript: list[Said] = []  # what people read (transcript.py), in order
         self.users: dict[int, SimUser] = {}
         self.groups: dict[int, dict] = {}  # group/channel chats the bot was shown, by id
         self.left_chats: list[int] = []  # leaveChat calls, in order

@@ -52,7 +52,7 @@ async def _open_order(employee: Person, number: str = ORDER) -> None:
     await employee.press(number)
     await employee.wait_text("Выберите тип действия")
     await employee.press(STAGE)
-    await employee.wait_text(f"тип действия «{STAGE}»")
+    await employee.wait_text(f"Тип действия: <b>{STAGE}</b>")  # the pin, edited: no message of its own
 
 
 async def test_an_employee_picks_an_order_by_number_and_a_photo_is_filed_and_delivered(app: App) -> None:

@@ -135,6 +135,20 @@ def test_in_telegram_a_file_names_its_stage_by_label_the_archive_by_folder() -> 
     assert "A-1/Inspection/20261201_1.jpg" in format_line(stored)
 
 
+def test_a_stage_folder_in_another_case_is_still_named_by_its_label() -> None:
+    """Folders made by hand on a Windows share keep the case typed ("inspection", "BODYDAMAGE"): the
+    filing, the folder watcher and the PDF report match them regardless of case, the protocol too."""
+    stages = {"Inspection": "Прием автомобилей", "BodyDamage": "Кузовные повреждения"}
+    for path, label in (
+        ("A-1/inspection/x.jpg", "Прием автомобилей"),
+        ("A-1/BODYDAMAGE/y.jpg", "Кузовные повреждения"),
+    ):
+        entry = ProtocolEntry(1, "A-1", None, None, "Папка заказ-наряда", "клиент", "photo", "", path)
+        shown = format_line(StoredEntry(1, 1_700_000_000.0, entry), stages=stages)
+        assert f"этап «{label}»" in shown, shown
+        assert "inspection" not in shown.casefold() and "bodydamage" not in shown.casefold()
+
+
 def test_in_telegram_a_file_never_shows_a_telegram_file_id() -> None:
     """A line stored before 16.3 named a file that was not kept by its Telegram file id; admins see the
     kind only. A folder unknown to TYPE_ORDER is shown as is (never a path with the order number)."""

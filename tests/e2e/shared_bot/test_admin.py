@@ -275,7 +275,7 @@ async def test_a_protocol_is_found_by_a_part_of_the_number_and_names_files_in_wo
     admin.mark()
     await admin.send_text("+375297770055")
     card = await admin.wait_text("Последний раз в боте")
-    assert "Заказ-нарядов: 1 (последние: p000900123)" in card.content
+    assert "Заказ-нарядов: 1 (последний: p000900123)" in card.content
     await _press_on(admin, card, "Протокол p000900123")
     await admin.wait_text("Протокол беседы по заказ-наряду p000900123")
 

@@ -55,6 +55,7 @@ async def wait_file_text(path: Path, *parts: str, timeout: float = 10.0) -> str:
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.transcript_allow("<i>", "</i>")  # the employee's name, set in the database, shown escaped
 async def test_employee_and_client_talk_through_an_order(
     emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
 ) -> None:

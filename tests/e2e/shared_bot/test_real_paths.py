@@ -21,6 +21,7 @@ from tests.e2e.flows import (
     open_by_search,
     search,
     staff,
+    stage_chosen,
     wait_report,
 )
 from tests.e2e.harness import BotProcess
@@ -92,8 +93,7 @@ async def test_photo_and_album_before_the_stage_are_held_and_filed_once_the_stag
     await employee.wait_text("Получено: 2 файла")
     assert not (orders_dir / order / "Inspection").exists(), "nothing is filed before the stage"
 
-    await employee.press_button(STAGE)
-    await employee.wait_text(f"тип действия «{STAGE}»")
+    await stage_chosen(employee, await employee.press_button(STAGE), STAGE)
     first = await wait_report(employee)
     second = await wait_report(employee)
     assert "Сохранено: 1 файл" in first.content and "Сохранено: 2 файла" in second.content
@@ -110,8 +110,7 @@ async def test_photo_and_album_before_the_stage_are_held_and_filed_once_the_stag
     # the stage tapped again (an old keyboard) files nothing twice
     await employee.send_text("/type")
     await employee.wait_text("Выберите тип действия")
-    await employee.press_button(STAGE)
-    await employee.wait_text(f"тип действия «{STAGE}»")
+    await stage_chosen(employee, await employee.press_button(STAGE), STAGE)
     await employee.send_photo(blob("after-stage"))
     await wait_report(employee)
     await client.wait_for(lambda m: m.kind == "photo", timeout=20)
