@@ -1414,3 +1414,11 @@ def my_orders_recs_button(number: str, waiting: int) -> str:
 
 def my_orders_report_button(number: str) -> str:
     return f"{MY_ORDERS_REPORT_BUTTON} · {number}"
+
+
+# --- the inspection story (issue 15, end to end) ---
+
+REC_PRICE_ZERO = (
+    "Стоимость должна быть больше нуля: клиент согласует платную работу. Напишите сумму в рублях, "
+    "например: 1 200 или 1200,50"
+)

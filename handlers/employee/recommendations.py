@@ -150,8 +150,9 @@ async def price_typed(
     data = await state.get_data()
     order_id = int(data["order_id"])
     price = parse_price(message.text or "")
-    if price is None:
-        await message.answer(texts.REC_PRICE_BAD, reply_markup=kb.cancel(order_id))
+    if not price:  # None: not a price; 0: nothing for the owner to approve
+        bad = texts.REC_PRICE_BAD if price is None else texts.REC_PRICE_ZERO
+        await message.answer(bad, reply_markup=kb.cancel(order_id))
         return
     await state.clear()
     order = await recommendations.open_order(order_id)
