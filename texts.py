@@ -1422,3 +1422,8 @@ REC_PRICE_ZERO = (
     "Стоимость должна быть больше нуля: клиент согласует платную работу. Напишите сумму в рублях, "
     "например: 1 200 или 1200,50"
 )
+
+
+def rec_list_more(count: int) -> str:
+    """Above the newest recommendations when the older ones do not fit one message."""
+    return f"… и ещё {count} ранее (в итогах выше они учтены)"
