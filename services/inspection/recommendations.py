@@ -178,6 +178,8 @@ class Recommendations:
             return Refused.NOT_FOUND
         if not owns(client, order):
             return Refused.NOT_YOURS
+        if not order.is_open:  # an old "Мои заказы" button: its cards could no longer be decided
+            return Refused.CLOSED
         recs = [rec for rec in await self._recs.for_order(order.id) if rec.decision is None]
         return [await self.card(rec, order) for rec in recs]
 

@@ -210,6 +210,10 @@ async def _story(emulator: TelegramEmulator, bot: BotProcess, orders: Path, host
     # approve: two quick taps on the same card, then the first press delivered again (same update_id)
     approve = next(data for text, data in card.buttons() if "Согласовать" in text)
     assert approve is not None
+    if hostile:  # the card's edit and the tap's answer took effect, then the connection was cut
+        emulator.fail_next("editMessageText", status="drop_after")
+        emulator.fail_next("answerCallbackQuery", status="drop_after")
+        emulator.fail_next("sendMessage", status=429, retry_after=2)
     first = await owner.press(approve, card.message_id)
     await owner.press(approve, card.message_id)
     await owner.wait_until(lambda: "✅ Согласовано" in card.content and not card.buttons(), timeout=60)
@@ -241,6 +245,9 @@ async def _story(emulator: TelegramEmulator, bot: BotProcess, orders: Path, host
         assert line in totals.content, totals.content
 
     # --- "Готов к выдаче": the owner gets the PDF; read it back
+    if hostile:
+        emulator.fail_next("sendDocument", status="504html")
+        emulator.fail_next("sendDocument", status="drop")
     await _set_status(employee, "Готов к выдаче")
     await owner.wait_text("готов к выдаче", timeout=60)
     pdf_message = (
@@ -280,6 +287,13 @@ async def _story(emulator: TelegramEmulator, bot: BotProcess, orders: Path, host
     second_id = await indexed_order_id(bot, SECOND)
     foreign_id = await indexed_order_id(bot, FOREIGN_ORDER)
     assert {f"ow:r:{order_id}", f"ow:r:{second_id}"} <= {data for _, data in mine.buttons()}
+
+    # the client menu's "📄 Отчёт" with two open orders: a choice, then the chosen order's report
+    await owner.send_text("📄 Отчёт")
+    pick = await owner.wait_text("По какому заказ-наряду", timeout=60)
+    assert [data for _, data in pick.buttons()] == [f"ow:r:{order_id}", f"ow:r:{second_id}"]
+    await owner.press(f"ow:r:{second_id}", pick.message_id)
+    await owner.wait_for(lambda m: m.kind == "document" and m.file_name == f"Отчет_{SECOND}.pdf", timeout=120)
 
     # --- forged buttons, packed by hand, naming the other owner's order and recommendation
     await _card(employee, FOREIGN_ORDER)
@@ -340,13 +354,20 @@ async def _story(emulator: TelegramEmulator, bot: BotProcess, orders: Path, host
     foreign_card = next(m for m in other_owner.messages if "Чужая рекомендация" in m.content)
     await other_owner.press(f"dc:{pending[0][0]}:1", foreign_card.message_id)
     await _answered(other_owner, "закрыт")
+    cards_before = len(other_owner.messages)
+    await other_owner.press(f"ow:m:{foreign_id}", foreign_card.message_id)  # an old "Мои заказы" button
+    await _answered(other_owner, "закрыт", times=2)
+    assert len(other_owner.messages) == cards_before  # no card of a closed order sent to decide again
     assert db_rows(bot, "SELECT decision FROM recommendations WHERE order_id = ?", (foreign_id,)) == [(None,)]
 
     # --- nothing lost, nothing doubled, every owner text clean
     await emulator.wait_until(lambda: _settled(bot), timeout=120)
     assert len([m for m in employee.messages if "Согласовано: клиент" in m.content]) == 1
     assert len([m for m in admin.messages if "Согласовано: клиент" in m.content]) == 1
-    assert len([m for m in owner.messages if m.kind == "document"]) == 1
+    assert sorted(m.file_name for m in owner.messages if m.kind == "document") == [
+        f"Отчет_{NUMBER}.pdf",
+        f"Отчет_{SECOND}.pdf",
+    ]
     cards = Counter(m.content.split("\n")[1] for m in owner.messages if "Рекомендация" in m.content)
     assert set(cards.values()) == {1}, cards
     statuses = [m.content for m in owner.messages if "статус" in m.content.lower() or "готов" in m.content]
