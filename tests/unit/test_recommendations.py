@@ -227,3 +227,23 @@ def test_the_staff_list_of_thirty_long_titles_fits_one_message() -> None:
     kept = sum(line in shown for line in lines)
     assert 5 < kept < 30 and texts.rec_list_more(30 - kept) in shown
     assert fit_list(head, lines[:3]) == "\n".join([head, *lines[:3]])  # what fits is shown whole
+
+
+async def test_a_closed_orders_cards_are_neither_resent_nor_decided(db: Database, tmp_path: Path) -> None:
+    users = UserRepo(db)
+    owner = await users.register(510, OWNER_PHONE, "Анна", Level.CLIENT)
+    staff = await users.register(610, "+375293333333", "Мастер", Level.EMPLOYEE)
+    settings = load_settings(
+        env={"BOT_TOKEN": "123456:TEST-TOKEN-abcdef", "BRANCH_PHOTO": str(tmp_path)},
+        env_file=tmp_path / "no.env",
+    )
+    service = Recommendations(
+        settings=settings, recs=RecommendationRepo(db), marks=MarkRepo(db), orders=OrderRepo(db),
+        users=users, outbox=FakeOutbox(), protocol=FakeProtocol(), buttons=Buttons(),
+    )  # fmt: skip
+    order = await service.open_order(await _order_id(db, "A-1"))
+    assert order is not None
+    rec, _ = await service.create(staff, order, "Колодки", "стёрты", 120_050, [])
+    await OrderRepo(db).apply_scan(added=[], changed=[], reopened=[], closed=["A-1"], now=1_700_000_500)
+    assert await service.pending_cards(owner, order.id) is Refused.CLOSED  # an old "Мои заказы" button
+    assert await service.decide(owner, rec.id, True) is Refused.CLOSED
