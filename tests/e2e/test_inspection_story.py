@@ -315,6 +315,13 @@ async def _story(emulator: TelegramEmulator, bot: BotProcess, orders: Path, host
     await owner.wait_until(
         lambda: sum("недоступен" in text for text in _answers(owner)) >= refusals + 4, timeout=60
     )
+    answered = len(owner.callback_answers)
+    for malformed in ("dc:abc:1", f"dc:{foreign_rec}:maybe", f"ow:z:{foreign_id}", "ow:r:" + "9" * 30):
+        await owner.press(malformed, mine.message_id)  # not even parsable: answered, nothing shown
+    await owner.wait_until(lambda: len(owner.callback_answers) >= answered + 4, timeout=60)
+    staff_answers = len(employee.callback_answers)
+    await employee.press(f"dc:{foreign_rec}:1")  # staff cannot decide for an owner either
+    await employee.wait_until(lambda: len(employee.callback_answers) > staff_answers, timeout=60)
     assert db_rows(bot, "SELECT decision FROM recommendations WHERE id = ?", (foreign_rec,)) == [(None,)]
     assert not [m for m in owner.messages if FOREIGN_ORDER in m.content or "Чужая" in m.content]
 
