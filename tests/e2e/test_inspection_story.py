@@ -207,6 +207,17 @@ async def _story(emulator: TelegramEmulator, bot: BotProcess, orders: Path, host
     await _recommendation(employee, "Замена щёток", DECLINED_PRICE, link_photo=False)
     card2 = await owner.wait_text("Замена щёток", timeout=60)
 
+    # the owner opens "Мои заказы" and asks for the waiting cards again: the red photo, both cards, once
+    await owner.send_text("/orders")
+    listing = await owner.wait_text("Ваши заказ-наряды", timeout=60)
+    await owner.press_button(f"🛠 Рекомендации (2) · {NUMBER}")
+    again = await owner.wait_for(
+        lambda m: m.kind == "photo" or "Рекомендация" in m.content, count=3, timeout=60
+    )
+    assert [m.kind for m in again] == ["photo", "text", "text"] and TITLE in again[1].content
+    assert "Замена щёток" in again[2].content and again[0].file_unique_id == linked.file_unique_id
+    assert listing.message_id < again[0].message_id
+
     # approve: two quick taps on the same card, then the first press delivered again (same update_id)
     approve = next(data for text, data in card.buttons() if "Согласовать" in text)
     assert approve is not None
@@ -376,7 +387,11 @@ async def _story(emulator: TelegramEmulator, bot: BotProcess, orders: Path, host
         f"Отчет_{SECOND}.pdf",
     ]
     cards = Counter(m.content.split("\n")[1] for m in owner.messages if "Рекомендация" in m.content)
-    assert set(cards.values()) == {1}, cards
+    assert cards == Counter({TITLE: 2, "Замена щёток": 2, "Развал-схождение": 1}), cards  # sent, then resent
+    assert (
+        len([m for m in owner.messages if m.kind == "photo" and m.file_unique_id == linked.file_unique_id])
+        == 3  # filed, with the card, resent
+    )
     statuses = [m.content for m in owner.messages if "статус" in m.content.lower() or "готов" in m.content]
     assert len(statuses) == len(set(statuses)), statuses
     assert db_rows(
