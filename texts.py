@@ -1454,3 +1454,16 @@ def care_reply_taken_by_other(name: str) -> str:
     return (
         f"Обращение этого клиента уже взял(а) {esc(name)}: ваш ответ не отправлен, он остался у вас в чате."
     )
+
+
+# --- the inspection story (issue 15, end to end) ---
+
+REC_PRICE_ZERO = (
+    "Стоимость должна быть больше нуля: клиент согласует платную работу. Напишите сумму в рублях, "
+    "например: 1 200 или 1200,50"
+)
+
+
+def rec_list_more(count: int) -> str:
+    """Above the newest recommendations when the older ones do not fit one message."""
+    return f"… и ещё {count} ранее (в итогах выше они учтены)"

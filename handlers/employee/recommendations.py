@@ -17,7 +17,7 @@ from handlers.filters import NOT_COMMAND, PLAIN_TEXT
 from keyboards import recommendations as kb
 from keyboards.callbacks import RecAction, RecCb
 from services.inspection.prices import format_price, parse_price
-from services.inspection.recommendations import TEXT_LIMIT, Recommendations
+from services.inspection.recommendations import TEXT_LIMIT, Recommendations, fit_list
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -55,7 +55,7 @@ async def view(callback: CallbackQuery, callback_data: RecCb, recommendations: R
         for rec in recs
     ]
     await callback.answer()
-    await callback.message.answer("\n".join([text, *lines]), reply_markup=kb.staff_view(order.id))
+    await callback.message.answer(fit_list(text, lines), reply_markup=kb.staff_view(order.id))
 
 
 @router.callback_query(RecCb.filter(F.action == RecAction.NEW))
@@ -150,8 +150,9 @@ async def price_typed(
     data = await state.get_data()
     order_id = int(data["order_id"])
     price = parse_price(message.text or "")
-    if price is None:
-        await message.answer(texts.REC_PRICE_BAD, reply_markup=kb.cancel(order_id))
+    if not price:  # None: not a price; 0: nothing for the owner to approve
+        bad = texts.REC_PRICE_BAD if price is None else texts.REC_PRICE_ZERO
+        await message.answer(bad, reply_markup=kb.cancel(order_id))
         return
     await state.clear()
     order = await recommendations.open_order(order_id)

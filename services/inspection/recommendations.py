@@ -29,6 +29,7 @@ from services.delivery import MAX_GROUP, OutgoingFile, build_deliveries
 from services.inspection.access import owns
 from services.inspection.prices import format_price
 from services.ports import Deliveries, Recorder
+from services.telegram_text import MESSAGE_LIMIT, plain_length
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,19 @@ class OwnerOrder:
     order: Order
     status: str  # the label of the current status
     waiting: int  # recommendations waiting for the owner's decision
+
+
+def fit_list(head: str, lines: Sequence[str]) -> str:
+    """The head and as many of the newest (last) lines as one message holds; the older ones are
+    counted in one line under the head (30 titles of 300 characters are three messages' worth)."""
+    kept: list[str] = []
+    for index in range(len(lines) - 1, -1, -1):
+        left = index  # lines older than this one
+        candidate = [head, *([texts.rec_list_more(left)] if left else []), lines[index], *kept]
+        if plain_length("\n".join(candidate)) > MESSAGE_LIMIT:
+            return "\n".join([head, texts.rec_list_more(index + 1), *kept])
+        kept.insert(0, lines[index])
+    return "\n".join([head, *kept])
 
 
 def when(at: float) -> str:
@@ -164,6 +178,8 @@ class Recommendations:
             return Refused.NOT_FOUND
         if not owns(client, order):
             return Refused.NOT_YOURS
+        if not order.is_open:  # an old "Мои заказы" button: its cards could no longer be decided
+            return Refused.CLOSED
         recs = [rec for rec in await self._recs.for_order(order.id) if rec.decision is None]
         return [await self.card(rec, order) for rec in recs]
 

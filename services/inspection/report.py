@@ -301,7 +301,7 @@ class OrderReports:
             font=font,
             bold_font=bold,
             organization=self._settings.organization_name,
-            plate=order.plate or "",
+            plate=texts.plate_display(order.plate or ""),  # as printed, like every message shows it
             phone=mask_phone(order.phone),
             status=statuses[-1].label if statuses else "",
             generated_at=self._clock(),

@@ -30,6 +30,15 @@ class CallbacksMixin(EmulatorState):
         self.push_update("callback_query", query)
         return qid
 
+    def replay_callback(self, qid: str) -> None:
+        """The update of press ``qid`` delivered again, same update_id and query id (a replay)."""
+        uid = next(
+            uid
+            for uid, (kind, update) in self._pushed.items()
+            if kind == "callback_query" and update[kind]["id"] == qid
+        )
+        self.replay_update(uid)
+
     def unanswered_callbacks(self, older_than: float = 5.0) -> list[str]:
         """Button presses the bot never answered (the user's button keeps spinning), older than N s."""
         now = time.monotonic()

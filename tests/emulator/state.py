@@ -83,6 +83,8 @@ class EmulatorState:
         self._paths: dict[str, StoredFile] = {}
         self._updates: deque[tuple[int, str, dict]] = deque()
         self._next_update_id = 500000001
+        self._pushed: dict[int, tuple[str, dict]] = {}  # every update pushed, for replay_update
+        self._replays: deque[dict] = deque()  # updates delivered again whatever the offset
         self._allowed: frozenset[str] | None = None
         self._active_poll: _Poll | None = None
         self._poll_event = asyncio.Event()

@@ -323,6 +323,31 @@ async def test_offset_semantics_and_redelivery(emu: TelegramEmulator, bot: Bot) 
     assert [u.message.text for u in limited] == ["three"]
 
 
+async def test_replayed_update_and_callback_come_again_whatever_the_offset(
+    emu: TelegramEmulator, bot: Bot
+) -> None:
+    user = emu.add_user()
+    await user.send_text("one")
+    [first] = await bot.get_updates(timeout=0)
+    assert await bot.get_updates(offset=first.update_id + 1, timeout=0) == []
+    emu.replay_update(first.update_id)
+    [again] = await bot.get_updates(offset=first.update_id + 1, timeout=0)
+    assert again.update_id == first.update_id and again.message.text == "one"
+    assert await bot.get_updates(offset=first.update_id + 1, timeout=0) == []
+    sent = await bot.send_message(
+        user.id,
+        "card",
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="x", callback_data="x")]]
+        ),
+    )
+    qid = await user.press("x", sent.message_id)
+    [press] = await bot.get_updates(offset=first.update_id + 1, timeout=0)
+    emu.replay_callback(qid)
+    [replayed] = await bot.get_updates(offset=press.update_id + 1, timeout=0)
+    assert replayed.update_id == press.update_id and replayed.callback_query.id == qid
+
+
 async def test_concurrent_get_updates_conflict(emu: TelegramEmulator, bot: Bot) -> None:
     other = make_bot(emu)
     try:

@@ -44,10 +44,20 @@ class UpdatesMixin(EmulatorState):
         uid = self._next_update_id
         self._next_update_id += 1
         self._updates.append((uid, kind, {"update_id": uid, kind: payload}))
+        self._pushed[uid] = (kind, {"update_id": uid, kind: payload})
+        self._wake_poll()
+        return uid
+
+    def replay_update(self, update_id: int) -> None:
+        """Deliver an update once more with its own update_id, as Telegram does when the bot's
+        confirmation (the next offset) never arrived: the bot must not act on it twice."""
+        self._replays.append(self._pushed[update_id][1])
+        self._wake_poll()
+
+    def _wake_poll(self) -> None:
         poll = self._active_poll
         if poll is not None and not poll.fut.done():
             poll.fut.set_result(None)
-        return uid
 
     def push_member_update(self, user: SimUser, old: str, new: str) -> None:
         bot = self.bot_user
@@ -133,6 +143,8 @@ class UpdatesMixin(EmulatorState):
 
     def _collect(self, limit: int) -> list[dict]:
         batch: list[dict] = []
+        while self._replays and len(batch) < limit:
+            batch.append(self._replays.popleft())
         allowed = self._allowed
         drop = []
         for entry in self._updates:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+import texts
 from config import load_settings
 from database.connection import Database
 from database.marks import MarkRepo, MediaMark
@@ -23,7 +24,8 @@ from database.protocol import ProtocolEntry
 from database.recommendations import RecommendationRepo
 from database.users import Level, UserRepo
 from services.inspection.marks import Mark, MarkService, caption_mark, client_caption
-from services.inspection.recommendations import Decided, Recommendations, Refused
+from services.inspection.recommendations import Decided, Recommendations, Refused, fit_list
+from services.telegram_text import MESSAGE_LIMIT, plain_length
 
 OWNER_PHONE, OTHER_PHONE = "+375291111111", "+375292222222"
 
@@ -213,3 +215,35 @@ async def test_a_tap_after_delivery_replies_to_the_clients_copy_once(db: Databas
     assert edit.method is Method.EDIT_TEXT and edit.payload["edit_of"] == followup.dedup_key
     stored = await MarkRepo(db).of(marked.media_ids)
     assert [(m.mark, m.note) for m in stored.values()] == [("now", "течь масла")] * 3
+
+
+def test_the_staff_list_of_thirty_long_titles_fits_one_message() -> None:
+    """30 recommendations of 300 characters (the dialog's limits) overflowed Telegram's 4096."""
+    head = texts.rec_totals("A1", 1, "1 ₽", 0, "0 ₽", 29, "29 ₽")
+    lines = [texts.rec_list_line(f"{i:02d} " + "Я&" * 148, "1 ₽", None) for i in range(30)]
+    shown = fit_list(head, lines)
+    assert plain_length(shown) <= MESSAGE_LIMIT
+    assert shown.startswith(head) and shown.endswith(lines[-1])  # the totals and the newest stay
+    kept = sum(line in shown for line in lines)
+    assert 5 < kept < 30 and texts.rec_list_more(30 - kept) in shown
+    assert fit_list(head, lines[:3]) == "\n".join([head, *lines[:3]])  # what fits is shown whole
+
+
+async def test_a_closed_orders_cards_are_neither_resent_nor_decided(db: Database, tmp_path: Path) -> None:
+    users = UserRepo(db)
+    owner = await users.register(510, OWNER_PHONE, "Анна", Level.CLIENT)
+    staff = await users.register(610, "+375293333333", "Мастер", Level.EMPLOYEE)
+    settings = load_settings(
+        env={"BOT_TOKEN": "123456:TEST-TOKEN-abcdef", "BRANCH_PHOTO": str(tmp_path)},
+        env_file=tmp_path / "no.env",
+    )
+    service = Recommendations(
+        settings=settings, recs=RecommendationRepo(db), marks=MarkRepo(db), orders=OrderRepo(db),
+        users=users, outbox=FakeOutbox(), protocol=FakeProtocol(), buttons=Buttons(),
+    )  # fmt: skip
+    order = await service.open_order(await _order_id(db, "A-1"))
+    assert order is not None
+    rec, _ = await service.create(staff, order, "Колодки", "стёрты", 120_050, [])
+    await OrderRepo(db).apply_scan(added=[], changed=[], reopened=[], closed=["A-1"], now=1_700_000_500)
+    assert await service.pending_cards(owner, order.id) is Refused.CLOSED  # an old "Мои заказы" button
+    assert await service.decide(owner, rec.id, True) is Refused.CLOSED

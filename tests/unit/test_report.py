@@ -171,7 +171,7 @@ async def test_the_report_shows_stages_marks_statuses_and_totals(
     assert sum(len(page.images) for page in reader.pages) == built.photos == 6
     flat = re.sub(r"\s+", " ", text)
     assert f"Отчёт по заказ-наряду № {NUMBER}" in flat
-    assert "Автоцентр Тест" in flat and "1234AB7" in flat
+    assert "Автоцентр Тест" in flat and "1234 AB-7" in flat  # the plate as printed, as in the chats
     assert "+37529*****67" in flat and PHONE not in flat
     # stages by their labels, never by folder names; Service and Client left out
     assert "Прием автомобилей" in flat and "Прочее" in flat and "Другие материалы" in flat
