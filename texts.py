@@ -1414,3 +1414,16 @@ def my_orders_recs_button(number: str, waiting: int) -> str:
 
 def my_orders_report_button(number: str) -> str:
     return f"{MY_ORDERS_REPORT_BUTTON} · {number}"
+
+
+# --- leftovers (issues 15/16: admin menu, dialogs, pins, status templates) ---
+
+
+def admin_nobody_or_client(query: str, number: str) -> str:
+    """Nobody found by the admin's text while their order's client is connected."""
+    shown = query if len(query) <= 60 else query[:60] + "…"
+    return (
+        f"🔎 Никого не нашлось по «{esc(shown)}».\n"
+        f"Если это сообщение клиенту по заказ-наряду <b>{esc(number)}</b> — нажмите кнопку ниже: "
+        "оно уйдёт как есть, набирать заново не нужно (меню администратора закроется)."
+    )
