@@ -9,6 +9,7 @@ import texts
 from database.orders import Order
 from database.staff_invites import StaffInvite
 from database.users import Activity, Level, User
+from keyboards import admin_templates
 from keyboards.callbacks import AdminAction, AdminCb, AdminInviteCb, AdminOrderCb, InviteAction
 from keyboards.conversations import send_to_client
 from services.admin import INVITE_LEVELS
@@ -52,7 +53,9 @@ def menu() -> InlineKeyboardMarkup:
         (B["export"], AdminAction.USERS),
         (B["close"], AdminAction.CANCEL),
     ]
-    return InlineKeyboardMarkup(inline_keyboard=[[_button(text, action)] for text, action in items])
+    rows = [[_button(text, action)] for text, action in items]
+    rows.insert(-1, [admin_templates.menu_button()])  # the owner's messages per status, above "close"
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def cancel() -> InlineKeyboardMarkup:

@@ -151,3 +151,45 @@ async def test_status_redraws_the_pin_of_everyone_on_the_order(
     await second.wait_until(lambda: second.pinned is not None and "Статус: В работе" in second.pinned.content)
     assert second.pinned is pin, "edited in place, not a new pinned message"
     assert "Прием автомобилей" in pin.content, "the second one's stage stays in the pin"
+
+
+# --- 4. status messages edited from the admin menu ----------------------------------------------------
+
+
+async def test_admin_sees_and_edits_a_status_message_and_the_owner_gets_it(
+    emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
+) -> None:
+    admin = emulator.add_user(first_name="Админ2", phone=SECOND_ADMIN_PHONE)
+    await connect(admin)
+    await admin.send_text("/admin")
+    menu = await admin.wait_text("Меню администратора")
+    await admin.press(_button(menu, "Сообщения о статусах"), menu.message_id)
+    await admin.wait_until(lambda: "Выберите статус" in menu.content)  # the same message, edited
+    await admin.press(_button(menu, "Готов к выдаче"), menu.message_id)
+    await admin.wait_until(lambda: "Клиент сейчас получает" in menu.content)
+    assert "готов к выдаче. Ждём вас в {organization}!" in menu.content  # the template in force
+
+    await admin.send_text("Заказ {order} готов, {color} не бывает")  # an unknown placeholder
+    await admin.wait_text("Текст не сохранён")
+    await admin.send_text("Ура, {plate} готов!\nЗаберите в {organization} до 20:00 <b>&")
+    saved = await admin.wait_text("сохранено")
+    assert "Ура, 1234 AB-7 готов!" in saved.content and "Автосервис Тест до 20:00 <b>&" in saved.content
+    written = bot.status_messages_path.read_text("utf-8")
+    assert "[ready]\nУра, {plate} готов!\nЗаберите в {organization} до 20:00 <b>&\n" in written
+    assert "[in_work]" in written and "# " in written, "the rest of the file is kept"
+    assert not list(bot.status_messages_path.parent.glob("status_messages.txt.tmp"))
+
+    # the menu stays open after saving: a typed name is a search again, not a template
+    await admin.send_text("Никтотакойнеизвестен")
+    await admin.wait_text("Никого не нашлось")
+
+    number, phone = "LV-41050", "+375297100050"
+    add_order(orders_dir, number, phone, plate_number="4106 AB-7")
+    owner = await _owner(emulator, phone)
+    employee = await staff(bot, emulator, "+375291710050")
+    await open_by_search(employee, number)
+    await employee.press_button("Статус")
+    status_menu = await employee.wait_text("Выберите новый")
+    await employee.press(_button(status_menu, "Готов к выдаче"), status_menu.message_id)
+    told = await owner.wait_text("Ура, 4106 AB-7 готов!")
+    assert "до 20:00 <b>&" in told.content
