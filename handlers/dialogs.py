@@ -22,8 +22,9 @@ def ends_dialog(text: str | None) -> bool:
     if not text:
         return False
     if text.startswith("/"):
-        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
-        return command not in KEEP_DIALOG_COMMANDS
+        words = text[1:].split(maxsplit=1)
+        command = words[0].split("@", 1)[0].lower() if words else ""
+        return bool(command) and command not in KEEP_DIALOG_COMMANDS
     return text in MENU_BUTTONS
 
 
