@@ -9,8 +9,14 @@ import texts
 from database.orders import Order
 from database.staff_invites import StaffInvite
 from database.users import Activity, Level, User
-from keyboards import admin_templates
-from keyboards.callbacks import AdminAction, AdminCb, AdminInviteCb, AdminOrderCb, InviteAction
+from keyboards.callbacks import (
+    AdminAction,
+    AdminCb,
+    AdminInviteCb,
+    AdminOrderCb,
+    AdminTemplateCb,
+    InviteAction,
+)
 from keyboards.conversations import send_to_client
 from services.admin import INVITE_LEVELS
 
@@ -54,7 +60,10 @@ def menu() -> InlineKeyboardMarkup:
         (B["close"], AdminAction.CANCEL),
     ]
     rows = [[_button(text, action)] for text, action in items]
-    rows.insert(-1, [admin_templates.menu_button()])  # the owner's messages per status, above "close"
+    templates = InlineKeyboardButton(
+        text=texts.ADMIN_TEMPLATES_BUTTON, callback_data=AdminTemplateCb().pack()
+    )
+    rows.insert(-1, [templates])  # the owner's messages per status (handlers/admin/templates.py)
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
