@@ -1467,3 +1467,45 @@ REC_PRICE_ZERO = (
 def rec_list_more(count: int) -> str:
     """Above the newest recommendations when the older ones do not fit one message."""
     return f"… и ещё {count} ранее (в итогах выше они учтены)"
+
+
+# --- leftovers (issues 15/16: admin menu, dialogs, pins, status templates) ---
+
+
+def admin_nobody_or_client(query: str, number: str) -> str:
+    """Nobody found by the admin's text while their order's client is connected."""
+    shown = query if len(query) <= 60 else query[:60] + "…"
+    return (
+        f"🔎 Никого не нашлось по «{esc(shown)}».\n"
+        f"Если это сообщение клиенту по заказ-наряду <b>{esc(number)}</b> — нажмите кнопку ниже: "
+        "оно уйдёт как есть, набирать заново не нужно (меню администратора закроется)."
+    )
+
+
+ADMIN_TEMPLATES_BUTTON = "📝 Сообщения о статусах"
+ADMIN_TEMPLATES_BACK = "◀️ Другие статусы"
+ADMIN_TEMPLATES_CHOOSE = (
+    "📝 <b>Сообщения клиенту о статусах</b>\n"
+    "Выберите статус: покажу текст, который получает клиент, и его можно заменить."
+)
+ADMIN_TEMPLATE_SAMPLE = {"order": "0000123", "plate": "1234 AB-7"}  # the preview's order and car
+ADMIN_TEMPLATE_BAD = (
+    "⚠️ Текст не сохранён: в нём подстановка, которой нет, одиночная фигурная скобка, строка, "
+    "начинающаяся с #, или строка вида [заголовок]. Можно: {order} — номер заказ-наряда, "
+    "{plate} — госномер, {status} — статус, {organization} — название сервиса; скобки в самом тексте "
+    "пишите двойными: {{ }}. Отправьте исправленный текст."
+)
+ADMIN_TEMPLATE_TEXT_ONLY = "Отправьте новый текст сообщения (обычным сообщением) или вернитесь в меню."
+
+
+def admin_template_shown(label: str, template: str) -> str:
+    return (
+        f"📝 Статус «{esc(label)}». Клиент сейчас получает:\n\n<code>{esc(template)}</code>\n\n"
+        "Чтобы заменить, отправьте новый текст. Подстановки: {order} — номер заказ-наряда, "
+        "{plate} — госномер, {status} — статус, {organization} — название сервиса."
+    )
+
+
+def admin_template_saved(label: str, preview_html: str) -> str:
+    """`preview_html` is the rendered template (already escaped)."""
+    return f"✅ Сообщение для статуса «{esc(label)}» сохранено. Так его увидит клиент:\n\n{preview_html}"

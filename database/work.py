@@ -53,6 +53,17 @@ class WorkRepo:
         )
         return WorkContext(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
 
+    async def pinned_on(self, order_id: int) -> list[WorkContext]:
+        """Active staff working on this order who have a pin: whose pin shows it."""
+        rows = await self._db.fetchall(
+            "SELECT w.telegram_id, w.order_id, w.type_label, w.pin_message_id, w.chatting"
+            " FROM work_context w JOIN users u ON u.telegram_id = w.telegram_id"
+            " WHERE w.order_id = ? AND w.pin_message_id IS NOT NULL AND u.level IN (?, ?, ?)"
+            " AND u.activity = 1 ORDER BY w.telegram_id",
+            (order_id, *(int(level) for level in users.STAFF_LEVELS)),
+        )
+        return [WorkContext(row[0], row[1], row[2], row[3], bool(row[4])) for row in rows]
+
     async def chat_target(self, telegram_id: int) -> ChatTarget:
         """The order, its connected clients and the chat flag, in one round trip: every relay of an
         employee's text starts with this."""

@@ -10,6 +10,7 @@ from aiogram.types import ChatMemberUpdated, Message
 import texts
 from config import Settings
 from database.users import STAFF_LEVELS, User
+from handlers.dialogs import leave_dialog
 from handlers.errors import answer_error
 from handlers.filters import Match, RoleFilter
 from keyboards import common as common_kb
@@ -115,10 +116,9 @@ async def help_command(message: Message, user: User | None) -> None:
 
 @router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext) -> None:
-    if await state.get_state() is None:
+    if not await leave_dialog(state):
         await message.answer(texts.NOTHING_TO_CANCEL)
         return
-    await state.clear()
     await message.answer(texts.CANCELLED)
 
 

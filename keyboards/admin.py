@@ -9,7 +9,15 @@ import texts
 from database.orders import Order
 from database.staff_invites import StaffInvite
 from database.users import Activity, Level, User
-from keyboards.callbacks import AdminAction, AdminCb, AdminInviteCb, AdminOrderCb, InviteAction
+from keyboards.callbacks import (
+    AdminAction,
+    AdminCb,
+    AdminInviteCb,
+    AdminOrderCb,
+    AdminTemplateCb,
+    InviteAction,
+)
+from keyboards.conversations import send_to_client
 from services.admin import INVITE_LEVELS
 
 B = texts.ADMIN_CARD_BUTTONS
@@ -51,7 +59,12 @@ def menu() -> InlineKeyboardMarkup:
         (B["export"], AdminAction.USERS),
         (B["close"], AdminAction.CANCEL),
     ]
-    return InlineKeyboardMarkup(inline_keyboard=[[_button(text, action)] for text, action in items])
+    rows = [[_button(text, action)] for text, action in items]
+    templates = InlineKeyboardButton(
+        text=texts.ADMIN_TEMPLATES_BUTTON, callback_data=AdminTemplateCb().pack()
+    )
+    rows.insert(-1, [templates])  # the owner's messages per status (handlers/admin/templates.py)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def cancel() -> InlineKeyboardMarkup:
@@ -167,6 +180,13 @@ def invite_levels(invite: StaffInvite) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[*rows, [_invite_button(B["back_card"], InviteAction.CARD, invite.id)]]
     )
+
+
+def nobody_or_client(order_id: int, number: str) -> InlineKeyboardMarkup:
+    """Nobody found by an admin's text while an order's client is at hand: send that text after all
+    (the employee's hint button, handlers/employee/chat.py), or back to the menu."""
+    send = send_to_client(order_id, number).inline_keyboard
+    return InlineKeyboardMarkup(inline_keyboard=[*send, _menu_row()])
 
 
 def menu_only() -> InlineKeyboardMarkup:

@@ -228,3 +228,11 @@ class DecideCb(CallbackData, prefix="dc"):
 
     rec_id: Id
     approve: bool
+
+
+class AdminTemplateCb(CallbackData, prefix="tm"):
+    """The admin menu's status messages: the list (index -1 is not used: `pick` False), or status
+    number `index` of ORDER_STATUSES to see and edit."""
+
+    pick: bool = False
+    index: Small = 0

@@ -40,6 +40,7 @@ from handlers import build_root_router
 from keyboards.conversations import ClientRouteButtons
 from keyboards.marks import with_mark_buttons
 from keyboards.recommendations import DecisionButtons
+from middlewares.dialogs import CommandEndsDialog
 from middlewares.private import PrivateChatsOnly
 from middlewares.user import UserMiddleware
 from runtime.lifecycle import Lifecycle
@@ -268,6 +269,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
     dp = Dispatcher(storage=SQLiteStorage(services.db), **services.workflow_data())
     dp.update.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(UserMiddleware(services.users, LastSeen(services.users)))
+    dp.message.outer_middleware(CommandEndsDialog())  # a command always wins over a waiting prompt
     dp.include_router(build_root_router())
     Lifecycle(services).register(dp)
     return dp

@@ -190,6 +190,22 @@ class OrdersFlow:
         if order is not None and order.is_open:
             await self._pin(staff, order, context.type_label, pins)
 
+    async def redraw_pins(self, order_id: int, pins_of: Callable[[int], Pins], skip: int) -> int:
+        """The order changed (its status): the pin of every other staff member working on it is edited
+        in place (never a new message in a chat that did not ask); how many were redrawn."""
+        order = await self._orders.get(order_id)
+        if order is None or not order.is_open:
+            return 0
+        redrawn = 0
+        for context in await self._work.pinned_on(order_id):
+            if context.telegram_id == skip or context.pin_message_id is None:
+                continue
+            # a pin that cannot be edited is made anew when that person next opens the order
+            redrawn += await pins_of(context.telegram_id).edit(
+                context.pin_message_id, order, context.type_label
+            )
+        return redrawn
+
     async def leave_chat(self, staff: User) -> None:
         await self._work.set_chatting(staff.telegram_id, False)
 

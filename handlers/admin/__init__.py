@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from database.users import Level
-from handlers.admin import invites, menu, reports
+from handlers.admin import invites, menu, reports, templates
 from handlers.admin.dialog import stale_router
 from handlers.filters import RoleFilter
 
@@ -15,5 +15,5 @@ def build_router() -> Router:
     role = RoleFilter(Level.ADMIN)
     router.message.filter(role)
     router.callback_query.filter(role)
-    router.include_routers(reports.router, invites.router, menu.router, stale_router)
+    router.include_routers(reports.router, invites.router, templates.router, menu.router, stale_router)
     return router

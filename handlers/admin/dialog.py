@@ -27,6 +27,7 @@ class AdminMenu(StatesGroup):
     name = State()  # a typed text is the new name of the card's person (data: user_id, card, back)
     protocol = State()  # a typed text is an order number or a part of it
     invite_name = State()  # a typed text is the name of a phone registered in advance (data: invite_id, card)
+    template = State()  # a typed text is the new owner's message of a status (data: status)
 
 
 # What a question of the menu answers "send text" to: not a /command, and not a photo, video or document

@@ -27,13 +27,15 @@ from handlers.admin.dialog import (
     menu_open,
     show,
 )
+from handlers.dialogs import leave_dialog
 from handlers.errors import answer_error
 from handlers.filters import PLAIN_TEXT
 from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import sync_role
 from runtime.outbox import Outbox
-from services.admin import AdminError, AdminTools, BadName, Found, UserNotFound
+from services.admin import AdminError, AdminTools, BadName, BadQuery, Found, NobodyFound, UserNotFound
+from services.conversations import Conversations
 
 router = Router(name=__name__)
 
@@ -45,7 +47,7 @@ _CARD_ERRORS = {UserNotFound: texts.ADMIN_CARD_GONE}  # a button's person is gon
 
 @router.message(Command("admin"))
 async def show_menu(message: Message, state: FSMContext) -> None:
-    await state.clear()
+    await leave_dialog(state)
     await state.set_state(AdminMenu.find)
     await message.answer(texts.ADMIN_CARDS_MENU, reply_markup=kb.menu())
 
@@ -60,7 +62,7 @@ async def back_to_menu(callback: CallbackQuery, state: FSMContext) -> None:
 
 @router.callback_query(action(AdminAction.CANCEL))
 async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
+    await leave_dialog(state)
     await callback.answer()
     if message := callback_message(callback):
         await show(message, texts.ADMIN_MENU_CLOSED, None)
@@ -70,11 +72,18 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.message(StateFilter(AdminMenu.find), PLAIN_TEXT)
-async def find(message: Message, state: FSMContext, admin_tools: AdminTools) -> None:
+async def find(
+    message: Message, state: FSMContext, user: User, admin_tools: AdminTools, conversations: Conversations
+) -> None:
     assert message.text is not None
     try:
         found = await admin_tools.search(message.text)
-    except AdminError as exc:  # not a phone nor a name, nobody: the menu stays open
+    except (BadQuery, NobodyFound) as exc:  # the menu stays open
+        # an admin is staff too: a text meant for the client of their order is not typed again
+        if order := await conversations.hint_order(user):
+            markup = kb.nobody_or_client(order.id, order.number)
+            await message.reply(texts.admin_nobody_or_client(message.text, order.number), reply_markup=markup)
+            return
         await answer_error(message, exc, kb.menu_only())
         return
     await state.update_data(query=message.text)

@@ -20,6 +20,7 @@ from aiogram.types import CallbackQuery, Message
 import texts
 from config import Settings
 from database.users import User
+from handlers.dialogs import leave_dialog
 from handlers.employee.views import ChatPins, show_opened
 from handlers.errors import answer_error, error_text
 from handlers.filters import PLAIN_TEXT
@@ -52,6 +53,7 @@ async def switch_to_order(
     user: User,
     orders_flow: OrdersFlow,
     settings: Settings,
+    state: FSMContext,
     bot: Bot,
 ) -> None:
     chat_id = callback.from_user.id
@@ -62,6 +64,7 @@ async def switch_to_order(
         await answer_error(callback, exc, overrides={OrderGone: texts.SWITCH_ORDER_GONE})
         return
     await callback.answer()
+    await leave_dialog(state)  # another order: a prompt about the previous one lapses
     await show_opened(bot, chat_id, opened, settings, orders_flow, pins)
 
 
@@ -81,7 +84,7 @@ async def enter_chat(
     pins = ChatPins(bot, chat_id, settings, orders_flow)
     entered = await orders_flow.enter_chat(user, callback_data.order_id, pins)
     await callback.answer()
-    await state.clear()
+    await leave_dialog(state)
     if entered.opened is not None:
         await show_opened(bot, chat_id, entered.opened, settings, orders_flow, pins)
     else:
@@ -106,7 +109,7 @@ async def send_after_all(
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
     await orders_flow.back_to_chat(user, callback_data.order_id)
-    await state.clear()
+    await leave_dialog(state)
     incoming = Incoming(original.chat.id, original.message_id, "text", original.text)
     try:
         hint_due = await conversations.relay(user, incoming)

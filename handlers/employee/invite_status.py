@@ -89,4 +89,8 @@ async def status_pressed(
     if done.changed:
         chat_id = callback.from_user.id
         await orders_flow.repin(user, done.order.id, ChatPins(bot, chat_id, settings, orders_flow))
+        # everyone else with this order open sees the new status in their pin too (edited in place)
+        await orders_flow.redraw_pins(
+            done.order.id, lambda other: ChatPins(bot, other, settings, orders_flow), skip=user.telegram_id
+        )
     await statuses.after_set(done, user)

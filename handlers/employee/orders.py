@@ -19,6 +19,7 @@ import texts
 from config import Settings
 from database.orders import OrderRepo
 from database.users import User
+from handlers.dialogs import leave_dialog
 from handlers.employee.media import answer_outcome, file_fetcher
 from handlers.employee.views import ChatPins, show_calendar, show_opened
 from handlers.filters import FILE, NOT_COMMAND, PLAIN_TEXT
@@ -52,7 +53,7 @@ async def leave_search(state: FSMContext) -> None:
 async def order_command(
     message: Message, state: FSMContext, user: User, orders: OrderRepo, orders_flow: OrdersFlow, bot: Bot
 ) -> None:
-    await leave_search(state)
+    await leave_dialog(state)  # done by the middleware already: any command ends a dialog
     await show_calendar(bot, message.chat.id, user, orders_flow, orders)
 
 
@@ -173,7 +174,7 @@ async def order_picked(
     pins = ChatPins(bot, chat_id, settings, orders_flow)
     opened = await orders_flow.open_order(user, callback_data.order_id, pins)
     await callback.answer()
-    await leave_search(state)
+    await leave_dialog(state)  # another order: a search, a mark's note, a recommendation under way end
     await show_opened(bot, chat_id, opened, settings, orders_flow, pins)
 
 

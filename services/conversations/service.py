@@ -87,6 +87,14 @@ class Conversations:
             raise ClientNotConnected(order)
         return RelayTarget(order, clients)
 
+    async def hint_order(self, staff: User) -> Order | None:
+        """The open order a staff member's stray text may be meant for (its chat entered or not) when
+        its client is connected: the order of the "send it to the client after all" hint."""
+        found = await self._work.chat_target(staff.telegram_id)
+        if found.order is None or not found.order.is_open or not found.clients:
+            return None
+        return found.order
+
     async def relay(self, staff: User, message: Incoming) -> bool:
         """Queue the employee's text to the order's clients; True when a "set your name" hint is due."""
         target = await self.relay_target(staff)

@@ -49,6 +49,7 @@ BUILD_TIMEOUT_S = 120.0  # a hung share must not hold the report worker for ever
 READY_STATUS = "ready"  # ORDER_STATUSES key: ready for pickup; the owner gets the report then
 
 ExecutorFactory = Callable[[], Executor]
+Builder = Callable[[ReportJob], BuiltReport]  # runs in the worker: picklable (a module-level function)
 
 # Where a TTF with Cyrillic usually is: Debian/Ubuntu (fonts-dejavu-core), Fedora, Arch, Windows, macOS.
 _FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
@@ -106,6 +107,28 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def stop_workers(pool: Executor) -> None:
+    """Shut `pool` down, terminating its worker processes if it has any (a thread pool's threads
+    cannot be stopped: they end when their task does)."""
+    # ProcessPoolExecutor has no public way to end a busy worker before Python 3.14 (terminate_workers);
+    # its `_processes` (pid -> Process) is the way until then
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    terminate = getattr(pool, "terminate_workers", None)
+    if callable(terminate):
+        terminate()
+    else:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():
+            log.error("Report worker %s did not end when asked; killed", process.pid)
+            process.kill()
+            process.join(timeout=10)
+
+
 class OrderReports:
     def __init__(
         self,
@@ -118,6 +141,8 @@ class OrderReports:
         protocol: Recorder | None = None,
         executor_factory: ExecutorFactory | None = None,
         clock: Callable[[], float] = time.time,
+        builder: Builder = build_pdf,
+        build_timeout: float = BUILD_TIMEOUT_S,
     ) -> None:
         self._settings = settings
         self._repo = repo
@@ -128,6 +153,8 @@ class OrderReports:
         self._factory = executor_factory or _spawn_pool
         self._pool: Executor | None = None
         self._clock = clock
+        self._builder = builder
+        self._timeout = build_timeout
         self._locks: dict[int, asyncio.Lock] = {}
         self._built: dict[int, tuple[object, BuiltReport]] = {}  # order id -> (what it showed, the file)
         self._font: tuple[str, str | None] | None = None
@@ -265,13 +292,19 @@ class OrderReports:
         started = time.perf_counter()
         try:
             built = await asyncio.wait_for(
-                asyncio.wrap_future(self._executor().submit(build_pdf, job)), BUILD_TIMEOUT_S
+                asyncio.wrap_future(self._executor().submit(self._builder, job)), self._timeout
             )
+        except TimeoutError as exc:  # a hung share; caught first: TimeoutError is an OSError too
+            await asyncio.to_thread(self._drop_pool)  # the build goes on in the worker: ended with it
+            log.error(
+                "Report of order %s not built in %.0f s: its worker was ended", order.number, self._timeout
+            )
+            raise ReportUnavailable(order, font_missing=False) from exc
         except OSError as exc:  # the order folder is gone, closed, a link, or the disk is full
             log.error("Report of order %s not built: %s", order.number, exc)
             raise ReportUnavailable(order, font_missing=False) from exc
-        except Exception as exc:  # a hung share (timeout), a dead worker (BrokenProcessPool), a bug
-            self._drop_pool()
+        except Exception as exc:  # a dead worker (BrokenProcessPool), a bug
+            await asyncio.to_thread(self._drop_pool)
             log.exception("Report of order %s not built", order.number)
             raise ReportUnavailable(order, font_missing=False) from exc
         self.builds += 1
@@ -287,9 +320,12 @@ class OrderReports:
         return self._pool
 
     def _drop_pool(self) -> None:
+        """The worker is ended, not only left (blocking: runs in a thread). Cancelling a timed-out
+        future does not stop a build already running: that worker would go on laying out (and then
+        writing) a stale report beside the next one."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            stop_workers(pool)
 
     def _job(self, order: Order, rows: ReportRows, font: str, bold: str | None) -> ReportJob:
         labels = self._settings.order_statuses

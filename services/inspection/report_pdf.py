@@ -8,8 +8,11 @@ folder, then a rename. Everything it needs comes in the picklable `ReportJob`; i
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -165,19 +168,37 @@ def build_pdf(job: ReportJob) -> BuiltReport:
     return BuiltReport(str(target), pdf.page_no(), photos, len(data))
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+REPLACE_PAUSES_S = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # about 6 s: an upload of the old report ends
+
+
+def _write_atomically(target: Path, data: bytes, pauses: Sequence[float] = REPLACE_PAUSES_S) -> None:
     for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a crash mid-write: ours to remove
-        stale.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # one still open (Windows) goes at a later build
+            stale.unlink(missing_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # hidden and temporary: never a material
     try:
         with open(temp, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temp, target)
+        _replace(temp, target, pauses)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def _replace(temp: Path, target: Path, pauses: Sequence[float]) -> None:
+    """Rename over the old report. On Windows that fails while the old one is open (the outbox is
+    uploading it to someone): the old file stays whole and the rename is tried again shortly (this runs
+    in the worker, never on the event loop). Still refused after the pauses: the OSError is raised."""
+    for pause in (*pauses, None):
+        try:
+            os.replace(temp, target)
+            return
+        except PermissionError:
+            if pause is None:
+                raise
+            time.sleep(pause)
 
 
 # --- parts of the page ----------------------------------------------------------------------------

@@ -98,6 +98,27 @@ def default_file(statuses: Mapping[str, str]) -> str:
     return "\n".join(blocks)
 
 
+def _heading_of(line: str) -> str | None:
+    heading = _HEADING.match(line.strip())
+    return heading.group(1) if heading else None
+
+
+def with_template(text: str, key: str, template: str) -> str:
+    """The file's text with section [key] holding `template` (appended when missing); every other
+    line (comments, other sections) kept as it was."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if _heading_of(line) == key), None)
+    body = template.strip().splitlines()
+    if start is None:
+        return "\n".join([*lines, "", f"[{key}]", *body]).strip("\n") + "\n"
+    end = start + 1
+    while end < len(lines) and _heading_of(lines[end]) is None:
+        end += 1
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1  # blank lines and the next section's comment stay with the next section
+    return "\n".join([*lines[: start + 1], *body, *lines[end:]]).strip("\n") + "\n"
+
+
 @dataclass(frozen=True, slots=True)
 class _Loaded:
     stamp: tuple[int, int] | None  # (mtime_ns, size) of the file read; None: defaults only
@@ -124,6 +145,44 @@ class StatusTemplates:
 
     def default(self, key: str) -> str:
         return texts.STATUS_MESSAGE_DEFAULTS.get(key, texts.STATUS_MESSAGE_FALLBACK)
+
+    async def template(self, key: str) -> str:
+        """The template in force for `key` (the file's, or the default), as written: for editing."""
+        async with self._lock:
+            self._loaded = await asyncio.to_thread(self._fresh, self._loaded)
+        return self._loaded.templates.get(key) or self.default(key)
+
+    async def save(self, key: str, template: str) -> str | None:
+        """Write `template` for status `key` into the file (atomically, the rest of the file kept):
+        None when saved, else why it cannot be used (the same checks as reading the file) or written."""
+        template = template.strip()
+        why = check_template(template) or (None if key in self._statuses else "unknown status")
+        if why is not None:
+            return why
+        if parse(with_template(f"[{key}]", key, template))[0].get(key) != template:
+            return "a line starting with # or looking like a [heading]"  # it would not read back whole
+        async with self._lock:
+            try:
+                await asyncio.to_thread(self._write, key, template)
+            except (OSError, UnicodeDecodeError) as exc:
+                log.error("Could not save the [%s] status message into %s: %s", key, self._path, exc)
+                return str(exc)
+            self._loaded = await asyncio.to_thread(self._fresh, None)
+        log.info("Status message [%s] saved into %s", key, self._path)
+        return None
+
+    def _write(self, key: str, template: str) -> None:
+        """Blocking (a thread): read, change one section, write under a temporary name, rename."""
+        try:
+            text = self._path.read_bytes().decode("utf-8-sig")
+        except FileNotFoundError:
+            text = default_file(self._statuses)
+        temporary = self._path.with_name(self._path.name + ".tmp")
+        with open(temporary, "w", encoding="utf-8", newline="\n") as out:
+            out.write(with_template(text, key, template))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, self._path)
 
     def _fresh(self, loaded: _Loaded | None) -> _Loaded:
         """The templates as the file is now (blocking: runs in a thread)."""

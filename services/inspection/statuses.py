@@ -80,6 +80,11 @@ class StatusService:
     def statuses(self) -> dict[str, str]:
         return dict(self._statuses)
 
+    @property
+    def templates(self) -> StatusTemplates:
+        """The owner's messages per status (the admin menu shows and edits them)."""
+        return self._templates
+
     def on_change(self, listener: StatusListener) -> None:
         """React to every committed status change (called in the order added)."""
         self._listeners.append(listener)
