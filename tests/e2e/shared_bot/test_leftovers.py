@@ -156,6 +156,8 @@ async def test_status_redraws_the_pin_of_everyone_on_the_order(
 # --- 4. status messages edited from the admin menu ----------------------------------------------------
 
 
+# the template editor shows the admin the placeholders to type, by design
+@pytest.mark.transcript_allow("{order}", "{plate}", "{status}", "{organization}", "{{", "}}")
 async def test_admin_sees_and_edits_a_status_message_and_the_owner_gets_it(
     emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
 ) -> None:
