@@ -229,6 +229,14 @@ class OrdersFlow:
         """Open orders whose number has `part`: SEARCH_LIMIT + 1 at most (more: "too many")."""
         return await self._orders.search_open(part, limit=SEARCH_LIMIT + 1)
 
+    async def search_number(self, staff: User, part: str, pins: Pins) -> OrdersFound:
+        """The "part of the number" search, offered like the others: the one open order it finds is
+        opened at once (its card is the message); more than SEARCH_LIMIT are not listed (`too_many`)."""
+        found = await self.search(part)
+        if len(found) > SEARCH_LIMIT:
+            return OrdersFound(found, too_many=True)
+        return await self.offer(staff, found, pins)
+
     async def search_typed(self, staff: User, text: str, pins: Pins) -> OrdersFound:
         """What an employee typed in a photo search (see `find_typed`), offered: one open order opened at
         once; more than SEARCH_LIMIT are not listed (`too_many`)."""

@@ -21,7 +21,7 @@ from database.orders import OrderRepo
 from database.users import User
 from handlers.dialogs import leave_dialog
 from handlers.employee.media import answer_outcome, file_fetcher
-from handlers.employee.views import ChatPins, show_calendar, show_opened
+from handlers.employee.views import ChatPins, show_calendar, show_found, show_opened
 from handlers.filters import FILE, NOT_COMMAND, PLAIN_TEXT
 from keyboards import orders as kb
 from keyboards.callbacks import OrderAction, OrderCalendarCb, OrderCb, OrderDayCb
@@ -130,16 +130,19 @@ async def search_pressed(
 
 
 @router.message(StateFilter(OrderSearch.number), PLAIN_TEXT)
-async def search_text(message: Message, orders_flow: OrdersFlow, settings: Settings) -> None:
+async def search_text(
+    message: Message, state: FSMContext, user: User, orders_flow: OrdersFlow, settings: Settings, bot: Bot
+) -> None:
     part = (message.text or "").strip()
-    found = await orders_flow.search(part)
-    if not found:
-        await message.answer(texts.order_search_none(part))
-    elif len(found) > SEARCH_LIMIT:
+    pins = ChatPins(bot, message.chat.id, settings, orders_flow)
+    found = await orders_flow.search_number(user, part, pins)
+    if found.too_many:
         await message.answer(texts.order_search_too_many(part, SEARCH_LIMIT))
-    else:  # the search stays on until an order is tapped: a number typed again is a new search
-        markup = kb.order_list(await orders_flow.listed(found), settings.order_statuses)
-        await message.answer(texts.order_search_list(part, len(found)), reply_markup=markup)
+        return
+    if found.opened is not None:  # the only one: opened like a tap on it, the search is over
+        await leave_search(state)
+    # several: the search stays on until one is tapped, so a number typed again is a new search
+    await show_found(bot, message.chat.id, found, part, settings, orders_flow, pins)
 
 
 @router.message(StateFilter(OrderSearch.number), FILE)

@@ -50,21 +50,38 @@ async def choose_by_calendar(employee: SimUser, number: str = ORDER) -> None:
     await employee.wait_text("Выберите тип действия")
 
 
-async def search(employee: SimUser, part: str) -> BotMessage:
-    """/order (a rescan), "search by part of the number", type `part`: the list of found orders."""
+CARD = "Выберите тип действия"  # the order card (an order just opened)
+FOUND = "Найдено"  # the list of several found orders
+
+
+async def find(employee: SimUser, part: str) -> BotMessage:
+    """/order (a rescan), "search by part of the number", type `part`: the list of the orders found or,
+    when exactly one is, the card of that order, opened at once."""
     calendar = await rescan(employee)
     button = next(data for text, data in calendar.buttons() if "Поиск" in text)
     await employee.press(button, calendar.message_id)
     await employee.wait_text("часть номера")
     await employee.send_text(part)
-    return await employee.wait_text("Найдено")
+    shown = await employee.wait_for(lambda m: FOUND in m.content or CARD in m.content)
+    return shown[0]
+
+
+async def search(employee: SimUser, part: str) -> BotMessage:
+    """A search that finds several orders: their list."""
+    found = await find(employee, part)
+    assert FOUND in found.content, employee.dump()
+    return found
 
 
 async def open_by_search(employee: SimUser, number: str = ORDER) -> BotMessage:
-    """Choose the order by its number (unlike the calendar, whatever day its folder is dated)."""
-    await search(employee, number)
+    """Choose the order by its number (unlike the calendar, whatever day its folder is dated): its card,
+    straight away when the number is the only match, else after a tap in the list."""
+    shown = await find(employee, number)
+    if CARD in shown.content:
+        assert number in shown.content, employee.dump()
+        return shown
     await employee.press_button(number)
-    return await employee.wait_text("Выберите тип действия")
+    return await employee.wait_text(CARD)
 
 
 async def choose_stage(employee: SimUser, stage: str = STAGE) -> None:

@@ -4,8 +4,9 @@ The four paths staff walk many times a day, each with its budget:
   * an admin sets up a new employee: at most 4 taps after typing the phone, the registration one
     message edited in place; the person then connects and the level and name apply;
   * an employee chooses an order (typed search, and the calendar) and sends a photo: exactly ONE bot
-    message between the order's button and the photo - the card with the stage buttons, which is the
-    pin (pin service messages are not messages here) - then one stage tap, then the photo;
+    message between the typed number (a part only that open order has) or the order's button and the
+    photo - the card with the stage buttons, which is the pin (pin service messages are not messages
+    here) - then one stage tap, then the photo;
   * an admin finds a protocol by a part of the order number: files named by file name and stage label;
   * one care agent answers two clients alternately, in conversation mode, with no tap between the
     answers; each client gets only their own answers.
@@ -96,11 +97,26 @@ async def test_a_new_employee_takes_one_tap_after_the_phone(
     await rescan(newcomer)
 
 
-async def _photo_after(employee: SimUser, client: SimUser, choice: BotMessage, number: str) -> None:
-    """From the order's button on `choice`: one message, one stage tap, the photo filed and delivered."""
+async def _typed_search(employee: SimUser, part: str) -> int:
+    """/order, "search", type `part`: the index the bot's answer to it gets in the chat."""
+    calendar = await rescan(employee)
+    await employee.press(next(d for t, d in calendar.buttons() if "Поиск" in t), calendar.message_id)
+    await employee.wait_text("часть номера")
     before = len(employee.messages)
+    await employee.send_text(part)
+    return before
+
+
+async def _photo_after(
+    employee: SimUser, client: SimUser, number: str, choice: BotMessage | None = None, since: int = 0
+) -> None:
+    """From the order's button on `choice` - or, without one, from a typed search that found only this
+    order (its answers from `since` on) - one message, one stage tap, the photo filed and delivered."""
     taps = Taps(employee)
-    await taps.press_on(choice, number)
+    before = since
+    if choice is not None:
+        before = len(employee.messages)
+        await taps.press_on(choice, number)
     card = await employee.wait_text("Выберите тип действия")
     assert number in card.content
     await employee.wait_until(lambda: employee.pinned is not None and number in employee.pinned.content)
@@ -108,7 +124,7 @@ async def _photo_after(employee: SimUser, client: SimUser, choice: BotMessage, n
     await stage_chosen(employee, query)
     between = employee.messages[before:]
     assert len(between) == 1, "one message between the choice and the photo:\n" + employee.dump()
-    assert taps.count == 2  # the order, the stage
+    assert taps.count == (1 if choice is None else 2)  # (the order,) the stage
     await employee.send_photo(blob(f"кузов-{number}"))
     report = await wait_report(employee)
     assert "Сохранено" in report.content and STAGE in employee.pinned.content  # type: ignore[union-attr]
@@ -124,13 +140,8 @@ async def test_choosing_an_order_is_one_message_before_the_photo(
     add_order(bot.branch_photo, "w000616001", client.phone, plate_number="6161 WD-7")
     employee = await staff(bot, emulator, "+375296160012")
 
-    # typed: a part of the number
-    calendar = await rescan(employee)
-    await employee.press(next(d for t, d in calendar.buttons() if "Поиск" in t), calendar.message_id)
-    await employee.wait_text("часть номера")
-    await employee.send_text("616001")
-    found = await employee.wait_text("Найдено")
-    await _photo_after(employee, client, found, "w000616001")
+    # typed: a part of the number that only this open order has - opened at once, no list to tap
+    await _photo_after(employee, client, "w000616001", since=await _typed_search(employee, "616001"))
 
     # the calendar: today's list; the same budget, the pin edited (not pinned anew)
     pin = employee.pinned
@@ -139,7 +150,7 @@ async def test_choosing_an_order_is_one_message_before_the_photo(
     await employee.press(data, calendar.message_id)
     day = await employee.wait_text("Заказ-наряды за")
     assert any("w000616001" in text for text, _ in day.buttons()), day.describe()
-    await _photo_after(employee, client, day, "w000616001")
+    await _photo_after(employee, client, "w000616001", day)
     assert employee.pinned is pin, "the pin is edited in place"
 
 
@@ -152,11 +163,7 @@ async def test_a_protocol_is_found_by_a_part_of_the_number(
     await connect(client)
     add_order(bot.branch_photo, "w000616777", client.phone)
     employee = await staff(bot, emulator, "+375296160022")
-    calendar = await rescan(employee)
-    await employee.press(next(d for t, d in calendar.buttons() if "Поиск" in t), calendar.message_id)
-    await employee.wait_text("часть номера")
-    await employee.send_text("616777")
-    await _photo_after(employee, client, await employee.wait_text("Найдено"), "w000616777")
+    await _photo_after(employee, client, "w000616777", since=await _typed_search(employee, "616777"))
     await client.send_document(blob("акт"), "акт приёмки.pdf", caption="подписал")
     await employee.wait_for(lambda m: m.kind == "document")
     [(rel_path,)] = db_rows(bot, "SELECT rel_path FROM media WHERE rel_path LIKE 'w000616777/%'")
@@ -243,11 +250,7 @@ async def test_a_tour_of_every_role_reads_in_words(emulator: TelegramEmulator, b
     await connect_as(bot, care, 4, name="Вера")
     add_order(bot.branch_photo, "w000616041", client.phone, plate_number="4141 TT-7")
     employee = await staff(bot, emulator, "+375296160043")
-    calendar = await rescan(employee)
-    await employee.press(next(d for t, d in calendar.buttons() if "Поиск" in t), calendar.message_id)
-    await employee.wait_text("часть номера")
-    await employee.send_text("616041")
-    await _photo_after(employee, client, await employee.wait_text("Найдено"), "w000616041")
+    await _photo_after(employee, client, "w000616041", since=await _typed_search(employee, "616041"))
     await client.send_text("Спасибо, а когда забирать?")
     await employee.wait_text("когда забирать")
     # what a text cannot say: each is answered in words (and read by the guard)
@@ -295,12 +298,7 @@ async def test_a_stage_that_cannot_be_pinned_is_confirmed_in_a_message(
     await connect(client)
     add_order(bot.branch_photo, "w000616051", client.phone)
     employee = await staff(bot, emulator, "+375296160052")
-    calendar = await rescan(employee)
-    await employee.press(next(d for t, d in calendar.buttons() if "Поиск" in t), calendar.message_id)
-    await employee.wait_text("часть номера")
-    await employee.send_text("616051")
-    await employee.wait_text("Найдено")
-    await employee.press_button("w000616051")
+    await _typed_search(employee, "616051")  # the only one: its card at once
     card = await employee.wait_text("Выберите тип действия")
     await employee.wait_until(lambda: employee.pinned is card)
     employee.mark()

@@ -43,13 +43,11 @@ async def _connect(app: App, telegram_id: int, name: str, phone: str, level: Lev
 
 
 async def _open_order(employee: Person, number: str = ORDER) -> None:
-    """/order, search by the number, pick the order, pick the stage."""
+    """/order, search by the number (the only match: opened at once, no list), pick the stage."""
     await employee.send_text("/order")
     await employee.press("Поиск")
     await employee.wait_text("часть номера")
     await employee.send_text(number)
-    await employee.wait_text("Найдено")
-    await employee.press(number)
     await employee.wait_text("Выберите тип действия")
     await employee.press(STAGE)
     await employee.wait_text(f"Тип действия: <b>{STAGE}</b>")  # the pin, edited: no message of its own

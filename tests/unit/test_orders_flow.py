@@ -253,3 +253,22 @@ async def test_a_day_lists_page_by_page_and_refuses_a_page_it_lacks(db: Database
         await flow.day_page(date(2026, 2, 3), 3)
     empty = await flow.day_page(date(2026, 2, 4), 0)
     assert (empty.total, empty.pages, empty.orders) == (0, 1, [])
+
+
+async def test_a_number_search_opens_the_only_open_order_and_lists_several(db: Database) -> None:
+    await db.write_many(
+        "INSERT INTO orders (number, number_fold, is_open, calendar_date, first_seen, updated_at)"
+        " VALUES (?, ?, 1, '2026-01-02', 0, 0)",
+        [(f"B-{n:03}", f"b-{n:03}") for n in range(SEARCH_LIMIT + 1)],
+    )
+    flow, pins = _flow(db), FakePins()
+    assert (await flow.search_number(STAFF, "B-", pins)).too_many and pins.pinned == []
+    listed = await flow.search_number(STAFF, "A-", pins)  # A-300 is closed: not offered
+    assert [o.number for o in listed.orders] == ["A-100", "A-200"] and listed.opened is None
+    assert pins.pinned == []
+    none = await flow.search_number(STAFF, "Z-", pins)
+    assert none.orders == [] and none.opened is None and pins.pinned == []
+    opened = await flow.search_number(STAFF, "200", pins)
+    assert opened.opened is not None and opened.opened.order.number == "A-200"
+    assert pins.pinned == [("A-200", None)]  # the card, pinned: the one message
+    assert (await flow.current_order(STAFF)).number == "A-200"

@@ -185,7 +185,8 @@ async def test_status_tells_the_owner_once_shows_in_pin_and_list_and_goes_into_t
     assert sum("готов к выдаче" in m.content for m in owner.messages) == 1
     assert sum(m.kind == "document" for m in owner.messages) == 1  # the second tap sent no second report
 
-    found = await search(employee, number)
+    add_order(orders_dir, "ST-2091", phone="+375295550291")  # a second match: the search lists
+    found = await search(employee, "ST-20")
     assert any(text.startswith(f"✅ {number} · Выдан ·") for text, _ in found.buttons())
 
     order_id = await indexed_order_id(bot, number)

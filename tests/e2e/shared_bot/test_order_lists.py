@@ -31,19 +31,19 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")  # one shared bot: see con
 
 STAGE_FOLDERS = ("Inspection", "BodyDamage", "Recommendation", "Other", "Service", "Client")
 UNCONNECTED = "L-0042"  # an order whose client never connected to the bot
+SECOND = "L-0043"  # another one: a search for "L-00" lists both
 
 
 async def _choose(employee: SimUser, number: str) -> int:
-    """Search `number`, tap it, tap the stage: how many bot messages that took."""
+    """Search `number` (the only match: opened at once), tap the stage: how many bot messages that took
+    from the typed number on."""
     calendar = await rescan(employee)
     await employee.press(
         next(data for text, data in calendar.buttons() if "Поиск" in text), calendar.message_id
     )
     await employee.wait_text("часть номера")
-    await employee.send_text(number)
-    await employee.wait_text("Найдено")
     before = len(employee.messages)
-    await employee.press_button(number)
+    await employee.send_text(number)
     await employee.wait_text("Выберите тип действия")
     await employee.wait_until(lambda: employee.pinned is not None and number in employee.pinned.content)
     await stage_chosen(employee, await employee.press_button(STAGE))  # the pin says it: no message
@@ -69,9 +69,39 @@ async def test_choosing_an_order_sends_one_card_and_edits_the_pin_in_place(
     mine = [m for m in employee.messages if UNCONNECTED in m.content and "Выберите тип действия" in m.content]
     assert "❌" in mine[-1].content and "…1234" in mine[-1].content and "5555 AB-7" in mine[-1].content
 
+    add_order(orders_dir, SECOND, phone="+375290001235")
     found = await _search_list(employee, "L-00")
-    assert [text for text, _ in found.buttons()] == [f"❌ {UNCONNECTED} · 5555 AB-7 · …1234"]
+    assert [text for text, _ in found.buttons()] == [
+        f"❌ {UNCONNECTED} · 5555 AB-7 · …1234",
+        f"❌ {SECOND} · …1235",
+    ]
     assert "✅ клиент подключен к боту" in found.content  # the marks are explained
+
+
+async def test_a_search_that_finds_one_order_opens_it_one_message_before_the_photo(
+    emulator: TelegramEmulator, bot: BotProcess, orders_dir: Path
+) -> None:
+    number = "Z-9817"
+    add_order(orders_dir, number, phone="+375290009817")
+    employee = await staff(bot, emulator, "+375291110054")
+    calendar = await rescan(employee)
+    await employee.press(
+        next(data for text, data in calendar.buttons() if "Поиск" in text), calendar.message_id
+    )
+    await employee.wait_text("часть номера")
+    before = len(employee.messages)
+    await employee.send_text("9817")  # part of the number, the only open order with it: no list to tap
+    card = await employee.wait_text("Выберите тип действия")
+    assert number in card.content
+    await employee.wait_until(lambda: employee.pinned is card)  # the card is the pin
+    await stage_chosen(employee, await employee.press_button(STAGE))  # the pin, edited: no message
+    assert [m.content for m in employee.messages[before:]] == [card.content], employee.dump()
+
+    await employee.send_photo(blob("one-hit"))
+    report = await wait_report(employee)
+    assert number in report.content and "Сохранено: 1 файл" in report.content
+    assert [p.read_bytes() for p in (orders_dir / number / "Inspection").iterdir()] == [blob("one-hit")]
+    assert not [m for m in employee.messages if "Найдено" in m.content]
 
 
 async def _search_list(employee: SimUser, part: str) -> BotMessage:

@@ -122,18 +122,19 @@ async def test_photo_and_album_before_the_stage_are_held_and_filed_once_the_stag
 async def test_a_second_search_typed_after_results_searches_again_and_reaches_nobody(
     emulator: TelegramEmulator, bot: BotProcess
 ) -> None:
-    order, other = "e000430003", "e000430004"
+    order, other, third = "e000430003", "e000430004", "e000431005"
     employee, client = await order_with_client(bot, emulator, order, "+375297430003", "+375291430003")
     add_order(bot.branch_photo, other, "+375297430004")
+    add_order(bot.branch_photo, third, "+375297431005")
     await open_by_search(employee, order)
     await employee.send_text("Добрый день, машину приняли")
     await client.wait_text("машину приняли")
 
     found = await search(employee, "e00043")
-    assert set(listed_numbers(found)) >= {order, other}
-    await employee.send_text(other)  # typed instead of tapped: a new search
+    assert set(listed_numbers(found)) >= {order, other, third}
+    await employee.send_text("e0004300")  # typed instead of tapped: a new search
     again = await employee.wait_text("Найдено")
-    assert listed_numbers(again) == [other]
+    assert sorted(listed_numbers(again)) == [order, other]
     await employee.send_text("/cancel")
     await employee.wait_text("отменено")
 
@@ -213,7 +214,8 @@ async def test_a_photo_sent_while_looking_for_the_order_waits_for_it_not_for_the
     await open_by_search(employee, previous)
     await choose_stage(employee, STAGE)  # the previous order has a stage: nothing may land there
 
-    await search(employee, order)
+    found = await search(employee, "e00047000")  # this order and the previous one: a list to tap
+    assert set(listed_numbers(found)) == {order, previous}
     photo = await employee.send_photo(blob("while-searching"))  # instead of tapping the order first
     await employee.wait_text("Выберите заказ-наряд (/order)")
     await employee.press_button(order)
