@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import aiosqlite
 
 from database.connection import Database
+from database.orders import Order
+from database.users import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,23 @@ class ProtocolEntry:
     text: str
     file_path: str | None = None
     dedup_key: str | None = None
+
+    @classmethod
+    def in_order(
+        cls, person: User, order: Order, *, recipient: str, kind: str, text: str, dedup_key: str
+    ) -> ProtocolEntry:
+        """A line about something `person` did in `order` (a status, a mark, a decision...)."""
+        return cls(
+            order_id=order.id,
+            order_number=order.number,
+            sender_id=person.telegram_id,
+            sender_role=int(person.level),
+            sender_name=person.display_name,
+            recipient=recipient,
+            kind=kind,
+            text=text,
+            dedup_key=dedup_key,
+        )
 
 
 @dataclass(frozen=True, slots=True)

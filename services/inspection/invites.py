@@ -201,12 +201,9 @@ class Invites:
         )  # fmt: skip
 
     async def _record(self, person: User, order: Order, text: str, what: str) -> None:
-        entry = ProtocolEntry(
-            order_id=order.id,
-            order_number=order.number,
-            sender_id=person.telegram_id,
-            sender_role=int(person.level),
-            sender_name=person.display_name,
+        entry = ProtocolEntry.in_order(
+            person,
+            order,
             recipient="бот",
             kind="invite",
             text=text,

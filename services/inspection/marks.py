@@ -187,12 +187,9 @@ class MarkService:
 
     async def _record(self, staff: User, order: Order, mark: Mark, note: str, key: str) -> None:
         await self._protocol.record(
-            ProtocolEntry(
-                order_id=order.id,
-                order_number=order.number,
-                sender_id=staff.telegram_id,
-                sender_role=int(staff.level),
-                sender_name=staff.display_name,
+            ProtocolEntry.in_order(
+                staff,
+                order,
                 recipient=texts.MARK_PROTOCOL_RECIPIENT,
                 kind="mark",
                 text=texts.mark_protocol(mark, note),

@@ -132,12 +132,9 @@ class Recommendations:
             order.id, title[:TEXT_LIMIT], reason[:TEXT_LIMIT], price, staff.telegram_id, linked
         )
         await self._protocol.record(
-            ProtocolEntry(
-                order_id=order.id,
-                order_number=order.number,
-                sender_id=staff.telegram_id,
-                sender_role=int(staff.level),
-                sender_name=staff.display_name,
+            ProtocolEntry.in_order(
+                staff,
+                order,
                 recipient=texts.REC_PROTOCOL_RECIPIENT,
                 kind="recommendation",
                 text=texts.rec_protocol(rec.title, format_price(rec.price)),
@@ -214,12 +211,9 @@ class Recommendations:
         assert rec.decision is not None
         price = format_price(rec.decided_price if rec.decided_price is not None else rec.price)
         await self._protocol.record(
-            ProtocolEntry(
-                order_id=order.id,
-                order_number=order.number,
-                sender_id=client.telegram_id,
-                sender_role=int(client.level),
-                sender_name=client.display_name,
+            ProtocolEntry.in_order(
+                client,
+                order,
                 recipient=texts.REC_DECISION_RECIPIENT,
                 kind="decision",
                 text=texts.rec_decision_protocol(rec.decision, rec.title, price),

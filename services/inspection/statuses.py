@@ -162,12 +162,9 @@ class StatusService:
         return len(owners)
 
     async def _record(self, order: Order, label: str, staff: User, row: StatusSetRow, notified: int) -> None:
-        entry = ProtocolEntry(
-            order_id=order.id,
-            order_number=order.number,
-            sender_id=staff.telegram_id,
-            sender_role=int(staff.level),
-            sender_name=staff.display_name,
+        entry = ProtocolEntry.in_order(
+            staff,
+            order,
             recipient="клиент" if notified else "—",
             kind="status",
             text=texts.status_protocol(label),
