@@ -34,7 +34,16 @@ from keyboards import admin as kb
 from keyboards.callbacks import AdminAction, AdminCb
 from runtime.commands import sync_role
 from runtime.outbox import Outbox
-from services.admin import AdminError, AdminTools, BadName, BadQuery, Found, NobodyFound, UserNotFound
+from services.admin import (
+    AdminError,
+    AdminTools,
+    BadName,
+    BadQuery,
+    Found,
+    NobodyFound,
+    UserCard,
+    UserNotFound,
+)
 from services.conversations import Conversations
 
 router = Router(name=__name__)
@@ -159,17 +168,25 @@ async def back_to_list(
 # --- the card -------------------------------------------------------------------------------------
 
 
+async def _card_or_answer(callback: CallbackQuery, admin_tools: AdminTools, user_id: int) -> UserCard | None:
+    """The person's card with the button answered, or None once the admin is told they are gone."""
+    try:
+        card = await admin_tools.card(user_id)
+    except UserNotFound as exc:
+        await answer_error(callback, exc, overrides=_CARD_ERRORS)
+        return None
+    await callback.answer()
+    return card
+
+
 @router.callback_query(action(AdminAction.PICK, AdminAction.CARD))
 async def open_card(
     callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
     await menu_open(state)
-    try:
-        card = await admin_tools.card(callback_data.user_id)
-    except UserNotFound as exc:
-        await answer_error(callback, exc, overrides=_CARD_ERRORS)
+    card = await _card_or_answer(callback, admin_tools, callback_data.user_id)
+    if card is None:
         return
-    await callback.answer()
     if message := callback_message(callback):
         await show(message, card_text(card), card_markup(card, callback_data.value))
 
@@ -179,12 +196,9 @@ async def choose_level(
     callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
     await menu_open(state)
-    try:
-        card = await admin_tools.card(callback_data.user_id)
-    except UserNotFound as exc:
-        await answer_error(callback, exc, overrides=_CARD_ERRORS)
+    card = await _card_or_answer(callback, admin_tools, callback_data.user_id)
+    if card is None:
         return
-    await callback.answer()
     if message := callback_message(callback):
         markup = kb.card_levels(card.user, callback_data.value)
         await show(message, texts.admin_card_choose_level(card_text(card)), markup)
@@ -258,12 +272,9 @@ def _back_of(message: Message) -> int:
 async def ask_name(
     callback: CallbackQuery, callback_data: AdminCb, state: FSMContext, admin_tools: AdminTools
 ) -> None:
-    try:
-        card = await admin_tools.card(callback_data.user_id)
-    except UserNotFound as exc:
-        await answer_error(callback, exc, overrides=_CARD_ERRORS)
+    card = await _card_or_answer(callback, admin_tools, callback_data.user_id)
+    if card is None:
         return
-    await callback.answer()
     message = callback_message(callback)
     if message is None:
         return
