@@ -4,7 +4,7 @@ the outbox and the protocol)."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,6 @@ from PIL import Image
 from database.connection import Database
 from database.order_invites import InviteRepo
 from database.orders import OrderRepo
-from database.outbox import BatchSpec, Delivery
-from database.protocol import ProtocolEntry
 from database.users import Level, User, UserRepo
 from services.inspection.invites import (
     TOKEN_LENGTH,
@@ -27,24 +25,9 @@ from services.inspection.invites import (
     token_shape_ok,
 )
 from services.orders_flow import OrderGone
+from tests.unit.fakes import FakeOutbox, FakeProtocol
 
 ORDER_PHONE = "+375291112233"
-
-
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.sent: list[Delivery] = []
-
-    async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None:
-        self.sent.extend(deliveries)
-
-
-class FakeProtocol:
-    def __init__(self) -> None:
-        self.entries: list[ProtocolEntry] = []
-
-    async def record(self, entry: ProtocolEntry) -> None:
-        self.entries.append(entry)
 
 
 class Clock:

@@ -3,27 +3,19 @@ database.users.connect (a real database; fakes for the outbox, media and convers
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 import database.users
 from database.connection import Database
-from database.outbox import BatchSpec, Delivery
 from database.users import Level, User, UserRepo
 from services.registration import ForeignContact, Registration, SharedContact, UnreadablePhone
+from tests.unit.fakes import FakeOutbox
 
 PHONE = "+375291112233"
 ADMIN_PHONE = "+375290000001"
-
-
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.sent: list[Delivery] = []
-
-    async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None:
-        self.sent.extend(deliveries)
 
 
 class FakeBacklog:

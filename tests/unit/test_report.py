@@ -7,7 +7,7 @@ import dataclasses
 import io
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -22,32 +22,16 @@ from database.connection import Database
 from database.folder_files import WatchedOrder
 from database.media import MediaRepo, NewMedia
 from database.orders import NewOrder, Order, OrderData, OrderRepo
-from database.outbox import BatchSpec, Delivery, Method
-from database.protocol import ProtocolEntry
+from database.outbox import Method
 from database.report import ReportRepo
 from database.users import UserRepo
 from services.folder_watch.walk import walk_order
 from services.inspection.report import OrderReports, ReportUnavailable, mask_phone, report_name
+from tests.unit.fakes import FakeOutbox, FakeProtocol
 
 NUMBER = "R-100"
 PHONE = "+375291234567"
 STAFF_ID, OWNER_ID = 501, 777
-
-
-class FakeProtocol:
-    def __init__(self) -> None:
-        self.entries: list[ProtocolEntry] = []
-
-    async def record(self, entry: ProtocolEntry) -> None:
-        self.entries.append(entry)
-
-
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.sent: list[Delivery] = []
-
-    async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None:
-        self.sent.extend(deliveries)
 
 
 def jpeg(colour: tuple[int, int, int], size: tuple[int, int] = (1600, 1200)) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,12 +15,11 @@ from config_loader import DEFAULT_ORDER_STATUSES
 from database.connection import Database
 from database.order_statuses import StatusRepo
 from database.orders import Order, OrderRepo
-from database.outbox import BatchSpec, Delivery
-from database.protocol import ProtocolEntry
 from database.users import Level, User, UserRepo
 from services.inspection.status_templates import StatusTemplates, check_template, parse, render
 from services.inspection.statuses import StatusGone, StatusService
 from services.orders_flow import OrderGone
+from tests.unit.fakes import FakeOutbox, FakeProtocol
 
 VALUES = {"order": "A-1", "plate": "1111 AB-7", "status": "Готов", "organization": "Сервис <&>"}
 
@@ -101,22 +100,6 @@ def _bump(path: Path) -> None:
 
 
 # --- the service --------------------------------------------------------------------------------
-
-
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.sent: list[Delivery] = []
-
-    async def enqueue(self, deliveries: Sequence[Delivery], batch: BatchSpec | None = None) -> None:
-        self.sent.extend(deliveries)
-
-
-class FakeProtocol:
-    def __init__(self) -> None:
-        self.entries: list[ProtocolEntry] = []
-
-    async def record(self, entry: ProtocolEntry) -> None:
-        self.entries.append(entry)
 
 
 @pytest.fixture
